@@ -1,0 +1,147 @@
+"""``dreamchat tiny-model | train | generate``: flags mapped onto the trainer's API, nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from .config import TrainConfig
+
+__all__ = ["register"]
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    tiny = commands.add_parser("tiny-model", help="write the random tiny SD pipeline used by tests")
+    tiny.add_argument("out", type=Path)
+    tiny.add_argument("--xl", action="store_true", help="a tiny SDXL pipeline instead")
+    tiny.add_argument("--seed", type=int, default=0)
+    tiny.set_defaults(handler=_tiny_model)
+
+    train = commands.add_parser("train", help="train one LoRA DreamBooth adapter")
+    train.add_argument("--base-model", dest="base_model", required=True, help="pipeline dir or hub id")
+    train.add_argument("--photos", required=True, nargs="+", help="a directory of photos, or files")
+    train.add_argument("--token", required=True, help="rare identifier, e.g. sks")
+    train.add_argument("--class-noun", dest="class_noun", required=True, help="e.g. dog, person")
+    train.add_argument("--output", dest="output_dir", required=True)
+    d = _DEFAULTS
+    option = train.add_argument
+    option("--steps", type=int, default=d["steps"])
+    option("--rank", type=int, default=d["rank"])
+    option("--lora-alpha", dest="lora_alpha", type=int, help="default: = rank")
+    option("--lr", type=float, default=d["lr"])
+    option("--resolution", type=int, default=d["resolution"])
+    option("--batch-size", dest="batch_size", type=int, default=d["batch_size"])
+    option("--grad-accum", dest="grad_accum", type=int, default=d["grad_accum"])
+    option("--prior", action=argparse.BooleanOptionalAction, default=d["prior"], help="prior preservation")
+    option("--prior-loss-weight", dest="prior_loss_weight", type=float, default=d["prior_loss_weight"])
+    option("--num-class-images", dest="num_class_images", type=int, default=d["num_class_images"])
+    option("--class-cache", dest="class_cache_dir", help="shared class-prior cache directory")
+    option("--class-prompt", dest="class_prompt")
+    option("--instance-prompt", dest="instance_prompt")
+    option("--class-sampler-steps", dest="class_sampler_steps", type=int, default=d["class_sampler_steps"])
+    option("--train-text-encoder", dest="train_text_encoder", action="store_true")
+    option("--mixed-precision", dest="mixed_precision", choices=["no", "fp16", "bf16"], default="no")
+    option("--gradient-checkpointing", dest="gradient_checkpointing", action="store_true")
+    option("--checkpoint-every", dest="checkpoint_every", type=int, default=d["checkpoint_every"])
+    option("--resume", action="store_true", help="continue from the newest checkpoint in --output")
+    option("--seed", type=int, default=d["seed"])
+    train.set_defaults(handler=_train)
+
+    gen = commands.add_parser("generate", help="generate images with one or more adapters")
+    gen.add_argument("--base-model", dest="base_model", required=True)
+    gen.add_argument(
+        "--adapter", action="append", default=[], metavar="DIR[:WEIGHT]", help="repeat to compose"
+    )
+    gen.add_argument("--prompt", required=True)
+    gen.add_argument("--negative-prompt", dest="negative_prompt", default="")
+    gen.add_argument("--out", required=True, type=Path, help="PNG file; with --count N, FILE-0.png...")
+    gen.add_argument("--count", type=int, default=1)
+    gen.add_argument("--width", type=int)
+    gen.add_argument("--height", type=int)
+    gen.add_argument("--steps", type=int, default=25)
+    gen.add_argument("--guidance", type=float, default=7.5)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.set_defaults(handler=_generate)
+
+
+def _tiny_model(args: argparse.Namespace) -> int:
+    from .tiny import build_tiny_pipeline
+
+    out = build_tiny_pipeline(args.out, xl=args.xl, seed=args.seed)
+    print(f"wrote tiny {'SDXL' if args.xl else 'SD'} pipeline to {out}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .loop import train
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    values = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    config = TrainConfig(**values)
+    bar = tqdm(total=config.steps, desc="training", unit="step", dynamic_ncols=True)
+
+    def progress(event) -> None:
+        bar.n = event.step
+        bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
+        bar.refresh()
+
+    try:
+        result = train(config, progress=progress)
+    finally:
+        bar.close()
+    summary = {
+        "adapter": str(result.adapter_path),
+        "steps": result.steps,
+        "step_ms_median": round(result.step_ms_median, 2),
+        "class_images": result.class_images,
+        "seconds_total": round(result.seconds_total, 2),
+        "resumed_from": result.resumed_from,
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _parse_adapter(value: str):
+    from .generate import AdapterRef
+
+    path, _, weight = value.rpartition(":") if ":" in value else (value, "", "")
+    path = path or value
+    return AdapterRef(name=Path(path).resolve().name or "adapter", path=path, weight=float(weight or 1.0))
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .generate import GenerationRequest, GenerationRuntime
+
+    adapters = []
+    for index, value in enumerate(args.adapter):
+        ref = _parse_adapter(value)
+        adapters.append(dataclasses.replace(ref, name=f"a{index}_{ref.name}"))
+    request = GenerationRequest(
+        prompt=args.prompt,
+        adapters=tuple(adapters),
+        negative_prompt=args.negative_prompt,
+        count=args.count,
+        width=args.width,
+        height=args.height,
+        steps=args.steps,
+        guidance_scale=args.guidance,
+        seed=args.seed,
+    )
+    runtime = GenerationRuntime(args.base_model)
+    images = runtime.generate(request)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    paths = [args.out] if len(images) == 1 else [
+        args.out.with_name(f"{args.out.stem}-{i}{args.out.suffix or '.png'}") for i in range(len(images))
+    ]
+    for image, path in zip(images, paths, strict=True):
+        image.save(path)
+        print(path)
+    print(f"{len(images)} image(s) in {runtime.last_seconds:.2f} s", file=sys.stderr)
+    return 0

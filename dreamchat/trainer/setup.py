@@ -1,0 +1,127 @@
+"""Everything a run prepares once before its first step: tensors on the device, LoRA attached.
+
+``prepare_run`` turns a ``TrainConfig`` into a ``Run`` — cached latents, cached text
+conditioning (unless the text encoder trains), SDXL time ids, the LoRA parameters — so that
+``loop.py`` holds only the per-step work.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .config import TrainConfig
+from .data import LatentSet, Photo, encode_latents, load_photos
+from .lora import TEXT_TARGETS, UNET_TARGETS, add_lora
+from .models import BaseModel, Conditioning, TextConditioner
+from .prior import ClassPriorResult, ClassPriorSpec, ensure_class_prior
+
+__all__ = ["Run", "Timings", "prepare_run"]
+
+
+class Timings(dict[str, float]):
+    @contextmanager
+    def measure(self, name: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = round(self.get(name, 0.0) + time.perf_counter() - started, 4)
+
+
+@dataclass
+class Run:
+    """The prepared state of one training run."""
+
+    config: TrainConfig
+    base: BaseModel
+    instance: LatentSet
+    prior: ClassPriorResult | None
+    instance_time_ids: torch.Tensor | None
+    class_time_ids: torch.Tensor | None
+    conditioning: Conditioning | None
+    """Cached batch conditioning ([instance]*B + [class]*B); None when the text encoder trains."""
+    token_ids: list[torch.Tensor]
+    """Batch token ids, to re-encode every step when the text encoder trains."""
+    trained: dict[str, Any] = field(default_factory=dict)
+    """name → module with a LoRA: ``unet`` and possibly ``text_encoder``, ``text_encoder_2``."""
+    params: list[torch.nn.Parameter] = field(default_factory=list)
+    text_params: list[torch.nn.Parameter] = field(default_factory=list)
+
+
+def _time_ids(original: tuple[int, int], crop: tuple[int, int], resolution: int) -> torch.Tensor:
+    return torch.tensor([*original, *crop, resolution, resolution], dtype=torch.float32)
+
+
+def prepare_run(
+    config: TrainConfig,
+    *,
+    base: BaseModel | Callable[[], BaseModel],
+    timings: Timings,
+    photos: list[Photo] | None = None,
+) -> Run:
+    if photos is None:
+        with timings.measure("photos"):
+            photos = load_photos(config.photos, resolution=config.resolution)
+    if callable(base):
+        with timings.measure("load_model"):
+            base = base()
+    device = base.unet.device
+    with timings.measure("encode_photos"):
+        instance = encode_latents(base.vae, torch.stack([p.pixels for p in photos])).to(device)
+    prior = None
+    if config.prior:
+        spec = ClassPriorSpec(
+            class_prompt=config.resolved_class_prompt,
+            resolution=config.resolution,
+            sampler_steps=config.class_sampler_steps,
+            guidance_scale=config.class_guidance_scale,
+        )
+        with timings.measure("class_images"):
+            prior = ensure_class_prior(
+                base,
+                spec,
+                count=config.num_class_images,
+                cache_dir=config.resolved_class_cache_dir,
+                batch_size=config.class_batch_size,
+            )
+        prior.latents = prior.latents.to(device)
+
+    b = config.batch_size
+    prompts = [config.resolved_instance_prompt] * b
+    if config.prior:
+        prompts += [config.resolved_class_prompt] * b
+    text = TextConditioner(base)
+    token_ids = text.tokenize(prompts)
+    conditioning = None
+    with timings.measure("encode_text"):
+        if not config.train_text_encoder:
+            with torch.no_grad():
+                conditioning = text.encode_ids(token_ids)
+
+    instance_time_ids = class_time_ids = None
+    if base.xl:
+        instance_time_ids = torch.stack(
+            [_time_ids(p.original_size, p.crop_top_left, config.resolution) for p in photos]
+        ).to(device)
+        class_time_ids = _time_ids((config.resolution,) * 2, (0, 0), config.resolution).to(device)
+
+    run = Run(config, base, instance, prior, instance_time_ids, class_time_ids, conditioning, token_ids)
+    run.trained["unet"] = base.unet
+    run.params = add_lora(base.unet, rank=config.rank, alpha=config.alpha, targets=UNET_TARGETS)
+    if config.train_text_encoder:
+        names = ["text_encoder", "text_encoder_2"][: len(base.text_encoders)]
+        for name, encoder in zip(names, base.text_encoders, strict=True):
+            run.trained[name] = encoder
+            run.text_params += add_lora(encoder, rank=config.rank, alpha=config.alpha, targets=TEXT_TARGETS)
+    if config.gradient_checkpointing:
+        base.unet.enable_gradient_checkpointing()
+        for name in run.trained:
+            if name.startswith("text_encoder"):
+                run.trained[name].gradient_checkpointing_enable()
+    return run
