@@ -67,7 +67,10 @@ def _run(args: argparse.Namespace) -> int:
         class_cache_dir=str(data / "class-cache"),
     )
     with tqdm(total=config.steps, desc="training", unit="step") as bar:
-        result = train(config, progress=lambda e: (bar.update(e.step - bar.n), bar.set_postfix(loss=f"{e.loss:.3f}")))
+        result = train(
+            config,
+            progress=lambda e: (bar.update(e.step - bar.n), bar.set_postfix(loss=f"{e.loss:.3f}")),
+        )
     print(f"adapter: {result.adapter_path} (median step {result.step_ms_median:.1f} ms)")
     runtime = GenerationRuntime(model)
     images = runtime.generate(

@@ -34,7 +34,11 @@ class CheckpointState:
         self.losses: list[float] = []
 
     def state_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "losses": list(self.losses), "generator": self.generator.get_state()}
+        return {
+            "step": self.step,
+            "losses": list(self.losses),
+            "generator": self.generator.get_state(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step = int(state["step"])
@@ -48,12 +52,18 @@ def use_lora_checkpoints(accelerator, trained: dict[str, Any], *, unwrap) -> Non
 
     def save_hook(models, weights, output_dir):
         for name in names:
-            save_file(lora_state(unwrap(trained[name])), os.path.join(output_dir, f"{name}_lora.safetensors"))
+            save_file(
+                lora_state(unwrap(trained[name])),
+                os.path.join(output_dir, f"{name}_lora.safetensors"),
+            )
         weights.clear()  # nothing else of the models goes to disk
 
     def load_hook(models, input_dir):
         for name in names:
-            load_lora_state(unwrap(trained[name]), load_file(os.path.join(input_dir, f"{name}_lora.safetensors")))
+            load_lora_state(
+                unwrap(trained[name]),
+                load_file(os.path.join(input_dir, f"{name}_lora.safetensors")),
+            )
         models.clear()
 
     accelerator.register_save_state_pre_hook(save_hook)
@@ -63,7 +73,9 @@ def use_lora_checkpoints(accelerator, trained: dict[str, Any], *, unwrap) -> Non
 def _checkpoints(root: Path) -> list[tuple[int, Path]]:
     if not root.is_dir():
         return []
-    found = [(int(m.group(1)), p) for p in root.iterdir() if (m := _NAME.match(p.name)) and p.is_dir()]
+    found = [
+        (int(m.group(1)), p) for p in root.iterdir() if (m := _NAME.match(p.name)) and p.is_dir()
+    ]
     return sorted(found)
 
 

@@ -1,4 +1,4 @@
-"""``dreamchat tiny-model | train | generate``: flags mapped onto the trainer's API, nothing more."""
+"""``dreamchat tiny-model | train | generate``: flags mapped onto the trainer API, no more."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     tiny.add_argument("out", type=Path)
     tiny.add_argument("--xl", action="store_true", help="a tiny SDXL pipeline instead")
     tiny.add_argument("--seed", type=int, default=0)
+    tiny.add_argument(
+        "--size", choices=["tiny", "sd15"], default="tiny", help="sd15: SD-1.5 shapes"
+    )
     tiny.set_defaults(handler=_tiny_model)
 
     train = commands.add_parser("train", help="train one LoRA DreamBooth adapter")
-    train.add_argument("--base-model", dest="base_model", required=True, help="pipeline dir or hub id")
+    train.add_argument(
+        "--base-model", dest="base_model", required=True, help="pipeline dir or hub id"
+    )
     train.add_argument("--photos", required=True, nargs="+", help="a directory of photos, or files")
     train.add_argument("--token", required=True, help="rare identifier, e.g. sks")
     train.add_argument("--class-noun", dest="class_noun", required=True, help="e.g. dog, person")
@@ -37,15 +42,29 @@ def register(commands: argparse._SubParsersAction) -> None:
     option("--resolution", type=int, default=d["resolution"])
     option("--batch-size", dest="batch_size", type=int, default=d["batch_size"])
     option("--grad-accum", dest="grad_accum", type=int, default=d["grad_accum"])
-    option("--prior", action=argparse.BooleanOptionalAction, default=d["prior"], help="prior preservation")
-    option("--prior-loss-weight", dest="prior_loss_weight", type=float, default=d["prior_loss_weight"])
+    option(
+        "--prior",
+        action=argparse.BooleanOptionalAction,
+        default=d["prior"],
+        help="prior preservation",
+    )
+    option(
+        "--prior-loss-weight", dest="prior_loss_weight", type=float, default=d["prior_loss_weight"]
+    )
     option("--num-class-images", dest="num_class_images", type=int, default=d["num_class_images"])
     option("--class-cache", dest="class_cache_dir", help="shared class-prior cache directory")
     option("--class-prompt", dest="class_prompt")
     option("--instance-prompt", dest="instance_prompt")
-    option("--class-sampler-steps", dest="class_sampler_steps", type=int, default=d["class_sampler_steps"])
+    option(
+        "--class-sampler-steps",
+        dest="class_sampler_steps",
+        type=int,
+        default=d["class_sampler_steps"],
+    )
     option("--train-text-encoder", dest="train_text_encoder", action="store_true")
-    option("--mixed-precision", dest="mixed_precision", choices=["no", "fp16", "bf16"], default="no")
+    option(
+        "--mixed-precision", dest="mixed_precision", choices=["no", "fp16", "bf16"], default="no"
+    )
     option("--gradient-checkpointing", dest="gradient_checkpointing", action="store_true")
     option("--checkpoint-every", dest="checkpoint_every", type=int, default=d["checkpoint_every"])
     option("--resume", action="store_true", help="continue from the newest checkpoint in --output")
@@ -59,7 +78,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     gen.add_argument("--prompt", required=True)
     gen.add_argument("--negative-prompt", dest="negative_prompt", default="")
-    gen.add_argument("--out", required=True, type=Path, help="PNG file; with --count N, FILE-0.png...")
+    gen.add_argument(
+        "--out", required=True, type=Path, help="PNG file; with --count N, FILE-0.png..."
+    )
     gen.add_argument("--count", type=int, default=1)
     gen.add_argument("--width", type=int)
     gen.add_argument("--height", type=int)
@@ -72,7 +93,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _tiny_model(args: argparse.Namespace) -> int:
     from .tiny import build_tiny_pipeline
 
-    out = build_tiny_pipeline(args.out, xl=args.xl, seed=args.seed)
+    out = build_tiny_pipeline(args.out, xl=args.xl, seed=args.seed, size=args.size)
     print(f"wrote tiny {'SDXL' if args.xl else 'SD'} pipeline to {out}")
     return 0
 
@@ -113,7 +134,9 @@ def _parse_adapter(value: str):
 
     path, _, weight = value.rpartition(":") if ":" in value else (value, "", "")
     path = path or value
-    return AdapterRef(name=Path(path).resolve().name or "adapter", path=path, weight=float(weight or 1.0))
+    return AdapterRef(
+        name=Path(path).resolve().name or "adapter", path=path, weight=float(weight or 1.0)
+    )
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -137,9 +160,14 @@ def _generate(args: argparse.Namespace) -> int:
     runtime = GenerationRuntime(args.base_model)
     images = runtime.generate(request)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    paths = [args.out] if len(images) == 1 else [
-        args.out.with_name(f"{args.out.stem}-{i}{args.out.suffix or '.png'}") for i in range(len(images))
-    ]
+    paths = (
+        [args.out]
+        if len(images) == 1
+        else [
+            args.out.with_name(f"{args.out.stem}-{i}{args.out.suffix or '.png'}")
+            for i in range(len(images))
+        ]
+    )
     for image, path in zip(images, paths, strict=True):
         image.save(path)
         print(path)

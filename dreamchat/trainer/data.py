@@ -58,7 +58,9 @@ def find_photos(sources: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def prepare_image(image: Image.Image, resolution: int) -> tuple[torch.Tensor, tuple[int, int], tuple[int, int]]:
+def prepare_image(
+    image: Image.Image, resolution: int
+) -> tuple[torch.Tensor, tuple[int, int], tuple[int, int]]:
     """EXIF-orient, convert to RGB, resize the short side to ``resolution``, center-crop.
 
     Center crop, not diffusers' default random crop: with latents cached once, a random crop
@@ -130,7 +132,9 @@ class LatentSet:
         return (mean + std * noise - self.shift_factor) * self.scaling_factor
 
     def to(self, device: torch.device | str) -> LatentSet:
-        return LatentSet(self.mean.to(device), self.std.to(device), self.scaling_factor, self.shift_factor)
+        return LatentSet(
+            self.mean.to(device), self.std.to(device), self.scaling_factor, self.shift_factor
+        )
 
     def state(self) -> dict[str, torch.Tensor]:
         return {"mean": self.mean.contiguous(), "std": self.std.contiguous()}

@@ -62,7 +62,9 @@ class GenerationRequest:
             if side is not None and (side < 8 or side % 8 or side > 2048):
                 problems.append(f"width and height must be multiples of 8 up to 2048 (got {side})")
         if problems:
-            raise ConfigError("; ".join(problems), code="invalid_generation", details={"problems": problems})
+            raise ConfigError(
+                "; ".join(problems), code="invalid_generation", details={"problems": problems}
+            )
 
 
 def _adapter_name(name: str) -> str:
@@ -73,7 +75,14 @@ def _adapter_name(name: str) -> str:
 class GenerationRuntime:
     """A base pipeline loaded once (cog's ``setup()``), serving many requests."""
 
-    def __init__(self, base_model: str | Path, *, device: str | None = None, dtype: str = "auto", max_adapters: int = 8):
+    def __init__(
+        self,
+        base_model: str | Path,
+        *,
+        device: str | None = None,
+        dtype: str = "auto",
+        max_adapters: int = 8,
+    ):
         self.base_model = str(base_model)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if dtype == "auto":
@@ -156,12 +165,15 @@ class GenerationRuntime:
             elif self._loaded:
                 pipe.disable_lora()
             generators = [
-                torch.Generator(device="cpu").manual_seed(request.seed + i) for i in range(request.count)
+                torch.Generator(device="cpu").manual_seed(request.seed + i)
+                for i in range(request.count)
             ]
             started = time.perf_counter()
             images = pipe(
                 [request.prompt] * request.count,
-                negative_prompt=[request.negative_prompt] * request.count if request.negative_prompt else None,
+                negative_prompt=[request.negative_prompt] * request.count
+                if request.negative_prompt
+                else None,
                 num_inference_steps=request.steps,
                 guidance_scale=request.guidance_scale,
                 width=request.width,

@@ -8,9 +8,6 @@ and our data generator — so resuming at step k continues the exact sequence of
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import statistics
 import time
 from collections.abc import Callable
@@ -23,9 +20,9 @@ import torch
 from .checkpoint import CheckpointState, latest_checkpoint, save_checkpoint, use_lora_checkpoints
 from .config import TrainConfig
 from .errors import TrainingCancelled
-from .lora import save_adapter
 from .loss import diffusion_target, dreambooth_loss
-from .models import BaseModel, load_base_model
+from .models import BaseModel, TextConditioner, load_base_model
+from .report import write_outputs
 from .setup import Run, Timings, prepare_run
 
 __all__ = ["TrainProgress", "TrainResult", "train"]
@@ -56,12 +53,63 @@ class TrainResult:
     report: dict[str, Any] = field(default_factory=dict)
 
 
+def train(
+    config: TrainConfig,
+    *,
+    progress: Callable[[TrainProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    base: BaseModel | None = None,
+) -> TrainResult:
+    """Train one adapter; write ``pytorch_lora_weights.safetensors`` and ``training.json``.
+
+    ``base`` lets a warm worker lend its already-loaded model; the LoRA is removed from it again
+    before this returns, whatever happens. ``should_stop`` is polled once per step.
+    """
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    started = time.perf_counter()
+    timings = Timings()
+    Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+    accelerator = Accelerator(
+        mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum
+    )
+    set_seed(config.seed)
+
+    def load() -> BaseModel:
+        return load_base_model(
+            config.base_model, device=accelerator.device, dtype=_DTYPES[config.mixed_precision]
+        )
+
+    run = prepare_run(config, base=base or load, timings=timings)
+    try:
+        return _Loop(run, accelerator, timings).run(started, progress, should_stop)
+    finally:
+        for module in run.trained.values():
+            _remove_lora(accelerator.unwrap_model(module, keep_fp32_wrapper=False))
+        accelerator.free_memory()
+
+
+def _remove_lora(module) -> None:
+    from diffusers.utils import recurse_remove_peft_layers
+
+    recurse_remove_peft_layers(module)
+    for attr in ("peft_config", "_hf_peft_config_loaded"):
+        if hasattr(module, attr):
+            delattr(module, attr)
+    module.requires_grad_(False)
+
+
 def _optimizer(run: Run, device: torch.device):
     cfg = run.config
     groups: list[dict[str, Any]] = [{"params": run.params, "lr": cfg.lr}]
     if run.text_params:
         groups.append({"params": run.text_params, "lr": cfg.text_encoder_lr or cfg.lr})
-    kwargs = dict(betas=(cfg.adam_beta1, cfg.adam_beta2), weight_decay=cfg.adam_weight_decay, eps=cfg.adam_epsilon)
+    kwargs = dict(
+        betas=(cfg.adam_beta1, cfg.adam_beta2),
+        weight_decay=cfg.adam_weight_decay,
+        eps=cfg.adam_epsilon,
+    )
     use_8bit = cfg.use_8bit_adam
     if use_8bit is None:
         try:
@@ -77,182 +125,121 @@ def _optimizer(run: Run, device: torch.device):
     return torch.optim.AdamW(groups, **kwargs)
 
 
-def train(
-    config: TrainConfig,
-    *,
-    progress: Callable[[TrainProgress], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    base: BaseModel | None = None,
-) -> TrainResult:
-    """Train one adapter; write ``pytorch_lora_weights.safetensors`` and ``training.json``.
+class _Loop:
+    """The prepared objects of one run and its step; ``run()`` is the loop itself."""
 
-    ``base`` lets a warm worker lend its already-loaded model; the LoRA is removed from it again
-    before this returns. ``should_stop`` is polled once per step (cancellation).
-    """
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
-    from diffusers import DDPMScheduler
-    from diffusers.optimization import get_scheduler
+    def __init__(self, run: Run, accelerator, timings: Timings):
+        from diffusers import DDPMScheduler
+        from diffusers.optimization import get_scheduler
 
-    started = time.perf_counter()
-    timings = Timings()
-    out = Path(config.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    accelerator = Accelerator(mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum)
-    set_seed(config.seed)
-    dtype = _DTYPES[config.mixed_precision]
+        self.r, self.acc, self.timings = run, accelerator, timings
+        cfg, self.device = run.config, accelerator.device
+        optimizer = _optimizer(run, self.device)
+        schedule = get_scheduler(
+            cfg.lr_scheduler,
+            optimizer=optimizer,
+            num_warmup_steps=cfg.lr_warmup_steps * accelerator.num_processes,
+            num_training_steps=cfg.steps * accelerator.num_processes,
+        )
+        names = list(run.trained)
+        prepared = accelerator.prepare(*run.trained.values(), optimizer, schedule)
+        self.unet = dict(zip(names, prepared, strict=False))["unet"]
+        self.optimizer, self.schedule = prepared[len(names) :]
+        self.noise_scheduler = DDPMScheduler.from_config(run.base.scheduler_config)
+        self.generator = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        self.state = CheckpointState(self.generator)
+        accelerator.register_for_checkpointing(self.state)
+        use_lora_checkpoints(accelerator, run.trained, unwrap=accelerator.unwrap_model)
+        self.text = TextConditioner(run.base) if run.conditioning is None else None
+        self.params = run.params + run.text_params
 
-    def load() -> BaseModel:
-        return load_base_model(config.base_model, device=accelerator.device, dtype=dtype)
+    def micro_step(self) -> torch.Tensor:
+        r, g, dev, b = self.r, self.generator, self.device, self.r.config.batch_size
+        idx = torch.randint(len(r.instance), (b,), generator=g, device=dev)
+        latents = r.instance.sample(idx, g)
+        if r.prior is not None:
+            class_idx = torch.randint(len(r.prior.latents), (b,), generator=g, device=dev)
+            latents = torch.cat([latents, r.prior.latents.sample(class_idx, g)])
+        noise = torch.randn(latents.shape, generator=g, device=dev)
+        steps = self.noise_scheduler.config.num_train_timesteps
+        timesteps = torch.randint(0, steps, (latents.shape[0],), generator=g, device=dev)
+        noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
+        cond = r.conditioning if self.text is None else self.text.encode_ids(r.token_ids)
+        added = None
+        if r.base.xl:
+            time_ids = r.instance_time_ids[idx]
+            if r.prior is not None:
+                time_ids = torch.cat([time_ids, r.class_time_ids.expand(b, -1)])
+            added = {"text_embeds": cond.pooled, "time_ids": time_ids}
+        pred = self.unet(
+            noisy.to(r.base.unet.dtype), timesteps, cond.hidden, added_cond_kwargs=added
+        ).sample
+        target = diffusion_target(self.noise_scheduler, latents, noise, timesteps)
+        loss = dreambooth_loss(
+            pred,
+            target,
+            with_prior=r.prior is not None,
+            prior_loss_weight=r.config.prior_loss_weight,
+        ).total
+        self.acc.backward(loss)
+        if self.acc.sync_gradients and r.config.max_grad_norm > 0:
+            self.acc.clip_grad_norm_(self.params, r.config.max_grad_norm)
+        self.optimizer.step()
+        self.schedule.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss
 
-    run = prepare_run(config, base=base or load, timings=timings)
-    try:
-        return _train_prepared(run, accelerator, get_scheduler, DDPMScheduler, out, timings, started, progress, should_stop)
-    finally:
-        for module in run.trained.values():
-            accelerator.unwrap_model(module, keep_fp32_wrapper=False).unload_lora() if hasattr(
-                module, "unload_lora"
-            ) else _strip_peft(module)
-        accelerator.free_memory()
-
-
-def _strip_peft(module) -> None:
-    from diffusers.utils import recurse_remove_peft_layers
-
-    recurse_remove_peft_layers(module)
-    for attr in ("peft_config", "_hf_peft_config_loaded"):
-        if hasattr(module, attr):
-            delattr(module, attr)
-
-
-def _train_prepared(run, accelerator, get_scheduler, DDPMScheduler, out, timings, started, progress, should_stop):
-    cfg = run.config
-    base = run.base
-    device = accelerator.device
-    optimizer = _optimizer(run, device)
-    lr_scheduler = get_scheduler(
-        cfg.lr_scheduler,
-        optimizer=optimizer,
-        num_warmup_steps=cfg.lr_warmup_steps * accelerator.num_processes,
-        num_training_steps=cfg.steps * accelerator.num_processes,
-    )
-    names = list(run.trained)
-    prepared = accelerator.prepare(*run.trained.values(), optimizer, lr_scheduler)
-    modules = dict(zip(names, prepared[: len(names)], strict=True))
-    optimizer, lr_scheduler = prepared[len(names) :]
-    unet = modules["unet"]
-    noise_scheduler = DDPMScheduler.from_config(base.scheduler_config)
-    generator = torch.Generator(device=device).manual_seed(cfg.seed)
-    state = CheckpointState(generator)
-    accelerator.register_for_checkpointing(state)
-    use_lora_checkpoints(accelerator, run.trained, unwrap=accelerator.unwrap_model)
-
-    resumed_from = None
-    checkpoint_root = out / "checkpoints"
-    if cfg.resume and (latest := latest_checkpoint(checkpoint_root)) is not None:
-        accelerator.load_state(str(latest))
-        resumed_from = state.step
-
-    b = cfg.batch_size
-    with_prior = run.prior is not None
-    n_train_t = noise_scheduler.config.num_train_timesteps
-    weight_dtype = base.unet.dtype
-    all_params = run.params + run.text_params
-    step_ms: list[float] = []
-    text = None
-    if run.conditioning is None:
-        from .models import TextConditioner
-
-        text = TextConditioner(base)
-    added_pooled = run.conditioning.pooled if run.conditioning is not None else None
-    train_started = time.perf_counter()
-    for step in range(state.step, cfg.steps):
-        t0 = time.perf_counter()
-        for _ in range(cfg.grad_accum):
-            with accelerator.accumulate(unet):
-                idx = torch.randint(len(run.instance), (b,), generator=generator, device=device)
-                latents = run.instance.sample(idx, generator)
-                if with_prior:
-                    cidx = torch.randint(len(run.prior.latents), (b,), generator=generator, device=device)
-                    latents = torch.cat([latents, run.prior.latents.sample(cidx, generator)])
-                noise = torch.randn(latents.shape, generator=generator, device=device)
-                timesteps = torch.randint(0, n_train_t, (latents.shape[0],), generator=generator, device=device)
-                noisy = noise_scheduler.add_noise(latents, noise, timesteps)
-                if text is not None:
-                    cond = text.encode_ids(run.token_ids)
-                    hidden, added_pooled = cond.hidden, cond.pooled
-                else:
-                    hidden = run.conditioning.hidden
-                added = None
-                if base.xl:
-                    time_ids = run.instance_time_ids[idx]
-                    if with_prior:
-                        time_ids = torch.cat([time_ids, run.class_time_ids.expand(b, -1)])
-                    added = {"text_embeds": added_pooled, "time_ids": time_ids}
-                pred = unet(noisy.to(weight_dtype), timesteps, hidden, added_cond_kwargs=added).sample
-                target = diffusion_target(noise_scheduler, latents, noise, timesteps)
-                loss = dreambooth_loss(pred, target, with_prior=with_prior, prior_loss_weight=cfg.prior_loss_weight)
-                accelerator.backward(loss.total)
-                if accelerator.sync_gradients and cfg.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(all_params, cfg.max_grad_norm)
-                optimizer.step()
-                lr_scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-        state.step = step + 1
-        state.losses.append(loss.total.item())
-        step_ms.append((time.perf_counter() - t0) * 1000)
-        if progress is not None:
-            elapsed = time.perf_counter() - train_started
-            done = state.step - (resumed_from or 0)
-            eta = elapsed / done * (cfg.steps - state.step)
-            progress(TrainProgress(state.step, cfg.steps, state.losses[-1], elapsed, eta))
-        if should_stop is not None and should_stop():
-            raise TrainingCancelled(f"training stopped at step {state.step} of {cfg.steps}")
-        if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < cfg.steps:
-            with timings.measure("checkpoints"):
-                save_checkpoint(accelerator, checkpoint_root, state.step, keep=cfg.checkpoints_total_limit)
-    timings["train_steps"] = round(time.perf_counter() - train_started, 4)
-
-    with timings.measure("save_adapter"):
-        metadata = {
-            "token": cfg.token,
-            "class_noun": cfg.class_noun,
-            "base_fingerprint": base.fingerprint,
-            "xl": str(base.xl).lower(),
-            "instance_prompt": cfg.resolved_instance_prompt,
-            "rank": str(cfg.rank),
-            "steps": str(cfg.steps),
-            **cfg.metadata,
-        }
-        unwrapped = {n: accelerator.unwrap_model(m) for n, m in modules.items()}
-        encoders = [unwrapped.get("text_encoder"), unwrapped.get("text_encoder_2")]
-        adapter = save_adapter(out, unet=unwrapped["unet"], text_encoders=encoders, xl=base.xl, metadata=metadata)
-    seconds_total = time.perf_counter() - started
-    median = statistics.median(step_ms) if step_ms else 0.0
-    prior = run.prior
-    class_images = (
-        {"count": prior.count, "cached": prior.cached, "generated": prior.generated, "seconds": round(prior.seconds, 4)}
-        if prior
-        else {"count": 0, "cached": False, "generated": 0, "seconds": 0.0}
-    )
-    report = {
-        "steps": cfg.steps,
-        "step_ms_median": round(median, 3),
-        "loss": state.losses,
-        "class_images": class_images,
-        "seconds_total": round(seconds_total, 4),
-        "timings": dict(timings),
-        "resumed_from": resumed_from,
-        "device": str(device),
-        "base_fingerprint": base.fingerprint,
-        "xl": base.xl,
-        "config": cfg.to_dict(),
-    }
-    tmp = out / "training.json.tmp"
-    tmp.write_text(json.dumps(report, indent=2))
-    os.replace(tmp, out / "training.json")
-    if checkpoint_root.is_dir():
-        shutil.rmtree(checkpoint_root, ignore_errors=True)
-    return TrainResult(
-        out, adapter, cfg.steps, median, state.losses, class_images, seconds_total, dict(timings), resumed_from, report
-    )
+    def run(self, started: float, progress, should_stop) -> TrainResult:
+        cfg, state, acc = self.r.config, self.state, self.acc
+        checkpoints = Path(cfg.output_dir) / "checkpoints"
+        resumed_from = None
+        if cfg.resume and (latest := latest_checkpoint(checkpoints)) is not None:
+            acc.load_state(str(latest))
+            resumed_from = state.step
+        step_ms: list[float] = []
+        loop_started = time.perf_counter()
+        for _ in range(state.step, cfg.steps):
+            t0 = time.perf_counter()
+            for _ in range(cfg.grad_accum):
+                with acc.accumulate(self.unet):
+                    loss = self.micro_step()
+            state.step += 1
+            state.losses.append(loss.item())
+            step_ms.append((time.perf_counter() - t0) * 1000)
+            if progress is not None:
+                elapsed = time.perf_counter() - loop_started
+                eta = elapsed / len(step_ms) * (cfg.steps - state.step)
+                progress(TrainProgress(state.step, cfg.steps, state.losses[-1], elapsed, eta))
+            if (
+                cfg.checkpoint_every
+                and state.step % cfg.checkpoint_every == 0
+                and state.step < cfg.steps
+            ):
+                with self.timings.measure("checkpoints"):
+                    save_checkpoint(acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit)
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled(f"training stopped at step {state.step} of {cfg.steps}")
+        self.timings["train_steps"] = round(time.perf_counter() - loop_started, 4)
+        modules = {name: acc.unwrap_model(m) for name, m in self.r.trained.items()}
+        adapter, report = write_outputs(
+            self.r,
+            modules,
+            losses=state.losses,
+            step_ms=step_ms,
+            timings=self.timings,
+            started=started,
+            resumed_from=resumed_from,
+            device=self.device,
+        )
+        return TrainResult(
+            output_dir=Path(cfg.output_dir),
+            adapter_path=adapter,
+            steps=cfg.steps,
+            step_ms_median=statistics.median(step_ms) if step_ms else 0.0,
+            losses=list(state.losses),
+            class_images=report["class_images"],
+            seconds_total=report["seconds_total"],
+            timings=dict(self.timings),
+            resumed_from=resumed_from,
+            report=report,
+        )

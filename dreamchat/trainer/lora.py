@@ -39,7 +39,9 @@ def add_lora(model, *, rank: int, alpha: int, targets: list[str]) -> list[torch.
     """Attach a fresh LoRA (Gaussian A, zero B: the model's output is unchanged at step 0)."""
     from peft import LoraConfig
 
-    config = LoraConfig(r=rank, lora_alpha=alpha, init_lora_weights="gaussian", target_modules=targets)
+    config = LoraConfig(
+        r=rank, lora_alpha=alpha, init_lora_weights="gaussian", target_modules=targets
+    )
     model.add_adapter(config)
     params = [p for p in model.parameters() if p.requires_grad]
     for p in params:

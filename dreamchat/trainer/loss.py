@@ -23,7 +23,9 @@ class LossParts:
     prior: torch.Tensor | None
 
 
-def diffusion_target(scheduler, latents: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
+def diffusion_target(
+    scheduler, latents: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor
+) -> torch.Tensor:
     """What the UNet should predict: the noise (epsilon) or the velocity (v-prediction)."""
     kind = scheduler.config.prediction_type
     if kind == "epsilon":

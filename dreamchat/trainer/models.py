@@ -130,7 +130,9 @@ class BaseModel:
         return pipe
 
 
-def load_base_model(ref: str | Path, *, device: torch.device | str, dtype: torch.dtype) -> BaseModel:
+def load_base_model(
+    ref: str | Path, *, device: torch.device | str, dtype: torch.dtype
+) -> BaseModel:
     """Load UNet, VAE, tokenizers and text encoders, frozen, on ``device`` in ``dtype``.
 
     The VAE stays fp32 under fp16 (SD's VAE overflows in fp16); it only runs at set-up time.

@@ -89,7 +89,9 @@ def _image_path(directory: Path, index: int) -> Path:
 
 
 @torch.no_grad()
-def _sample_missing(base: BaseModel, spec: ClassPriorSpec, directory: Path, missing: list[int], batch_size: int) -> None:
+def _sample_missing(
+    base: BaseModel, spec: ClassPriorSpec, directory: Path, missing: list[int], batch_size: int
+) -> None:
     pipe = base.pipeline()
     device = base.unet.device
     for start in range(0, len(missing), batch_size):
@@ -133,7 +135,10 @@ def _cached_latents(directory: Path, count: int) -> LatentSet | None:
 
 def _save_latents(directory: Path, latents: LatentSet) -> None:
     tmp = directory / f"{_LATENTS}.tmp{os.getpid()}"
-    meta = {"scaling_factor": str(latents.scaling_factor), "shift_factor": str(latents.shift_factor)}
+    meta = {
+        "scaling_factor": str(latents.scaling_factor),
+        "shift_factor": str(latents.shift_factor),
+    }
     save_file(latents.state(), tmp, metadata=meta)
     os.replace(tmp, directory / _LATENTS)
 
@@ -153,7 +158,9 @@ def ensure_class_prior(
     with _locked(directory):
         latents = _cached_latents(directory, count)
         if latents is not None:
-            return ClassPriorResult(latents, directory, count, 0, time.perf_counter() - started, size)
+            return ClassPriorResult(
+                latents, directory, count, 0, time.perf_counter() - started, size
+            )
         missing = [i for i in range(count) if not _image_path(directory, i).is_file()]
         if missing:
             _sample_missing(base, spec, directory, missing, batch_size)
@@ -166,4 +173,6 @@ def ensure_class_prior(
         (directory / "prior.json").write_text(
             json.dumps({"base": base.fingerprint, **spec.__dict__, "count": count}, indent=2)
         )
-    return ClassPriorResult(latents, directory, count, len(missing), time.perf_counter() - started, size)
+    return ClassPriorResult(
+        latents, directory, count, len(missing), time.perf_counter() - started, size
+    )

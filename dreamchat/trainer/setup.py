@@ -111,14 +111,18 @@ def prepare_run(
         ).to(device)
         class_time_ids = _time_ids((config.resolution,) * 2, (0, 0), config.resolution).to(device)
 
-    run = Run(config, base, instance, prior, instance_time_ids, class_time_ids, conditioning, token_ids)
+    run = Run(
+        config, base, instance, prior, instance_time_ids, class_time_ids, conditioning, token_ids
+    )
     run.trained["unet"] = base.unet
     run.params = add_lora(base.unet, rank=config.rank, alpha=config.alpha, targets=UNET_TARGETS)
     if config.train_text_encoder:
         names = ["text_encoder", "text_encoder_2"][: len(base.text_encoders)]
         for name, encoder in zip(names, base.text_encoders, strict=True):
             run.trained[name] = encoder
-            run.text_params += add_lora(encoder, rank=config.rank, alpha=config.alpha, targets=TEXT_TARGETS)
+            run.text_params += add_lora(
+                encoder, rank=config.rank, alpha=config.alpha, targets=TEXT_TARGETS
+            )
     if config.gradient_checkpointing:
         base.unet.enable_gradient_checkpointing()
         for name in run.trained:

@@ -62,7 +62,7 @@ def tiny_tokenizer(max_length: int = 77):
     return tokenizer
 
 
-def _text_encoder(vocab_size: int, *, projection: bool, hidden: int = 32):
+def _text_encoder(vocab_size: int, *, projection: bool, hidden: int = 32, layers: int = 2):
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     config = CLIPTextConfig(
@@ -70,10 +70,10 @@ def _text_encoder(vocab_size: int, *, projection: bool, hidden: int = 32):
         eos_token_id=1,
         pad_token_id=1,
         hidden_size=hidden,
-        intermediate_size=37,
+        intermediate_size=37 if hidden == 32 else 4 * hidden,
         layer_norm_eps=1e-05,
-        num_attention_heads=4,
-        num_hidden_layers=2,
+        num_attention_heads=4 if hidden == 32 else 12,
+        num_hidden_layers=layers,
         vocab_size=vocab_size,
         projection_dim=hidden,
         max_position_embeddings=77,
@@ -83,8 +83,18 @@ def _text_encoder(vocab_size: int, *, projection: bool, hidden: int = 32):
     return cls(config)
 
 
-def _vae():
+def _vae(size: str = "tiny"):
     from diffusers import AutoencoderKL
+
+    if size == "sd15":  # the real SD VAE layout: 4 blocks, latents an eighth of the image
+        return AutoencoderKL(
+            block_out_channels=(128, 256, 512, 512),
+            down_block_types=("DownEncoderBlock2D",) * 4,
+            up_block_types=("UpDecoderBlock2D",) * 4,
+            layers_per_block=2,
+            latent_channels=4,
+            sample_size=512,
+        )
 
     # Two blocks: a latent is half the image size (real SD: an eighth). Small and fast, and the
     # scaling factor is a config value like any checkpoint's.
@@ -100,8 +110,19 @@ def _vae():
     )
 
 
-def _unet(*, xl: bool):
+def _unet(*, xl: bool, size: str = "tiny"):
     from diffusers import UNet2DConditionModel
+
+    if size == "sd15":  # SD 1.5's UNet config (860M parameters), random weights
+        return UNet2DConditionModel(
+            sample_size=64,
+            cross_attention_dim=768,
+            attention_head_dim=8,
+            block_out_channels=(320, 640, 1280, 1280),
+            layers_per_block=2,
+            down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
+            up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
+        )
 
     common = dict(
         block_out_channels=(32, 64),
@@ -127,8 +148,17 @@ def _unet(*, xl: bool):
     )
 
 
-def build_tiny_pipeline(out_dir: str | Path, *, xl: bool = False, seed: int = 0) -> Path:
-    """Write a tiny SD (or SDXL with ``xl=True``) pipeline in diffusers format to ``out_dir``."""
+def build_tiny_pipeline(
+    out_dir: str | Path, *, xl: bool = False, seed: int = 0, size: str = "tiny"
+) -> Path:
+    """Write a tiny SD (or SDXL with ``xl=True``) pipeline in diffusers format to ``out_dir``.
+
+    ``size="sd15"`` writes an SD-1.5-sized pipeline instead (UNet, VAE and a 12-layer text
+    encoder of SD 1.5's shapes, random weights, the small offline tokenizer): for benchmarks on
+    a GPU without downloading a checkpoint.
+    """
+    if size not in ("tiny", "sd15") or (xl and size != "tiny"):
+        raise ValueError(f"unknown size {size!r} (tiny, or sd15 without xl)")
     from diffusers import (
         DDPMScheduler,
         StableDiffusionPipeline,
@@ -139,8 +169,8 @@ def build_tiny_pipeline(out_dir: str | Path, *, xl: bool = False, seed: int = 0)
     torch.manual_seed(seed)
     tokenizer = tiny_tokenizer()
     vocab_size = len(tokenizer)
-    unet = _unet(xl=xl)
-    vae = _vae()
+    unet = _unet(xl=xl, size=size)
+    vae = _vae(size)
     scheduler = DDPMScheduler(
         beta_start=0.00085,
         beta_end=0.012,
@@ -163,7 +193,11 @@ def build_tiny_pipeline(out_dir: str | Path, *, xl: bool = False, seed: int = 0)
     else:
         pipe = StableDiffusionPipeline(
             vae=vae,
-            text_encoder=_text_encoder(vocab_size, projection=False),
+            text_encoder=_text_encoder(
+                vocab_size,
+                projection=False,
+                **({"hidden": 768, "layers": 12} if size == "sd15" else {}),
+            ),
             tokenizer=tokenizer,
             unet=unet,
             scheduler=scheduler,

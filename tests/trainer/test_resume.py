@@ -1,0 +1,70 @@
+"""10 steps + resume + 10 steps gives the adapter of 20 steps straight.
+
+Tolerance: exact equality is expected on CPU (same ops, same order, same RNG streams); we allow
+1e-6 absolute so a BLAS that reorders reductions between processes doesn't make this flaky.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from dreamchat.trainer import TrainingCancelled, train
+
+from .conftest import tiny_config
+
+pytestmark = pytest.mark.slow
+
+
+def test_resume_reproduces_a_straight_run(tiny_sd, photos_dir, class_cache, tmp_path):
+    common = dict(steps=20, lr=5e-3, checkpoint_every=10, class_cache_dir=str(class_cache))
+    straight = train(tiny_config(tiny_sd, photos_dir, tmp_path / "straight", **common))
+
+    interrupted = tiny_config(tiny_sd, photos_dir, tmp_path / "resumed", **common)
+    steps_seen = []
+
+    def stop_after_ten():
+        return len(steps_seen) >= 10
+
+    with pytest.raises(TrainingCancelled):
+        train(interrupted, progress=lambda e: steps_seen.append(e.step), should_stop=stop_after_ten)
+    assert (tmp_path / "resumed" / "checkpoints" / "step-000010").is_dir()
+
+    resumed = train(interrupted.replace(resume=True))
+    assert resumed.resumed_from == 10
+    assert resumed.losses[:10] == pytest.approx(straight.losses[:10], abs=1e-6)
+    assert resumed.losses == pytest.approx(straight.losses, abs=1e-6)
+    a, b = load_file(straight.adapter_path), load_file(resumed.adapter_path)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.allclose(a[key], b[key], atol=1e-6), key
+
+
+def test_checkpoints_are_rotated_and_removed_after_success(
+    tiny_sd, photos_dir, class_cache, tmp_path
+):
+    config = tiny_config(
+        tiny_sd,
+        photos_dir,
+        tmp_path,
+        steps=7,
+        checkpoint_every=2,
+        checkpoints_total_limit=2,
+        class_cache_dir=str(class_cache),
+    )
+    seen = []
+
+    def stop_at_six():
+        return len(seen) >= 6
+
+    with pytest.raises(TrainingCancelled):
+        train(config, progress=lambda e: seen.append(e.step), should_stop=stop_at_six)
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == ["step-000004", "step-000006"]
+    # a checkpoint holds LoRA tensors, not the base model
+    files = {p.name for p in (tmp_path / "checkpoints" / "step-000006").iterdir()}
+    assert "unet_lora.safetensors" in files and not any(n.startswith("model") for n in files)
+    result = train(config.replace(resume=True))
+    assert result.resumed_from == 6 and len(result.losses) == 7
+    assert not (tmp_path / "checkpoints").exists()
