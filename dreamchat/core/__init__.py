@@ -1,0 +1,64 @@
+"""Settings, domain types, the Redis and blob stores, errors, ids and the subject services:
+everything the other layers share. Imports nothing else of dreamchat."""
+
+from .blobs import BlobNotFound, BlobStore, LocalBlobStore
+from .domain import (
+    Delivery,
+    EndUser,
+    Generation,
+    IdempotencyRecord,
+    JobStatus,
+    Scope,
+    Subject,
+    SubjectDeletion,
+    SubjectStatus,
+    Tenant,
+    TrainingRun,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)
+from .errors import (
+    Conflict,
+    DreamchatError,
+    Forbidden,
+    InvalidInput,
+    InvalidSettings,
+    LimitExceeded,
+    NotFound,
+    Unauthenticated,
+)
+from .settings import Settings, get_settings, load_settings
+from .store import RedisStore
+
+__all__ = [
+    "BlobNotFound",
+    "BlobStore",
+    "Conflict",
+    "Delivery",
+    "DreamchatError",
+    "EndUser",
+    "Forbidden",
+    "Generation",
+    "IdempotencyRecord",
+    "InvalidInput",
+    "InvalidSettings",
+    "JobStatus",
+    "LimitExceeded",
+    "LocalBlobStore",
+    "NotFound",
+    "RedisStore",
+    "Scope",
+    "Settings",
+    "Subject",
+    "SubjectDeletion",
+    "SubjectStatus",
+    "Tenant",
+    "TrainingRun",
+    "Unauthenticated",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventType",
+    "get_settings",
+    "load_settings",
+]

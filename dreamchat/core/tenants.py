@@ -1,0 +1,46 @@
+"""Tenants: the platforms that embed dreamchat, each with one API key.
+
+The key names its tenant (``dck_<tenant id>.<secret>``) and only its hash is stored, so checking
+a key is one Redis read and a leaked database leaks no keys.
+"""
+
+from __future__ import annotations
+
+from .domain import Tenant
+from .errors import InvalidInput, NotFound, Unauthenticated
+from .ids import TENANT, api_key_matches, hash_api_key, new_api_key, new_id, tenant_id_from_api_key
+from .store import RedisStore
+
+__all__ = ["authenticate", "create_tenant"]
+
+
+def create_tenant(store: RedisStore, *, name: str) -> tuple[Tenant, str]:
+    """A new tenant and its API key. The key is shown once, here; we cannot recover it."""
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > 200:
+        raise InvalidInput("Name the tenant with 1 to 200 characters.", code="invalid_tenant_name")
+    tenant_id = new_id(TENANT)
+    api_key = new_api_key(tenant_id)
+    tenant = Tenant(
+        id=tenant_id, name=cleaned, api_key_hash=hash_api_key(api_key), created_at=store.now()
+    )
+    store.insert_tenant(tenant)
+    return tenant, api_key
+
+
+def authenticate(store: RedisStore, *, api_key: str) -> Tenant:
+    """The tenant an API key belongs to, or ``Unauthenticated`` (same answer for a malformed
+    key, an unknown tenant and a wrong secret)."""
+    tenant_id = tenant_id_from_api_key(api_key)
+    if tenant_id is not None:
+        try:
+            tenant = store.get_tenant(tenant_id)
+        except NotFound:
+            pass
+        else:
+            if api_key_matches(api_key, tenant.api_key_hash):
+                return tenant
+    raise Unauthenticated(
+        "Invalid API key; send 'Authorization: Bearer <your tenant API key>'.",
+        code="invalid_api_key",
+    )

@@ -1,0 +1,66 @@
+"""Fixtures every test package may use: a real Redis, a store that only this test sees, and a
+blob store in a temporary directory.
+
+``REDIS_URL`` points the suite at an existing server; otherwise one embedded server is started
+for the session. Each test gets its own key prefix and its keys are deleted afterwards, so
+concurrent runs against one server never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from dreamchat.core.blobs import LocalBlobStore
+from dreamchat.core.redis_server import EmbeddedRedis
+from dreamchat.core.settings import get_settings
+from dreamchat.core.store import RedisStore
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("REDIS_URL"):
+        yield url
+        return
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
+        assert server.url is not None
+        yield server.url
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"dctest-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def redis_client(redis_url: str, key_prefix: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    keys = list(client.scan_iter(match=f"{key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def store(redis_client: redis.Redis, key_prefix: str) -> RedisStore:
+    return RedisStore(redis_client, prefix=key_prefix)
+
+
+@pytest.fixture
+def tmp_blob_store(tmp_path: Path) -> LocalBlobStore:
+    return LocalBlobStore(tmp_path / "blobs")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Settings are cached per process; a test that changes the environment must not leak
+    its values into the next one."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from dreamchat.core.errors import InvalidInput, Unauthenticated
+from dreamchat.core.store import RedisStore
+from dreamchat.core.tenants import authenticate, create_tenant
+
+
+def test_create_and_authenticate(store: RedisStore) -> None:
+    tenant, key = create_tenant(store, name="  Acme  Pets ")
+    assert tenant.name == "Acme Pets" and tenant.id.startswith("ten_")
+    assert key not in store.client.get(f"{store.prefix}:{tenant.id}:_tenant").decode()
+    assert authenticate(store, api_key=key) == tenant
+
+    other, other_key = create_tenant(store, name="Other")
+    forged = other_key.replace(other.id, tenant.id)  # right tenant, wrong secret
+    for bad in ("", "nonsense", forged, key + "x", key.replace(tenant.id, "ten_missing")):
+        with pytest.raises(Unauthenticated) as exc:
+            authenticate(store, api_key=bad)
+        assert exc.value.code == "invalid_api_key" and exc.value.http_status == 401
+    with pytest.raises(InvalidInput):
+        create_tenant(store, name="   ")
