@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .core.errors import DreamchatError
 from .trainer import cli as trainer_cli
 from .trainer.errors import TrainerError
 
@@ -17,8 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     trainer_cli.register(commands)
-    from . import demo
+    from . import demo, launcher
+    from .worker import cli as worker_cli
 
+    launcher.register(commands)
+    worker_cli.register(commands)
     demo.register(commands)
     return parser
 
@@ -30,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_libraries()
     try:
         return int(args.handler(args) or 0)
-    except TrainerError as exc:
+    except (TrainerError, DreamchatError) as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""``dreamchat run`` until the worker and HTTP plugin land: an offline end-to-end demo.
+"""``dreamchat demo``: the trainer end to end, offline, with no Redis or server.
 
 It builds the tiny model (once), makes a few synthetic photos of a "subject", trains an adapter
 on them and generates with it — every real code path, on a model small enough for a laptop CPU.
@@ -35,7 +35,7 @@ def synthetic_photos(out_dir: Path, *, count: int = 4, size: int = 96, seed: int
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    run = commands.add_parser("run", help="offline demo: train an adapter and generate with it")
+    run = commands.add_parser("demo", help="offline demo: train an adapter and generate with it")
     run.add_argument("--steps", type=int, default=40)
     run.set_defaults(handler=_run)
 

@@ -20,6 +20,8 @@ from dreamchat.core.blobs import LocalBlobStore
 from dreamchat.core.redis_server import EmbeddedRedis
 from dreamchat.core.settings import get_settings
 from dreamchat.core.store import RedisStore
+from dreamchat.demo import synthetic_photos
+from dreamchat.trainer.tiny import build_tiny_pipeline
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +66,22 @@ def _fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def tiny_sd(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The random tiny SD pipeline, built once per run (nothing is downloaded)."""
+    return build_tiny_pipeline(tmp_path_factory.mktemp("models") / "tiny-sd")
+
+
+@pytest.fixture(scope="session")
+def tiny_sdxl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_pipeline(tmp_path_factory.mktemp("models") / "tiny-sdxl", xl=True)
+
+
+@pytest.fixture(scope="session")
+def photos_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four synthetic photos of one made-up subject."""
+    out = tmp_path_factory.mktemp("photos")
+    synthetic_photos(out, count=4)
+    return out

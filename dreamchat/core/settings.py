@@ -74,6 +74,23 @@ class Settings(BaseSettings):
     unset = keep them. The adapter stays until the subject is deleted."""
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
 
+    # How the service trains and generates (the trainer's own defaults apply elsewhere).
+    train_resolution: int = Field(default=512, ge=8, le=2048, multiple_of=8)
+    train_batch_size: int = Field(default=1, ge=1, le=16)
+    """1 instance + 1 class image per step: the fastest route to a first image on one GPU."""
+    train_learning_rate: float = Field(default=1e-4, gt=0, le=1e-2)
+    num_class_images: int = Field(default=100, ge=0, le=1000)
+    """0 turns prior preservation off."""
+    class_sampler_steps: int = Field(default=20, ge=1, le=200)
+    checkpoint_every: int = Field(default=50, ge=0)
+    """Resumable checkpoint every N steps, so a worker crash loses at most N steps."""
+    image_size: int = Field(default=512, ge=64, le=2048, multiple_of=8)
+    generation_steps: int = Field(default=25, ge=1, le=200)
+    max_loaded_adapters: int = Field(default=8, ge=1, le=256)
+    """Adapters a warm worker keeps loaded (LRU)."""
+    estimated_step_seconds: float = Field(default=0.5, gt=0)
+    """ETA for a training still in the queue, before its own steps have been timed."""
+
     # Webhooks.
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Hosts the SSRF guard lets through although they resolve to private addresses."""
@@ -89,8 +106,8 @@ class Settings(BaseSettings):
     train_job_timeout_seconds: int = Field(default=4 * 3600, ge=10)
     generate_job_timeout_seconds: int = Field(default=600, ge=10)
     webhook_job_timeout_seconds: int = Field(default=60, ge=5)
-    worker_heartbeat_seconds: int = Field(default=10, ge=1)
-    dead_job_after_seconds: int = Field(default=45, ge=2, le=60)
+    worker_heartbeat_seconds: int = Field(default=5, ge=1)
+    dead_job_after_seconds: int = Field(default=30, ge=2, le=60)
     """A started job whose worker sent no heartbeat for this long is treated as orphaned."""
 
     @field_validator("webhook_allow_hosts", "webhook_retry_schedule", mode="before")
@@ -165,6 +182,16 @@ class Settings(BaseSettings):
                 "DREAMCHAT_WEBHOOK_TIMEOUT_SECONDS"
             )
         return self
+
+    @property
+    def work_dir(self) -> Path:
+        """Training runs' scratch space (photos, checkpoints). Workers that should resume each
+        other's trainings must share it, like the blob directory."""
+        return self.data_dir / "work"
+
+    @property
+    def class_cache_dir(self) -> Path:
+        return self.data_dir / "class-cache"
 
     @property
     def blob_dir(self) -> Path:

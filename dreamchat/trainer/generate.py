@@ -22,7 +22,7 @@ from PIL import Image
 
 from .errors import AdapterError, ConfigError
 from .lora import ADAPTER_FILE, read_adapter_metadata
-from .models import fingerprint, resolve_base_model
+from .models import BaseModel, fingerprint, resolve_base_model
 
 __all__ = ["AdapterRef", "GenerationRequest", "GenerationRuntime"]
 
@@ -85,8 +85,8 @@ class GenerationRuntime:
     ):
         self.base_model = str(base_model)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        if dtype == "auto":
-            dtype = "fp16" if self.device.type == "cuda" else "fp32"
+        if dtype == "auto":  # bf16 trains and decodes without fp16's overflows
+            dtype = "bf16" if self.device.type == "cuda" else "fp32"
         self.dtype = _DTYPES[dtype]
         self.max_adapters = max_adapters
         self.pipe = None
@@ -102,10 +102,31 @@ class GenerationRuntime:
             return
         path = resolve_base_model(self.base_model)
         pipe = DiffusionPipeline.from_pretrained(path, dtype=self.dtype, safety_checker=None)
+        self.train_scheduler_config = dict(pipe.scheduler.config)
         pipe.scheduler = DPMSolverMultistepScheduler.from_config(pipe.scheduler.config)
         pipe.set_progress_bar_config(disable=True)
         self.pipe = pipe.to(self.device)
+        self.path = path
         self.fingerprint = fingerprint(path)
+
+    def as_base_model(self) -> BaseModel:
+        """The loaded pipeline's modules as a ``BaseModel`` to train on, without a second copy
+        in memory. Loaded adapters are dropped first: training attaches its own LoRA and
+        removes every LoRA layer when it is done."""
+        self.setup()
+        self.clear_adapters()
+        pipe = self.pipe
+        xl = hasattr(pipe, "text_encoder_2")
+        return BaseModel(
+            path=self.path,
+            fingerprint=self.fingerprint,
+            xl=xl,
+            unet=pipe.unet,
+            vae=pipe.vae,
+            tokenizers=[pipe.tokenizer, pipe.tokenizer_2] if xl else [pipe.tokenizer],
+            text_encoders=[pipe.text_encoder, pipe.text_encoder_2] if xl else [pipe.text_encoder],
+            scheduler_config=self.train_scheduler_config,
+        )
 
     @property
     def loaded_adapters(self) -> list[str]:

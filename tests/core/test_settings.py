@@ -81,7 +81,7 @@ def test_json_lists_and_cache_clear(env: pytest.MonkeyPatch) -> None:
         ("DREAMCHAT_WEBHOOK_ALLOW_HOSTS", "http://10.0.0.1/hook", "no scheme or path"),
         ("DREAMCHAT_WEBHOOK_TIMEOUT_SECONDS", "0", "DREAMCHAT_WEBHOOK_TIMEOUT_SECONDS"),
         ("DREAMCHAT_DEAD_JOB_AFTER_SECONDS", "120", "DREAMCHAT_DEAD_JOB_AFTER_SECONDS"),
-        ("DREAMCHAT_DEAD_JOB_AFTER_SECONDS", "15", "two heartbeats"),
+        ("DREAMCHAT_DEAD_JOB_AFTER_SECONDS", "9", "two heartbeats"),
         ("DREAMCHAT_KEY_PREFIX", "dc:evil", "DREAMCHAT_KEY_PREFIX"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL: must start with redis://"),
     ],

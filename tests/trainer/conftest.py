@@ -1,4 +1,4 @@
-"""Trainer fixtures: the tiny pipelines, synthetic photos, and one adapter shared by the run."""
+"""Trainer fixtures: a class cache and one adapter shared by the run (models: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dreamchat.demo import synthetic_photos
-from dreamchat.trainer import TrainConfig, build_tiny_pipeline, train
+from dreamchat.trainer import TrainConfig, train
 from dreamchat.trainer.quiet import quiet_libraries
 
 quiet_libraries()
-
-
-@pytest.fixture(scope="session")
-def tiny_sd(tmp_path_factory) -> Path:
-    return build_tiny_pipeline(tmp_path_factory.mktemp("models") / "tiny-sd")
-
-
-@pytest.fixture(scope="session")
-def tiny_sdxl(tmp_path_factory) -> Path:
-    return build_tiny_pipeline(tmp_path_factory.mktemp("models") / "tiny-sdxl", xl=True)
-
-
-@pytest.fixture(scope="session")
-def photos_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("photos")
-    synthetic_photos(out, count=4)
-    return out
 
 
 @pytest.fixture(scope="session")

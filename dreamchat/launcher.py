@@ -1,0 +1,91 @@
+"""``dreamchat run``: everything on one machine — Redis (embedded unless ``REDIS_URL``), the API
+and one worker — stopped together by Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="all-in-one: Redis, the API and a worker")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--queues", default="generate,train,webhooks", help="queues of the worker")
+    run.set_defaults(handler=_run)
+
+
+def dev_tenant(ctx, data_dir: Path) -> dict[str, str]:
+    """The development tenant: created on first start, reused after (its key is in the file)."""
+    from dreamchat.core.errors import Unauthenticated
+    from dreamchat.core.tenants import authenticate, create_tenant
+
+    path = data_dir / "dev-tenant.json"
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        try:
+            authenticate(ctx.store, api_key=saved["api_key"])
+            return saved
+        except (Unauthenticated, KeyError):
+            pass  # a fresh Redis: make a new one
+    tenant, api_key = create_tenant(ctx.store, name="development")
+    saved = {"tenant_id": tenant.id, "api_key": api_key}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(saved))
+    path.chmod(0o600)
+    return saved
+
+
+def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from dreamchat.core.redis_server import resolve_redis_url
+    from dreamchat.core.settings import get_settings
+    from dreamchat.plugin.app import create_app
+    from dreamchat.trainer.tiny import build_tiny_pipeline
+    from dreamchat.worker.context import context_from_settings
+
+    settings = get_settings()
+    if (
+        settings.base_model is None
+        and not (settings.default_base_model_dir / "model_index.json").is_file()
+    ):
+        print(f"building the offline tiny model in {settings.default_base_model_dir}")
+        build_tiny_pipeline(settings.default_base_model_dir)
+    with resolve_redis_url(settings) as url:
+        ctx = context_from_settings(settings, redis_url=url)
+        tenant = dev_tenant(ctx, settings.data_dir)
+        print(f"Redis:        {url}{'' if settings.redis_url else ' (embedded)'}")
+        print(
+            f"Dev tenant:   {tenant['tenant_id']}  (key in {settings.data_dir / 'dev-tenant.json'})"
+        )
+        print(f"API key:      {tenant['api_key']}")
+        print(f"Open:         http://{args.host}:{args.port}/")
+        env = os.environ | {"REDIS_URL": url}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "dreamchat.cli", "worker", "--queues", args.queues], env=env
+        )
+        try:
+            uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level="info")
+        finally:
+            _stop(worker)
+    print("stopped: API, worker and Redis")
+    return 0

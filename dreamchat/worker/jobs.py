@@ -1,0 +1,51 @@
+"""RQ job functions: top-level, ids and primitives in, one service call each.
+
+Each worker process builds its ``Context`` and ``WorkerRuntime`` once (from the environment,
+like every process) and every job borrows them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from dreamchat.core.domain import Scope
+from dreamchat.core.settings import get_settings
+from dreamchat.core.subjects import purge_photos
+
+from .context import Context, context_from_settings
+from .generation import run_generation
+from .runtime import get_runtime
+from .training import run_training
+
+__all__ = ["generate_images", "job_context", "purge_subject_photos", "train_subject"]
+
+
+@lru_cache(maxsize=1)
+def job_context() -> Context:
+    return context_from_settings(get_settings())
+
+
+def train_subject(tenant_id: str, user_id: str, training_id: str) -> str:
+    ctx = job_context()
+    return run_training(
+        ctx, get_runtime(ctx.settings), scope=Scope(tenant_id, user_id), training_id=training_id
+    )
+
+
+def generate_images(tenant_id: str, user_id: str, generation_id: str) -> str:
+    ctx = job_context()
+    return run_generation(
+        ctx, get_runtime(ctx.settings), scope=Scope(tenant_id, user_id), generation_id=generation_id
+    )
+
+
+def purge_subject_photos(tenant_id: str, user_id: str, subject_id: str, training_id: str) -> None:
+    """The retention setting: source photos go, the adapter stays."""
+    ctx = job_context()
+    purge_photos(
+        ctx.store,
+        ctx.blobs,
+        scope=Scope(tenant_id, user_id),
+        subject_id=subject_id,
+        training_id=training_id,
+    )

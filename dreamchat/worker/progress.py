@@ -1,0 +1,45 @@
+"""Telling people how a job is going: RQ job meta, the run record, and the user's event channel.
+
+Training steps can be milliseconds apart, so everything here is throttled: a ``Throttle``
+lets one update through per interval (and always the last one), and the step loop pays one
+``time.monotonic()`` call for the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rq import get_current_job
+
+from .context import Context
+
+__all__ = ["Throttle", "publish", "set_job_meta"]
+
+
+class Throttle:
+    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic):
+        self.interval_s = interval_s
+        self.clock = clock
+        self._last = -float("inf")
+
+    def ready(self, *, force: bool = False) -> bool:
+        now = self.clock()
+        if force or now - self._last >= self.interval_s:
+            self._last = now
+            return True
+        return False
+
+
+def publish(ctx: Context, tenant_id: str, user_id: str, event: dict[str, Any]) -> None:
+    """Send ``event`` to the user's channel (the SSE stream); nobody listening is fine."""
+    ctx.redis.publish(ctx.events_channel(tenant_id, user_id), json.dumps(event, default=str))
+
+
+def set_job_meta(**fields: Any) -> None:
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(fields)
+        job.save_meta()

@@ -1,0 +1,63 @@
+"""``dreamchat run`` as a user runs it: embedded Redis, API, worker; Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import redis
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_starts_redis_api_worker_and_stops_them_on_ctrl_c(tmp_path, tiny_sd):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env |= {"DREAMCHAT_DATA_DIR": str(tmp_path), "DREAMCHAT_BASE_MODEL": str(tiny_sd)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dreamchat.cli", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        ready = None
+        while time.monotonic() < deadline:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if ready.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.5)
+        assert ready is not None and ready.json() == {
+            "ready": True,
+            "checks": {"redis": True, "worker": True},
+        }
+        tenant = json.loads((tmp_path / "dev-tenant.json").read_text())
+        assert tenant["tenant_id"].startswith("ten_") and tenant["api_key"].startswith("dck_")
+        redis_url = (tmp_path / "redis" / "redis.url").read_text()
+        assert redis.Redis.from_url(redis_url).ping()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert tenant["api_key"] in out and "stopped: API, worker and Redis" in out
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()

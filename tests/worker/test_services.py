@@ -1,0 +1,112 @@
+"""Service functions: bad input and isolation (no worker needed: nothing here runs a job)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dreamchat.core.domain import Scope, SubjectStatus
+from dreamchat.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from dreamchat.core.subjects import create_subject
+from dreamchat.worker import services
+
+ALICE = Scope("ten_a", "alice")
+BOB = Scope("ten_a", "bob")  # same tenant, other user
+MALLORY = Scope("ten_b", "alice")  # other tenant, same user id
+
+
+@pytest.fixture
+def ready(service, photos_dir):
+    return service.trainable_subject(ALICE, photos_dir, name=f"Rex{id(object())}")
+
+
+def test_other_users_and_tenants_cannot_touch_a_subject(service, ready):
+    ctx = service.ctx
+    run = services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"steps": 3})
+    for intruder in (BOB, MALLORY):
+        with pytest.raises(NotFound):
+            services.start_training(ctx, scope=intruder, subject_id=ready.id)
+        with pytest.raises(NotFound):
+            services.training_status(ctx, scope=intruder, training_id=run.id)
+        with pytest.raises(NotFound):
+            services.cancel_training(ctx, scope=intruder, training_id=run.id)
+        with pytest.raises(NotFound):
+            services.job_status(ctx, scope=intruder, job_id=run.id)
+        with pytest.raises(NotFound):
+            services.generate(ctx, scope=intruder, subject_ids=[ready.id], prompt="a photo")
+        with pytest.raises(NotFound):
+            services.delete_subject(ctx, scope=intruder, subject_id=ready.id)
+    assert ctx.store.get_training_run(ALICE, run.id).cancel_requested is False
+    assert ctx.store.get_subject(ALICE, ready.id).status is SubjectStatus.TRAINING
+    services.cancel_training(ctx, scope=ALICE, training_id=run.id)
+
+
+def test_bad_input_gives_clear_errors_and_changes_nothing(service, ready):
+    ctx = service.ctx
+    with pytest.raises(NotFound):
+        services.start_training(ctx, scope=ALICE, subject_id="sub_" + "a" * 24)
+    with pytest.raises(InvalidInput):
+        services.start_training(ctx, scope=ALICE, subject_id="not-an-id")
+    with pytest.raises(InvalidInput) as err:
+        services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"steps": 10**6})
+    assert err.value.code == "invalid_training_options"
+    with pytest.raises(InvalidInput) as err:
+        services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"rank": 64})
+    assert "Unknown training option" in err.value.message
+    assert ctx.store.get_subject(ALICE, ready.id).status is SubjectStatus.NEW
+    assert ctx.store.list_training_runs(ALICE, ready.id) == []
+
+    few = create_subject(ctx.store, scope=ALICE, name="Tiny", class_noun="cat")
+    with pytest.raises(InvalidInput) as err:
+        services.start_training(ctx, scope=ALICE, subject_id=few.id)
+    assert err.value.code == "not_enough_photos"
+
+    with pytest.raises(InvalidInput) as err:
+        services.generate(ctx, scope=ALICE, subject_ids=[ready.id], prompt="a photo")
+    assert err.value.code == "subject_not_ready"
+    with pytest.raises(NotFound):
+        services.job_status(ctx, scope=ALICE, job_id="job_nope")
+
+
+def test_a_second_start_while_training_is_refused_and_starts_nothing(service, ready):
+    ctx = service.ctx
+    run = services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"steps": 3})
+    with pytest.raises(Conflict) as err:
+        services.start_training(ctx, scope=ALICE, subject_id=ready.id)
+    assert err.value.code == "training_in_progress" and err.value.details["training_id"] == run.id
+    assert [r.id for r in ctx.store.list_training_runs(ALICE, ready.id)] == [run.id]
+    assert ctx.queue("train").get_job_ids().count(run.id) == 1
+    services.cancel_training(ctx, scope=ALICE, training_id=run.id)
+
+
+def test_per_tenant_training_limit(service, photos_dir):
+    ctx = service.ctx
+    scope = Scope("ten_busy", "u1")
+    limit = ctx.settings.max_concurrent_trainings
+    runs = [
+        services.start_training(
+            ctx,
+            scope=scope,
+            subject_id=service.trainable_subject(scope, photos_dir, name=f"S{i}").id,
+        )
+        for i in range(limit)
+    ]
+    extra = service.trainable_subject(scope, photos_dir, name="Extra")
+    with pytest.raises(LimitExceeded) as err:
+        services.start_training(ctx, scope=scope, subject_id=extra.id)
+    assert err.value.code == "too_many_trainings"
+    for run in runs:
+        services.cancel_training(ctx, scope=scope, training_id=run.id)
+    services.start_training(ctx, scope=scope, subject_id=extra.id)  # a slot is free again
+
+
+def test_cancel_a_queued_training_removes_it_from_the_queue(service, ready):
+    ctx = service.ctx
+    run = services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"steps": 3})
+    status = services.training_status(ctx, scope=ALICE, training_id=run.id)
+    assert (
+        status["status"] == "queued" and status["queue_position"] >= 1 and status["eta_seconds"] > 0
+    )
+    cancelled = services.cancel_training(ctx, scope=ALICE, training_id=run.id)
+    assert cancelled["status"] == "cancelled"
+    assert run.id not in ctx.queue("train").get_job_ids()
+    assert ctx.store.get_subject(ALICE, ready.id).status is SubjectStatus.NEW
