@@ -1,5 +1,5 @@
-"""``dreamchat run``: everything on one machine — Redis (embedded unless ``REDIS_URL``), the API
-and one worker — stopped together by Ctrl-C."""
+"""``dreamchat run``: everything on one machine — Redis (embedded unless ``REDIS_URL``), the API,
+a model worker and a webhook worker — stopped together by Ctrl-C."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ __all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    run = commands.add_parser("run", help="all-in-one: Redis, the API and a worker")
+    run = commands.add_parser("run", help="all-in-one: Redis, the API and workers")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--queues", default="generate,train,webhooks", help="queues of the worker")
     run.set_defaults(handler=_run)
 
 
@@ -80,12 +79,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"API key:      {tenant['api_key']}")
         print(f"Open:         http://{args.host}:{args.port}/")
         env = os.environ | {"REDIS_URL": url}
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "dreamchat.cli", "worker", "--queues", args.queues], env=env
-        )
+        # The model worker and a light webhook worker: deliveries never wait behind a training.
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "dreamchat.cli", "worker", "--queues", queues], env=env
+            )
+            for queues in ("generate,train", "webhooks")
+        ]
         try:
             uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level="info")
         finally:
-            _stop(worker)
+            for worker in workers:
+                _stop(worker)
     print("stopped: API, worker and Redis")
     return 0

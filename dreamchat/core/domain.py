@@ -227,10 +227,6 @@ class WebhookEvent(Record):
     timestamp: datetime = Field(default_factory=utc_now)
     data: dict[str, Any] = Field(default_factory=dict)
 
-    def body(self) -> dict[str, Any]:
-        """The JSON body receivers get: ``{type, timestamp, data}``."""
-        return self.model_dump(mode="json", include={"type", "timestamp", "data"})
-
 
 class Delivery(Record):
     """One attempt to deliver one message to one endpoint, for the endpoint's delivery log."""

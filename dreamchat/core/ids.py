@@ -90,8 +90,8 @@ def check_external_id(value: object, *, what: str) -> str:
 
 
 def new_webhook_secret() -> str:
-    """A Standard Webhooks signing secret: ``whsec_`` + base64 of 24 random bytes."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
+    """A Standard Webhooks signing secret: ``whsec_`` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def new_api_key(tenant_id: str) -> str:

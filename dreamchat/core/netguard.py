@@ -34,6 +34,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from .errors import InvalidInput
+
 __all__ = [
     "GuardedTransport",
     "Resolver",
@@ -56,8 +58,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=10)
 
 
-class WebhookUrlError(ValueError):
+class WebhookUrlError(InvalidInput, ValueError):
     """A URL the server will not send requests to; ``code`` is stable for API clients.
+
+    An :class:`~dreamchat.core.errors.InvalidInput`, so the API answers it like any other bad
+    request; also a ValueError, for callers that use the guard as a plain validator.
 
     - ``webhook_url_invalid``: not an http(s) URL with a host and without credentials.
     - ``webhook_url_forbidden``: the host is or resolves to a non-public address.
@@ -70,8 +75,7 @@ class WebhookUrlError(ValueError):
     UNRESOLVABLE = "webhook_url_unresolvable"
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ import binascii
 import json
 import math
 import random
-import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from standardwebhooks import Webhook
+
+from dreamchat.core.domain import WebhookEventType
+from dreamchat.core.ids import MESSAGE, new_id, new_webhook_secret
 
 __all__ = [
     "SECRET_PREFIX",
@@ -38,30 +39,21 @@ __all__ = [
 
 SECRET_PREFIX = "whsec_"
 # 256 bits, the size of the HMAC-SHA256 output; the spec accepts 24 to 64 bytes.
-_SECRET_BYTES = 32
 _SECRET_BYTES_RANGE = range(24, 65)
 
 
-class EventType(StrEnum):
-    """The events dreamchat sends (DESIGN.md, "Webhook events")."""
-
-    TRAINING_STARTED = "training.started"
-    TRAINING_PROGRESS = "training.progress"
-    TRAINING_SUCCEEDED = "training.succeeded"
-    TRAINING_FAILED = "training.failed"
-    GENERATION_SUCCEEDED = "generation.succeeded"
-    GENERATION_FAILED = "generation.failed"
-    SUBJECT_DELETED = "subject.deleted"
+EventType = WebhookEventType
+"""The events dreamchat sends (DESIGN.md, "Webhook events"); one enum, kept in the core."""
 
 
-def new_secret() -> str:
-    """A fresh endpoint signing secret, ``whsec_`` + base64 of 32 random bytes."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_SECRET_BYTES)).decode("ascii")
+new_secret = new_webhook_secret
+"""A fresh endpoint signing secret, ``whsec_`` + base64 of 32 random bytes."""
 
 
 def new_message_id() -> str:
-    """A message id (``msg_…``), created once per event and endpoint and reused on every retry."""
-    return "msg_" + secrets.token_hex(16)
+    """A message id (``msg_…``): created once per event, the ``webhook-id`` of every attempt to
+    deliver it, to every endpoint, so receivers can deduplicate retries."""
+    return new_id(MESSAGE)
 
 
 def _require_utc(moment: datetime, name: str) -> datetime:

@@ -25,7 +25,6 @@ from rq.job import Job
 from dreamchat.core.settings import Settings, get_settings
 
 from .context import GENERATE, QUEUE_ORDER, TRAIN, Context, context_from_settings
-from .runtime import get_runtime
 
 __all__ = ["DreamWorker", "run_worker"]
 
@@ -62,7 +61,9 @@ class DreamWorker(SimpleWorker):
     def _start_scheduler(self, *args, **kwargs) -> None:
         # The scheduler is a forked process: start it before any model (and CUDA) is loaded.
         super()._start_scheduler(*args, **kwargs)
-        if self.preload:
+        if self.preload:  # imported here: a webhook-only worker never loads the ML stack
+            from .runtime import get_runtime
+
             get_runtime(self.settings).setup()
         self.log.info("dreamchat worker %s ready (model loaded: %s)", self.name, self.preload)
 

@@ -15,7 +15,6 @@ from dreamchat.core.domain import (
     SubjectStatus,
     TrainingRun,
     WebhookEndpoint,
-    WebhookEvent,
     WebhookEventType,
 )
 from dreamchat.core.errors import InvalidInput
@@ -88,14 +87,6 @@ def test_progress_events_are_opt_in() -> None:
     assert chosen.wants(WebhookEventType.TRAINING_PROGRESS)
     assert not chosen.wants(WebhookEventType.SUBJECT_DELETED)
     assert "whsec_abc" not in repr(endpoint)
-
-
-def test_event_body_is_type_timestamp_data() -> None:
-    event = WebhookEvent(id="msg_1", type="subject.deleted", data={"subject_id": "sub_1"})
-    body = event.body()
-    assert set(body) == {"type", "timestamp", "data"}
-    assert body["type"] == "subject.deleted" and body["data"] == {"subject_id": "sub_1"}
-    json.dumps(body)
 
 
 def test_scope_refuses_unsafe_ids() -> None:

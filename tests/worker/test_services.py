@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from dreamchat.core.domain import Scope, SubjectStatus
@@ -16,7 +18,7 @@ MALLORY = Scope("ten_b", "alice")  # other tenant, same user id
 
 @pytest.fixture
 def ready(service, photos_dir):
-    return service.trainable_subject(ALICE, photos_dir, name=f"Rex{id(object())}")
+    return service.trainable_subject(ALICE, photos_dir, name=f"Rex-{uuid.uuid4().hex[:8]}")
 
 
 def test_other_users_and_tenants_cannot_touch_a_subject(service, ready):

@@ -1,0 +1,211 @@
+"""The one place errors become HTTP answers, always ``{"error": {"code", "message", "details"}}``.
+
+The plugin's own errors extend the core tree (``dreamchat.core.errors``):
+
+InvalidInput
+├── PayloadTooLarge       413: the body or the photo is bigger than allowed
+└── UnsupportedMediaType  415: the upload is not a JPEG, PNG or WebP photo
+LimitExceeded
+└── RateLimited           429 with ``Retry-After``
+DreamchatError
+└── ServiceUnavailable    503: Redis (or another dependency) is unreachable; retry
+
+``translate`` maps anything else: core errors by their ``http_status``, trainer errors by code
+(matched by duck typing, so the API never imports torch), FastAPI's validation errors to 422
+with the offending fields, unknown routes to 404, and everything unexpected to a 500 that names
+the request id and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dreamchat.core.errors import DreamchatError, InvalidInput, LimitExceeded
+
+from .schemas import ErrorResponse
+
+__all__ = [
+    "PayloadTooLarge",
+    "RateLimited",
+    "ServiceUnavailable",
+    "UnsupportedMediaType",
+    "error_response",
+    "install_error_handlers",
+    "responses",
+    "translate",
+]
+
+log = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(InvalidInput):
+    code = "payload_too_large"
+    http_status = 413
+
+
+class UnsupportedMediaType(InvalidInput):
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class RateLimited(LimitExceeded):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, math.ceil(retry_after))
+        self.details.setdefault("retry_after_seconds", self.retry_after)
+
+
+class ServiceUnavailable(DreamchatError):
+    code = "service_unavailable"
+    http_status = 503
+
+
+_TRAINER_STATUS = {
+    "invalid_train_config": 422,
+    "invalid_photos": 422,
+    "adapter_invalid": 409,
+    "training_cancelled": 409,
+    "base_model_unavailable": 503,
+}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": dict(details or {})}}
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def _is_trainer_error(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("dreamchat.trainer") and hasattr(exc, "code")
+
+
+def translate(exc: BaseException, request_id: str | None = None) -> JSONResponse:
+    """The answer for an exception no route handled itself."""
+    if isinstance(exc, DreamchatError):
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if exc.http_status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        status = exc.http_status if 400 <= exc.http_status < 600 else 500
+        return error_response(status, exc.code, exc.message, exc.details, headers)
+    if _is_trainer_error(exc):
+        code = str(getattr(exc, "code", "trainer_error"))
+        message = str(getattr(exc, "message", "The model could not do this."))
+        return error_response(_TRAINER_STATUS.get(code, 500), code, message)
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        log.warning("redis unavailable: %s", exc)
+        return error_response(
+            503,
+            ServiceUnavailable.code,
+            "The service is briefly unavailable; retry in a few seconds.",
+            headers={"Retry-After": "5"},
+        )
+    log.error("unhandled error (request %s)", request_id, exc_info=exc)
+    return error_response(
+        500,
+        "internal_error",
+        "Something went wrong on our side; try again. Quote the request id if it persists.",
+        {"request_id": request_id} if request_id else None,
+    )
+
+
+def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
+    # "input" would echo the request back (secrets, megabytes); "ctx" may hold exceptions.
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    return {"errors": errors}
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+async def _dreamchat_error(request: Request, exc: Exception) -> JSONResponse:
+    return translate(exc, _request_id(request))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = _validation_details(exc)
+    first = details["errors"][0] if details["errors"] else {"loc": [], "msg": "invalid"}
+    where = ".".join(str(part) for part in first["loc"]) or "request"
+    return error_response(
+        422, "invalid_request", f"Invalid request: {where}: {first['msg']}.", details
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "http_error")
+    details: dict[str, Any] = {}
+    if status == 404:
+        message = f"No route {request.url.path!r}; see /docs for the API."
+    elif status == 405:
+        message = f"{request.method} is not allowed on {request.url.path!r}."
+    elif status == 413:
+        limit = request.scope.get("starlette.max_body_size")
+        message = "The request body is too large."
+        if isinstance(limit, int):
+            message = f"The request body is larger than the {limit:,} bytes allowed here."
+            details["max_bytes"] = limit
+    else:
+        message = str(exc.detail)
+    return error_response(status, code, message, details, exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DreamchatError, _dreamchat_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+_DESCRIPTIONS = {
+    401: "Missing or invalid credentials.",
+    403: "Not allowed: a bad or expired signature, an origin the tenant did not allow, or a "
+    "user token where an API key is required.",
+    404: "No such thing for this caller (other users' things are reported the same way).",
+    409: "The thing is in a state that forbids this now, or the Idempotency-Key is in use.",
+    413: "The body or the photo is too large.",
+    415: "Not a JPEG, PNG or WebP photo.",
+    422: "Invalid input; ``details`` says which field and why.",
+    429: "Rate limited; retry after ``Retry-After`` seconds.",
+    503: "A dependency is unavailable; retry shortly.",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give, all of one schema."""
+    return {
+        status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]}
+        for status in statuses
+    }
