@@ -154,6 +154,8 @@ class TrainingRun(Record):
     cancel_requested: bool = False
     checkpoint: str | None = None
     """Blob prefix of the latest checkpoint, to resume from after a worker dies."""
+    conversation_id: str | None = None
+    """The chat that started it, where the "ready" notice is written."""
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     started_at: datetime | None = None

@@ -43,8 +43,11 @@ UPLOAD = "upl"
 ENDPOINT = "whe"
 MESSAGE = "msg"
 TENANT = "ten"
+CONVERSATION = "cnv"
 
-_PREFIXES = frozenset({SUBJECT, TRAINING, GENERATION, IMAGE, UPLOAD, ENDPOINT, MESSAGE, TENANT})
+_PREFIXES = frozenset(
+    {SUBJECT, TRAINING, GENERATION, IMAGE, UPLOAD, ENDPOINT, MESSAGE, TENANT, CONVERSATION}
+)
 _ID_BODY = re.compile(r"[a-z2-7]{24}")
 # Tenant and user ids end up in Redis keys (":" separates parts) and blob paths ("/"), so both
 # characters are out; a leading letter or digit rules out "." and "..".

@@ -15,6 +15,7 @@ and the write commit together or the whole callback is retried. Callbacks passed
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -492,6 +493,67 @@ class RedisStore:
                 details={"webhook_id": endpoint_id},
             )
         return endpoint
+
+    # Upload checks ----------------------------------------------------------------------
+    # What the photo checks said about an upload, kept beside it so the assistant can explain
+    # per-photo problems when the upload is attached in a chat turn.
+
+    def save_upload_checks(
+        self, scope: Scope, upload_id: str, checks: list[dict[str, Any]], *, ttl_seconds: int
+    ) -> None:
+        self.client.set(self._user(scope, "upload", upload_id), json.dumps(checks), ex=ttl_seconds)
+
+    def get_upload_checks(self, scope: Scope, upload_id: str) -> list[dict[str, Any]]:
+        raw = self.client.get(self._user(scope, "upload", upload_id))
+        return json.loads(raw) if raw else []
+
+    # Conversations ----------------------------------------------------------------------
+    # A conversation is a JSON state document (focus subject, last generation, ...) plus an
+    # append-only list of serialized chat messages. Appending is one RPUSH, so a worker can
+    # write a "your model is ready" notice while the user is mid-turn without losing either.
+
+    def conversation_exists(self, scope: Scope, conversation_id: str) -> bool:
+        return bool(self.client.exists(self._user(scope, "conv", conversation_id)))
+
+    def load_conversation(
+        self, scope: Scope, conversation_id: str, *, last_messages: int = 200
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """(state, messages) or None if there is no such conversation for this user."""
+        key = self._user(scope, "conv", conversation_id)
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.get(key)
+            pipe.lrange(f"{key}:messages", -last_messages, -1)
+            raw_state, raw_messages = pipe.execute()
+        if raw_state is None:
+            return None
+        return json.loads(raw_state), [json.loads(m) for m in raw_messages]
+
+    def save_conversation(
+        self,
+        scope: Scope,
+        conversation_id: str,
+        *,
+        state: dict[str, Any],
+        new_messages: list[dict[str, Any]],
+        ttl_seconds: int,
+    ) -> None:
+        key = self._user(scope, "conv", conversation_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(key, json.dumps(state), ex=ttl_seconds)
+            if new_messages:
+                pipe.rpush(f"{key}:messages", *(json.dumps(m) for m in new_messages))
+            pipe.expire(f"{key}:messages", ttl_seconds)
+            pipe.execute()
+
+    def append_conversation_message(
+        self, scope: Scope, conversation_id: str, message: dict[str, Any]
+    ) -> bool:
+        """Append to an existing conversation; False (nothing written) if it is gone."""
+        key = self._user(scope, "conv", conversation_id)
+        if not self.client.exists(key):
+            return False
+        self.client.rpush(f"{key}:messages", json.dumps(message))
+        return True
 
     # Idempotency ------------------------------------------------------------------------
 

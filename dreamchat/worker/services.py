@@ -78,7 +78,12 @@ def _validate_overrides(ctx: Context, overrides: dict[str, Any]) -> dict[str, An
 
 
 def start_training(
-    ctx: Context, *, scope: Scope, subject_id: str, overrides: dict[str, Any] | None = None
+    ctx: Context,
+    *,
+    scope: Scope,
+    subject_id: str,
+    overrides: dict[str, Any] | None = None,
+    conversation_id: str | None = None,
 ) -> TrainingRun:
     """Queue a training for a subject with enough photos. A subject that is already training
     gets ``Conflict("training_in_progress")`` naming the running training, so a double click
@@ -96,6 +101,7 @@ def start_training(
         subject_id=subject_id,
         total_steps=options["steps"],
         overrides=options,
+        conversation_id=conversation_id,
     )
     ctx.store.begin_training(scope, run, max_active=ctx.settings.max_concurrent_trainings)
     try:

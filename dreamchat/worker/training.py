@@ -141,6 +141,10 @@ def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **k
     }.get(status)
     if event_type is not None:
         emit_event(ctx, tenant_id=scope.tenant_id, event_type=event_type, data=data)
+    if run.conversation_id and subject is not None:
+        ctx.store.append_conversation_message(
+            scope, run.conversation_id, _notice(subject, finished, status)
+        )
     kind = {"succeeded": "training.ready", "failed": "training.failed"}.get(
         str(status), "training.cancelled"
     )
@@ -151,6 +155,25 @@ def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **k
         {"type": kind, **data, "subject_name": subject.name if subject else None},
     )
     set_job_meta(status=str(status))
+
+
+def _notice(subject, run: TrainingRun, status: JobStatus) -> dict[str, Any]:
+    """The assistant's own words in the chat that started the training (LangChain's message
+    dict format, so the agent reads it back like any other message)."""
+    if status is JobStatus.SUCCEEDED:
+        text = (
+            f"Good news: {subject.name} is ready! Ask me for a picture, for example "
+            f'"show {subject.name} on the beach at sunset".'
+        )
+    elif status is JobStatus.FAILED:
+        text = (
+            f"I'm sorry, training {subject.name} failed: {run.error} "
+            'You can try again with "train ' + subject.name + '".'
+        )
+    else:
+        text = f"Training {subject.name} was cancelled."
+    notice = {"notice": f"training.{status}", "subject_id": subject.id, "training_id": run.id}
+    return {"type": "ai", "data": {"content": text, "additional_kwargs": {"dreamchat": notice}}}
 
 
 def run_training(ctx: Context, runtime: WorkerRuntime, *, scope: Scope, training_id: str) -> str:

@@ -1,0 +1,89 @@
+"""One chat turn with the offline model, in process, and how well it understands paraphrases.
+
+    .venv/bin/python bench/chat_turn.py [--turns 400]
+
+Turns run against a real (embedded) Redis: the conversation is loaded and saved each turn, the
+agent graph runs, tools call the services. No generation happens in these turns (the images
+would dominate). Target: p95 <= 50 ms. The paraphrase share is scored on three sets written
+by people who had not seen the parser; ``paraphrases_final`` was scored after the rules were
+frozen (target >= 90 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from agent.test_paraphrases import score  # noqa: E402
+
+from dreamchat.agent.assistant import Assistant  # noqa: E402
+from dreamchat.core.domain import Scope  # noqa: E402
+from dreamchat.core.redis_server import EmbeddedRedis  # noqa: E402
+from dreamchat.core.settings import load_settings  # noqa: E402
+from dreamchat.worker.context import context_from_settings  # noqa: E402
+
+SCRIPT = [
+    "what can you do?",
+    "this is my dog Rex",
+    "what subjects do I have?",
+    "how is Rex doing?",
+    "rename Rex to Max",
+    "rename Max to Rex",
+    "is he trained yet?",
+    "list my subjects",
+]
+
+
+def latency(turns: int) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="dreamchat-bench-chat-"))
+    with EmbeddedRedis(work / "redis") as server:
+        ctx = context_from_settings(
+            load_settings(data_dir=work, key_prefix="bench"), redis_url=server.url
+        )
+        assistant = Assistant(ctx)
+        times = []
+        conversation = None
+        for i in range(turns):
+            scope = Scope("ten_bench", f"u{i // len(SCRIPT)}")
+            text = SCRIPT[i % len(SCRIPT)]
+            if i % len(SCRIPT) == 0:
+                conversation = None
+            started = time.perf_counter()
+            reply = assistant.chat(scope=scope, message=text, conversation_id=conversation)
+            times.append((time.perf_counter() - started) * 1000)
+            conversation = reply.conversation_id
+    warm = times[len(SCRIPT) :]  # the first script run pays imports and first-call costs
+    warm.sort()
+    return {
+        "turns": len(warm),
+        "p50_ms": round(statistics.median(warm), 2),
+        "p95_ms": round(warm[int(len(warm) * 0.95) - 1], 2),
+        "max_ms": round(warm[-1], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=400)
+    args = parser.parse_args()
+    figures = {"chat_turn": latency(args.turns), "paraphrases": {}}
+    for name in ("paraphrases.jsonl", "paraphrases_heldout.jsonl", "paraphrases_final.jsonl"):
+        right, total, _ = score(name)
+        figures["paraphrases"][name] = {
+            "correct": right,
+            "total": total,
+            "share": round(right / total, 3),
+        }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The offline parser on the flows the product promises (fast, no Redis)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dreamchat.agent.intents import parse_intent
+
+
+@pytest.mark.parametrize(
+    ("text", "attachments", "tool", "args"),
+    [
+        ("this is my dog Rex", 0, "create_subject", {"name": "Rex", "class_noun": "dog"}),
+        ("meet my cat Luna", 3, "create_subject", {"name": "Luna", "class_noun": "cat"}),
+        (
+            "add my stuffed bear Mr. Buttons",
+            0,
+            "create_subject",
+            {"name": "Mr. Buttons", "class_noun": "bear"},
+        ),
+        ("here are the photos", 4, "add_photos", {}),
+        ("more pics of Rex", 2, "add_photos", {"subject": "Rex"}),
+        ("train him", 0, "start_training", {"subject": "him"}),
+        ("ok go ahead and start training Luna", 0, "start_training", {"subject": "Luna"}),
+        ("how is training going?", 0, "training_status", {}),
+        ("is Luna ready yet?", 0, "training_status", {"subject": "Luna"}),
+        ("stop training Luna", 0, "cancel_training", {"subject": "Luna"}),
+        ("what subjects do I have?", 0, "list_subjects", {}),
+        ("rename Rex to Max", 0, "rename_subject", {"subject": "Rex", "new_name": "Max"}),
+        ("delete Rex", 0, "delete_subject", {"subject": "Rex"}),
+        ("4 of them", 0, "generate_images", {"request": "4 of them", "count": 4}),
+    ],
+)
+def test_flows(text, attachments, tool, args):
+    intent = parse_intent(text, attachments=attachments)
+    assert (intent.tool, intent.args) == (tool, args)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "show my dog in Paris",
+        "Rex on the beach at sunset",
+        "my dog and my cat in a park",
+        "another one",
+        "make it at night",
+        "same but square",
+        "I want pictures of my dog",
+        "him wearing a red hat",
+    ],
+)
+def test_generation_requests_keep_the_persons_words(text):
+    intent = parse_intent(text)
+    assert intent.tool == "generate_images" and intent.args["request"] == text
+
+
+def test_answers_to_the_assistants_questions():
+    asked_name = {"intent": "create_subject", "class_noun": "dog", "slot": "name"}
+    assert parse_intent("His name is Rex", awaiting=asked_name).args == {
+        "name": "Rex",
+        "class_noun": "dog",
+    }
+    assert parse_intent("biscuit", awaiting=asked_name).args == {
+        "name": "Biscuit",
+        "class_noun": "dog",
+    }
+    consent = {"intent": "start_training", "subject": "Leo", "slot": "consent"}
+    assert parse_intent("yes, that's me", awaiting=consent).args == {
+        "subject": "Leo",
+        "consent": True,
+    }
+    refused = parse_intent("no", awaiting=consent)
+    assert refused.tool is None and "won't" in refused.reply
+    confirm = {"intent": "delete_subject", "subject": "Rex", "slot": "confirm"}
+    assert parse_intent("yes delete it", awaiting=confirm).args == {
+        "subject": "Rex",
+        "confirm": True,
+    }
+
+
+def test_onboarding_question_when_only_the_kind_is_known():
+    intent = parse_intent("I'd like to add my cat")
+    assert intent.tool is None and "name" in intent.reply
+    assert intent.awaiting == {"intent": "create_subject", "class_noun": "cat", "slot": "name"}
+
+
+def test_help_greeting_and_nonsense():
+    assert "3–25 photos" in parse_intent("what can you do?").reply
+    assert parse_intent("hello!").reply.startswith("Hi!")
+    assert parse_intent("asdfgh qwerty").reply.startswith("I'm not sure")

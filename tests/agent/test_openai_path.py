@@ -1,0 +1,85 @@
+"""The assistant on an OpenAI-compatible endpoint, over real HTTP with the official client
+(through langchain-openai): tool schemas go out, tool calls come back and run, tool results go
+out again — and whatever the model puts in the arguments, it stays inside the caller's scope."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from dreamchat.agent.assistant import Assistant
+from dreamchat.agent.models import build_chat_model
+from dreamchat.agent.tools import TOOLS
+from dreamchat.core.domain import Scope
+from dreamchat.core.settings import load_settings
+from dreamchat.core.subjects import create_subject, list_subjects
+
+from .openai_stub import ScriptedOpenAI, text_reply, tool_call_reply
+
+
+def _assistant(service, stub) -> Assistant:
+    settings = load_settings(
+        agent_model="stub-model", openai_base_url=stub.base_url, openai_api_key="sk-test"
+    )
+    return Assistant(service.ctx, model=build_chat_model(settings))
+
+
+def test_tool_calls_round_trip_over_the_openai_wire_format(service):
+    scope = Scope("ten_oai", "kim")
+    script = [
+        tool_call_reply("create_subject", {"name": "Rex", "class_noun": "dog"}),
+        text_reply("Rex is set up!"),
+    ]
+    with ScriptedOpenAI(script) as stub:
+        reply = _assistant(service, stub).chat(scope=scope, message="This is my dog Rex")
+    assert reply.reply == "Rex is set up!"
+    assert [s.name for s in list_subjects(service.ctx.store, scope=scope)] == ["Rex"]
+
+    first, second = (r["body"] for r in stub.requests)
+    assert stub.requests[0]["path"] == "/v1/chat/completions"
+    assert stub.requests[0]["headers"]["authorization"] == "Bearer sk-test"
+    assert first["model"] == "stub-model"
+    assert first["messages"][0]["role"] == "system" and first["messages"][-1] == {
+        "role": "user",
+        "content": "This is my dog Rex",
+    }
+    sent_tools = {t["function"]["name"]: t["function"]["parameters"] for t in first["tools"]}
+    assert set(sent_tools) == {t.name for t in TOOLS}
+    assert set(sent_tools["create_subject"]["properties"]) == {"name", "class_noun"}
+    for parameters in sent_tools.values():  # identity is never something the model fills in
+        assert not {"tenant_id", "user_id", "scope", "runtime"} & set(
+            parameters.get("properties", {})
+        )
+    tool_message = second["messages"][-1]
+    assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == "call_1"
+    assert "Rex the dog is set up" in json.loads(tool_message["content"])["message"]
+    assert second["messages"][-2]["tool_calls"][0]["function"]["name"] == "create_subject"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {
+            "request": "show Rex in Paris",
+            "subjects": ["Rex"],
+            "user_id": "lee",
+            "tenant_id": "ten_oai",
+        },
+        {"request": "show sub_victim in Paris", "subjects": ["lee's Rex"]},
+    ],
+)
+def test_a_model_cannot_reach_another_users_subject(service, arguments):
+    victim = Scope("ten_oai", f"lee-{uuid.uuid4().hex[:6]}")
+    rex = create_subject(service.ctx.store, scope=victim, name="Rex", class_noun="dog")
+    arguments = {**arguments, "subjects": [*arguments["subjects"], rex.id]}
+    script = [tool_call_reply("generate_images", arguments), text_reply("done")]
+    with ScriptedOpenAI(script) as stub:
+        reply = _assistant(service, stub).chat(
+            scope=Scope("ten_oai", "mallory"), message="show Rex in Paris"
+        )
+    result = json.loads(stub.requests[1]["body"]["messages"][-1]["content"])
+    assert result["ok"] is False and not reply.images and reply.generation_id is None
+    assert "Rex" not in result["message"] or "don't" in result["message"].lower()
+    assert service.ctx.store.list_generations(victim) == []
