@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     launcher.register(commands)
     worker_cli.register(commands)
+    from .agent import cli as agent_cli
+
+    agent_cli.register(commands)
     demo.register(commands)
     return parser
 

@@ -30,7 +30,7 @@ from dreamchat.worker.context import Context
 from .lc_tools import lc_tools
 from .models import build_chat_model
 from .offline_model import ATTACHMENTS_KEY
-from .session import ChatSession, ConversationState
+from .session import CONVERSATION_TTL, ChatSession, ConversationState
 
 __all__ = ["Assistant", "ChatReply", "SYSTEM_PROMPT"]
 
@@ -47,7 +47,6 @@ model of it (a few minutes) and then generate pictures of it in any scene.
 - Keep replies short and warm. Say what to do next."""
 
 MAX_HISTORY = 40
-CONVERSATION_TTL = 30 * 24 * 3600
 
 
 @dataclass

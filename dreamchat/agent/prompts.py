@@ -3,7 +3,7 @@ the exact parameters of one generation.
 
 Why a hand-written compiler instead of letting the chat model write prompts: it runs on every
 generation turn for both the offline and the OpenAI-compatible model, so it must be
-deterministic, fast (tens of microseconds) and identical for both; and a DreamBooth adapter only
+deterministic, fast (a tenth of a millisecond or so) and identical for both; and a DreamBooth adapter only
 answers to its rare token followed by the class noun it was trained with (``sks dog``), which a
 model paraphrasing the request easily breaks. The result is plain data the agent stores as "the
 last generation", which is what makes follow-ups ("another one", "same but square") work.
@@ -21,7 +21,8 @@ The request goes through these steps, each consuming what it recognises:
 
 Follow-ups rebuild from the previous ``CompiledPrompt``: scene modifiers (time of day, weather,
 season, style, lighting) replace those of the same kind ("at night" replaces "at sunset"), a new
-location replaces the old one, and the seed is kept unless the person asked for a new picture.
+location replaces the old one, and the seed is kept unless the person asked for new pictures
+("another one", "again", "4 of them"), so "same but square" reproduces the picture.
 """
 
 from __future__ import annotations

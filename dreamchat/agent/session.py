@@ -13,7 +13,10 @@ from typing import Any
 from dreamchat.core.domain import Scope
 from dreamchat.worker.context import Context
 
-__all__ = ["ChatSession", "ConversationState"]
+__all__ = ["CONVERSATION_TTL", "ChatSession", "ConversationState"]
+
+CONVERSATION_TTL = 30 * 24 * 3600
+"""Conversations (messages and state) expire a month after their last turn."""
 
 
 @dataclass
