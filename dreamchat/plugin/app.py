@@ -1,49 +1,71 @@
-"""The HTTP app. Until the plugin issue lands it serves health checks and a placeholder page;
-``dreamchat run`` already starts it next to Redis and a worker."""
+"""The HTTP app: built here from its parts, with no routes or rules of its own.
+
+``create_app(ctx)`` is what ``dreamchat serve``/``run`` hand to uvicorn and what tests call with
+their own ``Context``; without one, the context is made from the settings on first use. More
+routers (chat, events, MCP) are added with ``app.include_router`` and get the same error
+handling, request ids, logging, metrics and CORS.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
 
-from dreamchat.worker.context import Context, context_from_settings
+from dreamchat.core.settings import get_settings
+from dreamchat.worker.context import Context
 
-__all__ = ["create_app"]
+from .deps import ApiState
+from .errors import install_error_handlers
+from .metrics import RequestObserver
+from .ratelimit import BodyLimit
+from .routes import ROUTERS
+
+__all__ = ["MAX_JSON_BYTES", "create_app"]
+
+MAX_JSON_BYTES = 1024 * 1024
+"""Request bodies other than uploads: far above any valid request, far below harm."""
+_MULTIPART_OVERHEAD = 64 * 1024
+
+_DESCRIPTION = """\
+Personalized image generation for your users: upload photos of a subject, train it, generate.
+
+**Auth**: `Authorization: Bearer <tenant API key>` with `X-User-Id: <your user id>` from your
+servers, or `Authorization: Bearer <user token>` from a browser (mint one with
+`POST /v1/user-tokens`). **Errors** are always `{"error": {"code", "message", "details"}}`;
+match on `code`. **Rate limits** answer 429 with `Retry-After`.
+"""
 
 
 def create_app(ctx: Context | None = None) -> FastAPI:
-    app = FastAPI(title="dreamchat", version="0.1.0")
-    state = {"ctx": ctx}
-
-    def context() -> Context:
-        if state["ctx"] is None:
-            state["ctx"] = context_from_settings()
-        return state["ctx"]
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    def readyz() -> JSONResponse:
-        from rq import Worker
-
-        checks = {"redis": False, "worker": False}
-        try:
-            c = context()
-            checks["redis"] = bool(c.redis.ping())
-            checks["worker"] = len(Worker.all(connection=c.redis)) > 0
-        except Exception:  # readiness reports, it does not raise
-            pass
-        ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
-
-    @app.get("/", response_class=HTMLResponse)
-    def index() -> str:
-        return (
-            "<!doctype html><title>dreamchat</title><h1>dreamchat is running</h1>"
-            "<p>The chat widget and the REST API arrive with the plugin layer; Redis and a "
-            "worker are up. See <code>/readyz</code>.</p>"
-        )
-
+    settings = ctx.settings if ctx is not None else get_settings()
+    api = ApiState(settings, ctx)
+    app = FastAPI(
+        title="dreamchat",
+        version="0.1.0",
+        description=_DESCRIPTION,
+    )
+    app.state.api = api
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    # Any origin may *ask*; whether a tenant's origin may act is checked after authentication
+    # (deps.py), since a preflight carries no credentials. No cookies are used, so no
+    # credentials mode.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-User-Id",
+            "Idempotency-Key",
+            "X-Request-Id",
+        ],
+        expose_headers=["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+        max_age=600,
+    )
+    upload_limit = api.config.max_upload_bytes + _MULTIPART_OVERHEAD
+    app.add_middleware(BodyLimit, default=MAX_JSON_BYTES, limits={"/v1/uploads": upload_limit})
+    app.add_middleware(RequestObserver, metrics=api.metrics)
     return app

@@ -3,12 +3,14 @@
 The plugin's own errors extend the core tree (``dreamchat.core.errors``):
 
 InvalidInput
-├── PayloadTooLarge       413: the body or the photo is bigger than allowed
 └── UnsupportedMediaType  415: the upload is not a JPEG, PNG or WebP photo
 LimitExceeded
 └── RateLimited           429 with ``Retry-After``
 DreamchatError
 └── ServiceUnavailable    503: Redis (or another dependency) is unreachable; retry
+
+``BodyTooLarge`` is an ``HTTPException`` (413) because it is raised while FastAPI reads the body,
+which turns any other exception into a bare 400.
 
 ``translate`` maps anything else: core errors by their ``http_status``, trainer errors by code
 (matched by duck typing, so the API never imports torch), FastAPI's validation errors to 422
@@ -34,7 +36,7 @@ from dreamchat.core.errors import DreamchatError, InvalidInput, LimitExceeded
 from .schemas import ErrorResponse
 
 __all__ = [
-    "PayloadTooLarge",
+    "BodyTooLarge",
     "RateLimited",
     "ServiceUnavailable",
     "UnsupportedMediaType",
@@ -47,9 +49,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class PayloadTooLarge(InvalidInput):
+class BodyTooLarge(StarletteHTTPException):
     code = "payload_too_large"
-    http_status = 413
+
+    def __init__(self, limit: int) -> None:
+        self.message = f"The request body is larger than the {limit:,} bytes allowed here."
+        self.details = {"max_bytes": limit}
+        super().__init__(status_code=413, detail=self.message)
 
 
 class UnsupportedMediaType(InvalidInput):
@@ -79,7 +85,6 @@ _TRAINER_STATUS = {
     "base_model_unavailable": 503,
 }
 _HTTP_CODES = {
-    400: "bad_request",
     401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
@@ -114,11 +119,16 @@ def translate(exc: BaseException, request_id: str | None = None) -> JSONResponse
         if exc.http_status == 401:
             headers["WWW-Authenticate"] = "Bearer"
         status = exc.http_status if 400 <= exc.http_status < 600 else 500
+        if status >= 500:
+            log.error("%s (request %s)", exc.code, request_id, exc_info=exc)
         return error_response(status, exc.code, exc.message, exc.details, headers)
     if _is_trainer_error(exc):
         code = str(getattr(exc, "code", "trainer_error"))
         message = str(getattr(exc, "message", "The model could not do this."))
-        return error_response(_TRAINER_STATUS.get(code, 500), code, message)
+        status = _TRAINER_STATUS.get(code, 500)
+        if status >= 500:
+            log.error("%s (request %s)", code, request_id, exc_info=exc)
+        return error_response(status, code, message)
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         log.warning("redis unavailable: %s", exc)
         return error_response(
@@ -168,16 +178,18 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http_error")
     details: dict[str, Any] = {}
+    if status == 400:  # FastAPI could not parse the body: bad input, like a validation error
+        return error_response(
+            422,
+            "invalid_request",
+            "The request body can't be parsed; send UTF-8 JSON or multipart form data.",
+        )
     if status == 404:
         message = f"No route {request.url.path!r}; see /docs for the API."
     elif status == 405:
         message = f"{request.method} is not allowed on {request.url.path!r}."
-    elif status == 413:
-        limit = request.scope.get("starlette.max_body_size")
-        message = "The request body is too large."
-        if isinstance(limit, int):
-            message = f"The request body is larger than the {limit:,} bytes allowed here."
-            details["max_bytes"] = limit
+    elif isinstance(exc, BodyTooLarge):
+        message, details = exc.message, exc.details
     else:
         message = str(exc.detail)
     return error_response(status, code, message, details, exc.headers)

@@ -86,7 +86,7 @@ class ErrorResponse(BaseModel):
         {
             "error": {
                 "code": "subject_not_found",
-                "message": "No subject 'sub_…' for this user; list them to see the ids you can use.",
+                "message": "No subject 'sub_…' for this user; list them to see the ids.",
                 "details": {"subject_id": _SUBJECT_ID},
             }
         }
@@ -269,7 +269,9 @@ class TrainRequest(_Input):
 
 
 class TrainResponse(BaseModel):
-    model_config = _examples({"job_id": _TRAINING_ID, "subject_id": _SUBJECT_ID, "status": "queued"})
+    model_config = _examples(
+        {"job_id": _TRAINING_ID, "subject_id": _SUBJECT_ID, "status": "queued"}
+    )
     job_id: str
     subject_id: str
     status: JobStatus

@@ -31,7 +31,28 @@ _EXPORTS = {
     "build_tiny_pipeline": "tiny",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ADAPTER_FILE",
+    "MAX_PHOTOS",
+    "MIN_PHOTOS",
+    "AdapterError",
+    "BaseModel",
+    "BaseModelError",
+    "ConfigError",
+    "PhotoError",
+    "TrainConfig",
+    "TrainProgress",
+    "TrainResult",
+    "TrainerError",
+    "TrainingCancelled",
+    "build_tiny_pipeline",
+    "fingerprint",
+    "load_base_model",
+    "read_adapter_metadata",
+    "resolve_base_model",
+    "train",
+]
+assert set(__all__) == set(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
