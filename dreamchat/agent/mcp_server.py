@@ -49,8 +49,7 @@ from dreamchat.core.store import RedisStore
 from dreamchat.core.tenants import authenticate
 from dreamchat.worker.context import Context as WorkerContext
 
-from .session import CONVERSATION_TTL
-from .session import ChatSession, ConversationState
+from .session import CONVERSATION_TTL, ChatSession, ConversationState
 from .tools import TOOLS, ToolSpec, run_tool
 
 __all__ = [
