@@ -12,8 +12,8 @@ DreamchatError
 ``BodyTooLarge`` is an ``HTTPException`` (413) because it is raised while FastAPI reads the body,
 which turns any other exception into a bare 400.
 
-``translate`` maps anything else: core errors by their ``http_status``, trainer errors by code
-(matched by duck typing, so the API never imports torch), FastAPI's validation errors to 422
+``translate`` maps anything else: core errors by their ``http_status``, trainer errors by class
+(without importing the trainer, so the API never loads torch), FastAPI's validation errors to 422
 with the offending fields, unknown routes to 404, and everything unexpected to a 500 that names
 the request id and nothing else.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,13 +78,13 @@ class ServiceUnavailable(DreamchatError):
     http_status = 503
 
 
-_TRAINER_STATUS = {
-    "invalid_train_config": 422,
-    "invalid_photos": 422,
-    "adapter_invalid": 409,
-    "training_cancelled": 409,
-    "base_model_unavailable": 503,
-}
+_TRAINER_STATUS = (
+    ("ConfigError", 422),
+    ("PhotoError", 422),
+    ("AdapterError", 409),
+    ("TrainingCancelled", 409),
+    ("BaseModelError", 503),
+)
 _HTTP_CODES = {
     401: "unauthenticated",
     403: "forbidden",
@@ -106,8 +107,17 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
-def _is_trainer_error(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith("dreamchat.trainer") and hasattr(exc, "code")
+def _trainer_status(exc: BaseException) -> int | None:
+    """The status for a ``dreamchat.trainer`` error, None for anything else. The module is
+    looked up, not imported: if one of its errors exists, it is loaded, and importing it here
+    would load torch into every API process."""
+    module = sys.modules.get("dreamchat.trainer.errors")
+    if module is None or not isinstance(exc, module.TrainerError):
+        return None
+    for name, status in _TRAINER_STATUS:
+        if isinstance(exc, getattr(module, name)):
+            return status
+    return 500
 
 
 def translate(exc: BaseException, request_id: str | None = None) -> JSONResponse:
@@ -118,17 +128,15 @@ def translate(exc: BaseException, request_id: str | None = None) -> JSONResponse
             headers["Retry-After"] = str(exc.retry_after)
         if exc.http_status == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        status = exc.http_status if 400 <= exc.http_status < 600 else 500
-        if status >= 500:
+        http_status = exc.http_status if 400 <= exc.http_status < 600 else 500
+        if http_status >= 500:
             log.error("%s (request %s)", exc.code, request_id, exc_info=exc)
-        return error_response(status, exc.code, exc.message, exc.details, headers)
-    if _is_trainer_error(exc):
-        code = str(getattr(exc, "code", "trainer_error"))
-        message = str(getattr(exc, "message", "The model could not do this."))
-        status = _TRAINER_STATUS.get(code, 500)
-        if status >= 500:
+        return error_response(http_status, exc.code, exc.message, exc.details, headers)
+    if (trainer_status := _trainer_status(exc)) is not None:
+        code, message = str(getattr(exc, "code", "trainer_error")), str(exc)
+        if trainer_status >= 500:
             log.error("%s (request %s)", code, request_id, exc_info=exc)
-        return error_response(status, code, message)
+        return error_response(trainer_status, code, message)
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         log.warning("redis unavailable: %s", exc)
         return error_response(

@@ -37,6 +37,7 @@ __all__ = [
     "PhotoCheck",
     "PhotoOut",
     "Readiness",
+    "ReadinessChecks",
     "SubjectCreate",
     "SubjectDeleted",
     "SubjectList",
@@ -102,15 +103,15 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class ReadinessChecks(BaseModel):
+    redis: bool = Field(description="Redis answered a PING.")
+    worker: bool = Field(description="At least one live worker listens on one of our queues.")
+
+
 class Readiness(BaseModel):
-    model_config = _examples(
-        {"ready": True, "redis": True, "workers": {"generate": 1, "train": 1, "webhooks": 1}}
-    )
+    model_config = _examples({"ready": True, "checks": {"redis": True, "worker": True}})
     ready: bool
-    redis: bool
-    workers: dict[str, int] = Field(
-        default_factory=dict, description="Live workers listening on each queue."
-    )
+    checks: ReadinessChecks
 
 
 # User tokens ------------------------------------------------------------------------------

@@ -1,0 +1,16 @@
+"""One ``APIRouter`` per resource; ``app.create_app`` includes them in this order."""
+
+from . import generations, images, jobs, ops, subjects, tokens, uploads, webhooks
+
+__all__ = ["ROUTERS"]
+
+ROUTERS = (
+    ops.router,
+    tokens.router,
+    uploads.router,
+    subjects.router,
+    generations.router,
+    jobs.router,
+    images.router,
+    webhooks.router,
+)
