@@ -18,7 +18,39 @@ def register(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="all-in-one: Redis, the API and workers")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--log-format", choices=["text", "json"], default="text")
     run.set_defaults(handler=_run)
+
+    serve = commands.add_parser("serve", help="the HTTP API only (Redis and workers run elsewhere)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-format", choices=["text", "json"], default="json")
+    serve.set_defaults(handler=_serve)
+
+
+def _uvicorn(app, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if args.log_format == "json":
+        from dreamchat.plugin.metrics import configure_json_logging
+
+        configure_json_logging()
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dreamchat.core.settings import get_settings
+    from dreamchat.plugin.app import create_app
+
+    if not get_settings().redis_url:
+        print(
+            "error: set REDIS_URL for `dreamchat serve` (or use `dreamchat run`)", file=sys.stderr
+        )
+        return 2
+    _uvicorn(create_app(), args)
+    return 0
 
 
 def dev_tenant(ctx, data_dir: Path) -> dict[str, str]:
@@ -54,8 +86,6 @@ def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from dreamchat.core.redis_server import resolve_redis_url
     from dreamchat.core.settings import get_settings
     from dreamchat.plugin.app import create_app
@@ -87,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
             for queues in ("generate,train", "webhooks")
         ]
         try:
-            uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level="info")
+            _uvicorn(create_app(ctx), args)
         finally:
             for worker in workers:
                 _stop(worker)

@@ -77,12 +77,14 @@ class Assistant:
         )
 
     def _load(
-        self, scope: Scope, conversation_id: str | None
+        self, scope: Scope, conversation_id: str | None, *, create: bool = False
     ) -> tuple[str, ConversationState, list[BaseMessage]]:
         if conversation_id is None:
             return new_id(CONVERSATION), ConversationState(), []
         check_id(conversation_id, CONVERSATION, what="conversation")
         loaded = self.ctx.store.load_conversation(scope, conversation_id)
+        if loaded is None and create:
+            return conversation_id, ConversationState(), []
         if loaded is None:
             raise NotFound(
                 "No such conversation; start a new one without conversation_id.",
@@ -102,12 +104,15 @@ class Assistant:
         conversation_id: str | None = None,
         attachments: list[str] | tuple[str, ...] = (),
         wait_seconds: float = 5.0,
+        create: bool = False,
     ) -> ChatReply:
+        """One turn. ``create`` starts a conversation under a caller-chosen id (the OpenAI
+        endpoint derives one per chat) instead of refusing an unknown id."""
         if not message.strip() and not attachments:
             raise InvalidInput("Send a message or attach photos.", code="empty_message")
         if len(message) > 4000:
             raise InvalidInput("Messages are limited to 4000 characters.", code="message_too_long")
-        conversation_id, state, history = self._load(scope, conversation_id)
+        conversation_id, state, history = self._load(scope, conversation_id, create=create)
         human = HumanMessage(
             content=message,
             additional_kwargs={ATTACHMENTS_KEY: list(attachments)} if attachments else {},

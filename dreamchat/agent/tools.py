@@ -18,7 +18,13 @@ from pydantic import BaseModel, Field
 
 from dreamchat.core.domain import JobStatus, Subject, SubjectStatus
 from dreamchat.core.errors import DreamchatError
-from dreamchat.core.subjects import attach_photos, create_subject, list_subjects, rename_subject
+from dreamchat.core.subjects import (
+    attach_photos,
+    create_subject,
+    delete_subject,
+    list_subjects,
+    rename_subject,
+)
 from dreamchat.worker import services
 
 from .intents import CLASS_WORDS
@@ -166,9 +172,17 @@ def _create(session: ChatSession, args: CreateSubjectArgs) -> Result:
     subject = create_subject(
         session.ctx.store, scope=session.scope, name=args.name, class_noun=args.class_noun
     )
-    session.state.focus_subject_id = subject.id
     if session.attachments:
-        return _attach(session, subject)
+        try:
+            result = _attach(session, subject)
+        except DreamchatError:  # e.g. an upload that isn't theirs: create nothing at all
+            delete_subject(
+                session.ctx.store, session.ctx.blobs, scope=session.scope, subject_id=subject.id
+            )
+            raise
+        session.state.focus_subject_id = subject.id
+        return result
+    session.state.focus_subject_id = subject.id
     need = session.ctx.settings.min_photos
     text = (
         f"{subject.name} the {subject.class_noun} is set up. Now send me {need}–"

@@ -91,6 +91,33 @@ class Settings(BaseSettings):
     estimated_step_seconds: float = Field(default=0.5, gt=0)
     """ETA for a training still in the queue, before its own steps have been timed."""
 
+    # Content policy (defaults in dreamchat/agent/policy.py; these extend them).
+    policy_file: Path | None = None
+    """JSON that extends the default word lists, or replaces them with ``"replace": true``."""
+    policy_person_classes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    policy_allowed_phrases: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    policy_extra_terms: dict[str, list[str]] = Field(default_factory=dict)
+    """Category → extra terms refused when a person is involved (JSON)."""
+
+    # HTTP API.
+    secret_key: SecretStr | None = None
+    """Signs user tokens and image URLs; unset: generated once into ``<data dir>/secret-key``."""
+    public_url: str | None = None
+    """Base of the image URLs handed out; unset: the URL the request came in on."""
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Origins allowed to call the API from a browser (``*``: any); same-origin always is."""
+    user_token_ttl_seconds: int = Field(default=3600, ge=60)
+    user_token_max_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    image_url_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    rate_limit_tenant_per_minute: int = Field(default=1200, ge=0)
+    """0 switches the limit off."""
+    rate_limit_user_per_minute: int = Field(default=120, ge=0)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
+    min_photo_side: int = Field(default=256, ge=16)
+    chat_wait_seconds: float = Field(default=5.0, ge=0, le=60)
+    """How long a chat turn waits for a generation before answering with its id."""
+
     # Webhooks.
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Hosts the SSRF guard lets through although they resolve to private addresses."""
@@ -110,7 +137,14 @@ class Settings(BaseSettings):
     dead_job_after_seconds: int = Field(default=30, ge=2, le=60)
     """A started job whose worker sent no heartbeat for this long is treated as orphaned."""
 
-    @field_validator("webhook_allow_hosts", "webhook_retry_schedule", mode="before")
+    @field_validator(
+        "webhook_allow_hosts",
+        "webhook_retry_schedule",
+        "policy_person_classes",
+        "policy_allowed_phrases",
+        "cors_origins",
+        mode="before",
+    )
     @classmethod
     def _parse_list(cls, value: Any) -> Any:
         return _split_list(value)
@@ -125,7 +159,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("base_model", "agent_model", "openai_base_url")
+    @field_validator("base_model", "agent_model", "openai_base_url", "public_url")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         if value is None:
@@ -175,6 +209,12 @@ class Settings(BaseSettings):
                 f"DREAMCHAT_DEAD_JOB_AFTER_SECONDS ({self.dead_job_after_seconds}) must exceed "
                 f"two heartbeats (DREAMCHAT_WORKER_HEARTBEAT_SECONDS="
                 f"{self.worker_heartbeat_seconds}), or live workers look dead"
+            )
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("DREAMCHAT_SECRET_KEY must be at least 32 characters")
+        if self.user_token_ttl_seconds > self.user_token_max_ttl_seconds:
+            raise ValueError(
+                "DREAMCHAT_USER_TOKEN_TTL_SECONDS is above DREAMCHAT_USER_TOKEN_MAX_TTL_SECONDS"
             )
         if self.webhook_job_timeout_seconds <= self.webhook_timeout_seconds:
             raise ValueError(

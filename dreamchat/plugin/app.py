@@ -8,9 +8,13 @@ handling, request ids, logging, metrics and CORS.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from dreamchat.agent.mcp_server import mcp_http_app
 from dreamchat.core.settings import get_settings
 from dreamchat.worker.context import Context
 
@@ -39,15 +43,24 @@ match on `code`. **Rate limits** answer 429 with `Retry-After`.
 def create_app(ctx: Context | None = None) -> FastAPI:
     settings = ctx.settings if ctx is not None else get_settings()
     api = ApiState(settings, ctx)
+    mcp = mcp_http_app(api.ctx)  # the agent's tools over MCP (streamable HTTP) at /mcp
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.lifespan():
+            yield
+
     app = FastAPI(
         title="dreamchat",
         version="0.1.0",
         description=_DESCRIPTION,
+        lifespan=lifespan,
     )
     app.state.api = api
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_route("/mcp", mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     # Any origin may *ask*; whether a tenant's origin may act is checked after authentication
     # (deps.py), since a preflight carries no credentials. No cookies are used, so no
     # credentials mode.
@@ -61,8 +74,10 @@ def create_app(ctx: Context | None = None) -> FastAPI:
             "X-User-Id",
             "Idempotency-Key",
             "X-Request-Id",
+            "X-Conversation-Id",
+            "Mcp-Session-Id",
         ],
-        expose_headers=["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+        expose_headers=["X-Request-Id", "Retry-After", "Idempotent-Replayed", "X-Conversation-Id"],
         max_age=600,
     )
     upload_limit = api.config.max_upload_bytes + _MULTIPART_OVERHEAD

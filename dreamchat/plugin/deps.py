@@ -20,18 +20,28 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, SecretStr
 
 from dreamchat.core.domain import Scope, Tenant
-from dreamchat.core.errors import Conflict, Forbidden, InvalidInput
+
+if TYPE_CHECKING:
+    from dreamchat.agent.assistant import Assistant
+from dreamchat.core.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
 from dreamchat.core.settings import Settings
 from dreamchat.worker.context import Context, context_from_settings
 
-from .auth import Principal, Signer, check_origin, load_server_secret, resolve_principal
+from .auth import (
+    USER_TOKEN_PREFIX,
+    Principal,
+    Signer,
+    check_origin,
+    load_server_secret,
+    resolve_principal,
+)
 from .metrics import ApiMetrics
 from .ratelimit import RateLimiter
 from .uploads import PhotoLimits
@@ -43,6 +53,7 @@ __all__ = [
     "CurrentPrincipal",
     "CurrentScope",
     "Ctx",
+    "EventStreamScope",
     "Idempotency",
     "Idempotent",
     "ImageLinker",
@@ -114,6 +125,13 @@ class ApiState:
         return self._ctx
 
     @cached_property
+    def assistant(self) -> Assistant:
+        """The chat agent, compiled once per process (its tools bind each request's caller)."""
+        from dreamchat.agent.assistant import Assistant
+
+        return Assistant(self.ctx)
+
+    @cached_property
     def limiter(self) -> RateLimiter:
         return RateLimiter(
             self.ctx.redis,
@@ -170,6 +188,24 @@ def _authenticate(
     request.state.tenant_id = principal.tenant.id
     request.state.user_id = principal.user_id
     return principal
+
+
+def _event_stream_scope(
+    request: Request, api: Api, credentials: Credentials, token: str | None = None
+) -> Scope:
+    """``EventSource`` can't send headers, so the stream also takes a user token as ``?token=``
+    (user tokens only: an API key never belongs in a URL)."""
+    if credentials is None and token is not None:
+        if not token.startswith(USER_TOKEN_PREFIX):
+            raise Unauthenticated(
+                "Pass a user token (dcu_…) as ?token=, never an API key.", code="invalid_user_token"
+            )
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    principal = _authenticate(request, api, credentials, request.headers.get("x-user-id"))
+    return principal.scope
+
+
+EventStreamScope = Annotated[Scope, Depends(_event_stream_scope)]
 
 
 def _current_principal(

@@ -42,6 +42,27 @@ class Context:
     def _queues(self) -> dict[str, Queue]:
         return {}
 
+    def async_redis(self):
+        """An asyncio client to the same server (the SSE stream waits on pub/sub without a
+        thread per listener)."""
+        import redis.asyncio as aioredis
+
+        kwargs = self.redis.connection_pool.connection_kwargs
+        if "path" in kwargs:
+            return aioredis.Redis(
+                unix_socket_path=kwargs["path"],
+                db=kwargs.get("db", 0),
+                password=kwargs.get("password"),
+                username=kwargs.get("username"),
+            )
+        return aioredis.Redis(
+            host=kwargs.get("host", "localhost"),
+            port=kwargs.get("port", 6379),
+            db=kwargs.get("db", 0),
+            password=kwargs.get("password"),
+            username=kwargs.get("username"),
+        )
+
     def events_channel(self, tenant_id: str, user_id: str) -> str:
         """Per-user pub/sub channel the HTTP layer streams as server-sent events."""
         return f"{self.settings.key_prefix}:{tenant_id}:{user_id}:events"

@@ -1,6 +1,6 @@
 """One ``APIRouter`` per resource; ``app.create_app`` includes them in this order."""
 
-from . import generations, images, jobs, ops, subjects, tokens, uploads, webhooks
+from . import chat, generations, images, jobs, ops, subjects, tokens, uploads, webhooks, widget
 
 __all__ = ["ROUTERS"]
 
@@ -13,4 +13,6 @@ ROUTERS = (
     jobs.router,
     images.router,
     webhooks.router,
+    chat.router,
+    widget.router,
 )

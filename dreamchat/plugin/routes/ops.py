@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from fastapi.responses import HTMLResponse
 from rq import Worker
 
 from dreamchat.worker.context import QUEUE_ORDER
@@ -51,12 +50,3 @@ def readyz(api: Api, response: Response) -> Readiness:
 )
 def metrics(api: Api) -> Response:
     return Response(api.metrics.render(), media_type=CONTENT_TYPE_LATEST)
-
-
-@router.get("/", include_in_schema=False, response_class=HTMLResponse)
-async def index() -> str:
-    return (
-        "<!doctype html><title>dreamchat</title><h1>dreamchat is running</h1>"
-        "<p>The REST API is documented at <a href='/docs'>/docs</a>; the chat widget and the "
-        "demo page come next.</p>"
-    )
