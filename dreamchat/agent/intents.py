@@ -22,11 +22,12 @@ CLASS_WORDS: dict[str, str] = {
         for w in "dog dogs doggo doggy doggie pup puppy pupper hound retriever labrador lab poodle "
         "terrier beagle corgi husky dachshund pug bulldog shepherd collie spaniel chihuahua shiba inu akita "
         "labradoodle goldendoodle doodle schnauzer rottweiler boxer greyhound whippet pomeranian maltese "
+        "cockapoo cavapoo frenchie spaniel pitbull staffie westie yorkie newfoundland bernese "
         "shihtzu shih-tzu samoyed malamute dalmatian mutt".split()
     },
     **{
         w: "cat"
-        for w in "cat cats kitty kitten kitteh tabby moggy siamese persian ragdoll sphynx".split()
+        for w in "cat cats kitty kitten kitteh tabby moggy siamese persian ragdoll sphynx coon bengal".split()
     },
     **{
         w: "person"
@@ -71,7 +72,12 @@ _HELP = re.compile(
     r"how long does (training|it) (usually )?take|is it free|what is this|does it cost|how much (does|is)|"
     r"pric(e|es|ing)|privacy|private|do you keep|do you store|delete my data|what is dreambooth|"
     r"why do i (have|need)|do you support|can i use (this|it|you) for|what (image )?resolution|"
-    r"what are the steps|explain( me)?|can i make pictures of .* or only|is it safe)\b"
+    r"what are the steps|explain( me)?|can i make pictures of .* or only|is it safe|"
+    r"(do|does) (the )?(photos|pictures|pics) (need|have) to|professional|keep my (photos|pictures|data)|"
+    r"(data|photos|pictures) (shared|private|safe|stored)|shared with|commercial(ly)?|copyright|"
+    r"best number of|how many (photos|pictures|pics)|difference between|any size|cropped|"
+    r"how many subjects can|limit on|what formats?|do you delete my|sell my data|why do you need|"
+    r"is there a limit|instead of photos|video instead)\b"
 )
 _GREETING = re.compile(
     r"^(hi|hello|hey|howdy|good (morning|afternoon|evening)|yo|hiya|greetings)\b[\s!.]*$"
@@ -90,10 +96,14 @@ _LIST = re.compile(
     r"|\b(in|on) my (account|profile)\b|\bw(h)?ich models\b|\bremind me (which|what)\b|\b(which|what) (\w+ )?(are|is) (set up|saved|registered|stored)\b"
     r"|\b(which|what) (\w+ )?(have i|i'?ve) (made|created|registered|set up|uploaded|added|trained)\b"
     r"|\bwhat (\w+ )?(have i|did i) (registered|made|created)\b|\bsubjects (are )?(saved|set up|stored)\b"
+    r"|\bwho do i have\b|\b(did i|have i) (already )?(add|added|set up)\b|\blist of (everything|all|my)\b"
+    r"|\bremind me of (my|the) .{0,20}names\b|\b(forgot|forget|forgotten) the names\b|\b(what|which) subjects are there\b"
 )
 _CANCEL = re.compile(
-    r"\b(cancel|abort|halt|kill|stop|quit|terminate|pause)\b.{0,40}\b(train|training|learning|it|job|model)"
-    r"|\b(cancel|abort|stop) (the |that )?(train|training|job)|^(cancel|abort|stop)( it| that| training)?[.!]*$"
+    r"\btraining\b.{0,30}\bbe (stopped|cancel+ed|aborted|halted)\b"
+    r"|\b(abandon|end|scrap)\b.{0,12}\b(train|training)\b"
+    r"|\b(cancel|abort|halt|kill|stop|quit|terminate|pause)\b.{0,40}\b(train|training|learning|it|job|model)"
+    r"|\b(cancel|abort|stop) (the |that )?(train|training|job)|^(cancel|abort|stop)( it| that| training)?[.!]*( |$)"
     r"|\bstop (training|learning)\b|\bdon'?t train\b|\bcall off\b"
 )
 _DELETE = re.compile(
@@ -108,6 +118,14 @@ _RENAME = re.compile(
     r"|\b(?i:change) (?P<old9>(?i:his|her|its|their)) (?i:name to)\s+(?P<new9>.+)$"
     r"|\b(?P<old10>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*) goes by (?P<new10>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)"
     r"|\bshould be (?:named|called) (?P<new11>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*),? not (?P<old11>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)"
+    r"|^(?i:(?:actually,? )?call)\s+(?P<old12>[A-Z][\w'-]*)\s+['\"]?(?P<new12>[A-Z][\w'-]*)['\"]?\s+(?i:from now on|instead|now)\b"
+    r"|^(?i:(?:please )?change)\s+(?P<old13>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)\s+(?i:to|into)\s+(?P<new13>[A-Z][\w' -]*)$"
+    r"|\b(?P<old14>[A-Z][\w'-]*)\s+(?i:should be (?:called|named)|should now be called)\s+(?P<new14>[A-Z][\w' -]*)$"
+    r"|['\"](?P<old15>[A-Z][\w' -]*)['\"]\s+(?i:needs a new name)[:\s]+(?P<new15>[A-Z][\w' -]*)"
+    r"|\b(?i:rename)\s+(?P<old16>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)\?\s.*(?i:to be called|be named|call (?:it|him|her))\s+(?P<new16>[A-Z][\w' -]*)"
+    r"|\b(?P<old17>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)\s+(?i:renamed (?:to|as))\s+(?P<new17>[A-Z][\w' -]*)"
+    r"|\b(?i:change the name)\s+(?P<old18>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)\s+(?i:to|into)\s+(?P<new18>[A-Z][\w' -]*)"
+    r"|\b(?P<old19>[A-Z][\w'-]*)\s+(?i:needs a new name)[:\s]+(?P<new19>[A-Z][\w' -]*)"
     r"|\b(?i:update)\s+(?P<old6>.+?)(?:'s|’s)\s+name\s+to\s+(?P<new6>.+)$"
     r"|^(?:.*?[!,:]\s*)?(?P<old7>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)\s+(?:should be|->|=>|→)\s+(?P<new7>[A-Z][\w' -]*)$"
     r"|\b(?:from now on\s+)?(?P<old8>[A-Z][\w'-]*)\s+is (?:now )?called\s+(?P<new8>[A-Z][\w' -]*?)(?: from now on)?[.!]*$"
@@ -116,7 +134,9 @@ _STATUS = re.compile(
     r"\b(status|progress|eta|how long|how much longer|how far|done yet|finished( yet)?|ready( yet)?|"
     r"is it (done|ready|finished)|how'?s (the )?(training|it going)|how is (the )?training|"
     r"how(?:'?s| is) \w+ (going|coming)( along)?|still training|(is|are) (he|she|it|they|\w+) (trained|done|ready)|"
-    r"check (on|in on) |trained yet|percentage|almost (done|ready|finished)|still learning|can i use \w+ yet|"
+    r"check (on|in on) |trained yet|percentage|training (complete|completed|over)|is (it|the training) complete|"
+    r"or is (it|he|she|they) still (training|learning)|time left|what % |(did|has) .{1,30}training (finish|finished|end|ended|complete)|"
+    r"model coming along|almost (done|ready|finished)|still learning|can i use \w+ yet|"
     r"how long (until|till|before)|when will .* (be )?(ready|done)|percent|% done|any news|update on)\b"
 )
 _TRAIN = re.compile(
@@ -128,7 +148,8 @@ _GENERATE = re.compile(
     r"\b(show|draw|paint|render|generate|create|make|picture|pictures|pic|pics|photo|photos|image|images|portrait|"
     r"imagine|put|place|depict|sketch|illustrate|visuali[sz]e|shot|selfie|wallpaper|poster|as an?|dressed|"
     r"wearing|in the style|version|another|again|one more|more of|same but|same one|redo|variation|"
-    r"make it|now (in|at|on|with|as)|what about|how about|do one|one where|one of (him|her|it|them))\b"
+    r"make it|now (in|at|on|with|as)|what about|how about|do one|one where|one of (him|her|it|them)|"
+    r"more like (that|this|these)|like that but|similar|can it be|brighter|darker|portrait of)\b"
 )
 _SCENE_PREP = re.compile(
     r"\b(in|on|at|with|wearing|as|under|inside|near|by|riding|eating|playing|sitting|"
@@ -139,7 +160,7 @@ _CREATE = re.compile(
 )
 _WANT_PICS = re.compile(r"\b(i (want|would like|'d like)|can (you|i) (make|get|have)|i'?d love)\b")
 _NAME_AFTER = re.compile(
-    r"\b(?i:named|called|name is|name's|names|name:|goes by|known as|call (?:him|her|it|them|me)|"
+    r"\b(?i:named|called|name is|name's|names|name:|goes by|known as|under the name|call (?:him|her|it|them|me)|"
     r"name (?:him|her|it|them|me))\s+['\"]?(?P<name>[A-Za-z][\w'.-]*(?: [A-Z][\w'.-]*)*)"
 )
 _ATTACH_WORDS = re.compile(
@@ -217,9 +238,39 @@ class Intent:
     awaiting: dict[str, Any] | None = None
 
 
+# Common texting shortcuts and typos, word for word.
+_SHORTHAND = {
+    "wat": "what",
+    "wht": "what",
+    "r": "are",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "wich": "which",
+    "whcih": "which",
+    "hows": "how is",
+    "whats": "what is",
+    "im": "i am",
+    "dont": "don't",
+    "cant": "can't",
+    "trian": "train",
+    "tain": "train",
+    "trainig": "training",
+    "traning": "training",
+    "pic": "picture",
+    "pix": "pictures",
+    "thx": "thanks",
+    "rn": "now",
+    "n": "and",
+    "abt": "about",
+}
+
+
 def _norm(text: str) -> str:
     text = text.replace("’", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text.strip().lower())
+    words = re.sub(r"\s+", " ", text.strip().lower()).split(" ")
+    return " ".join(_SHORTHAND.get(w, w) for w in words)
 
 
 def _class_of(text: str) -> str | None:
@@ -334,9 +385,16 @@ def _name(original: str, norm: str) -> str | None:
     )
     if intro and intro.group(1).lower() not in _STOP_NAMES and intro.group(1) not in _I_WORDS:
         return _first_sentence_name(intro.group(1))
-    low = re.search(r"\b(?i:meet|this is|say hi to)\s+([a-z][\w'-]*),?\s+(?i:my|our)\s", original)
+    low = re.search(
+        r"\b(?i:meet|this is|say hi to)\s+([a-z][\w'-]*)[,!.]?\s+(?i:my|our|she|he|it)\b", original
+    )
     if low and low.group(1) not in _STOP_NAMES:
         return low.group(1).title()
+    paren = re.search(
+        r"\b(?i:new subject|add|meet)\b[:\s-]+([\w'-]+(?: [\w'-]+)?)\s*\((?i:my|our)\s", original
+    )
+    if paren:
+        return paren.group(1)
     # "my dog Rex", "my cat, Luna"
     m = re.search(
         r"\b(?i:my|our)\s+(?:\w+\s+)?(?i:(" + "|".join(map(re.escape, CLASS_WORDS)) + r"))\s*,?\s+"
@@ -450,7 +508,8 @@ def parse_intent(
         not _GENERATE.search(_HELP.sub("", norm).replace("help", ""))
         or re.search(
             r"\b(work|do you need|should i|steps|support|cost|why|private|"
-            r"resolution|only)\b",
+            r"resolution|only|need to be|professional|forever|shared|"
+            r"commercially|best number|difference|size|subjects can|delete my|sell|limit|instead)\b",
             norm,
         )
     ):
@@ -459,7 +518,11 @@ def parse_intent(
     rename = (
         _RENAME.search(original)
         if not re.search(r"\b(called|named)\b.*\b(my|a)\b", norm)
-        or re.search(r"\b(rename|name of|is called|is now called|should be|goes by)\b", norm)
+        or re.search(
+            r"\b(rename|renamed|name of|the name|is called|is now called|should be|goes by|"
+            r"new name|from now on)\b",
+            norm,
+        )
         else None
     )
     if rename:
@@ -469,6 +532,7 @@ def parse_intent(
         new = re.sub(
             r"\s+(now|please|instead|from now on|thanks)\b.*$", "", new.strip(), flags=re.I
         )
+        new = re.split(r",|\s[^\w\s'-]", new)[0].strip()
         return Intent(
             "rename_subject", {"subject": _strip_ref(old), "new_name": new.strip(" .!?\"'")}
         )
@@ -482,6 +546,7 @@ def parse_intent(
             r"\b(delete|remove|erase|get rid of)\b.{0,40}\b(all|everything|and (all )?(his|her|its|their))\b",
             norm,
         )
+        or re.search(r"\b(like|want|need) \w+( \w+)? (deleted|removed|gone)\b", norm)
     ):
         return Intent(
             "delete_subject", {"subject": _subject_ref(original, norm, after=_DELETE) or "it"}
@@ -510,7 +575,10 @@ def parse_intent(
     )
     if explicit_train and not re.search(r"\b(how|when|is|status|progress)\b[^-,.!:]*\btrain", norm):
         return Intent("start_training", _maybe_subject(original, norm, _TRAIN))
-    if _STATUS.search(norm) and not re.search(r"\b(show|draw|make|generate|picture)\b", norm):
+    if _STATUS.search(norm) and (
+        not re.search(r"\b(show|draw|make|generate|picture)\b", norm)
+        or re.search(r"\b(still training|still learning|yet)\b", norm)
+    ):
         return Intent("training_status", _maybe_subject(original, norm, _STATUS))
 
     cls = _class_of(norm)
@@ -518,7 +586,7 @@ def parse_intent(
     introduced = bool(
         re.search(
             r"\b(my|our) (\w+ )?\w+ (is called|is named|, [a-z]+$)|\b(set|sign) (him|her|it|them) up\b"
-            r"|\bmodel of (my|our) \w+,? [a-z]+",
+            r"|\bmodel of (my|our) \w+,? [a-z]+|\b(add|register|new subject|new one)\b.{0,30}\b(my|our) ",
             norm,
         )
     )
