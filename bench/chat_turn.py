@@ -5,8 +5,9 @@
 Turns run against a real (embedded) Redis: the conversation is loaded and saved each turn, the
 agent graph runs, tools call the services. No generation happens in these turns (the images
 would dominate). Target: p95 <= 50 ms. The paraphrase share is scored on four sets written by
-people who had not seen the parser; all four have since been used to improve the rules, so the
-honest figures are their first-contact scores, recorded in tests/agent/test_paraphrases.py.
+people who had not seen the parser. A-D have since been used to improve the rules (their
+first-contact scores are recorded in tests/agent/test_paraphrases.py); E never has: it is the
+held-out figure.
 """
 
 from __future__ import annotations

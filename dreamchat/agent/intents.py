@@ -481,9 +481,9 @@ def parse_intent(
         and len(norm.split()) <= 6
         and not _GENERATE.search(norm)
     ):
-        name = _NAME_AFTER.search(original)
+        name_match = _NAME_AFTER.search(original)
         chosen = (
-            (name.group("name") if name else None)
+            (name_match.group("name") if name_match else None)
             or _cap_name(original, set())
             or re.sub(
                 r"^(it'?s|he'?s|she'?s|his name is|her name is|its name is|call (him|her|it))\s+",
@@ -536,6 +536,18 @@ def parse_intent(
         return Intent(
             "rename_subject", {"subject": _strip_ref(old), "new_name": new.strip(" .!?\"'")}
         )
+    if (
+        _RENAME_WORDS.search(norm)
+        and not _NAME_AFTER.search(original)
+        or re.search(r"\brename", norm)
+    ):
+        names = _names_in(original)
+        if names:
+            subject = names[0] if len(names) > 1 else _pronoun(norm)
+            return Intent(
+                "rename_subject",
+                {"subject": subject, "new_name": names[-1]} if subject else {"new_name": names[-1]},
+            )
     if (
         (_DELETE.search(norm) and not _GENERATE.search(norm.replace("remove", "")))
         or re.match(
@@ -613,6 +625,8 @@ def parse_intent(
     ):
         return Intent("start_training", _maybe_subject(original, norm, _TRAIN))
 
+    if _about_the_service(original, norm):
+        return _help()
     if (
         _GENERATE.search(norm)
         or _SCENE_PREP.search(norm)
@@ -626,6 +640,101 @@ def parse_intent(
             args["count"] = min(count, 4)
         return Intent("generate_images", args)
     return _help(unknown=True)
+
+
+_RENAME_WORDS = re.compile(
+    r"\b(rename|renamed|change .{0,25}name|new name|fix (the|his|her|its) name|name (it|him|her|them) |"
+    r"should (be|now be) (called|named)|typo|misspel\w*|spelled .{0,10}wrong|wrong name)\b"
+)
+_QUESTION = re.compile(
+    r"^(can|could|do|does|is|are|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
+)
+_SERVICE_WORDS = re.compile(
+    r"\b(photos?|pictures?|pics?|images?|data|training|model|models|account|subjects?|price|cost|pay|"
+    r"free|privacy|private|delete|keep|store|share|format|resolution|limit|quality|results?|video|"
+    r"commercial\w*|license|safe|secure|how long|how many|work)\b"
+)
+
+
+def _names_in(original: str) -> list[str]:
+    """Names a message mentions, in order: quoted strings, then capitalised words."""
+    quoted = re.findall(r"['\"]([^'\"]{1,40})['\"]", original)
+    if len(quoted) >= 2:
+        return quoted
+    found = []
+    for match in re.finditer(r"(?<![\w'])([A-Z][\w'-]*(?:\.? [A-Z][\w'-]*)*)", original):
+        words = match.group(1).split()
+        while words and (
+            words[0] in _I_WORDS
+            or words[0].lower() in _STOP_NAMES
+            or words[0].lower() in _TITLES
+            and len(words) == 1
+        ):
+            words = words[1:]
+        if (
+            words
+            and match.start() > 0
+            or (
+                words
+                and words[0] not in _I_WORDS
+                and match.start() == 0
+                and words[0].lower() not in _COMMAND_WORDS
+            )
+        ):
+            name = " ".join(words).removesuffix("'s")
+            if name and name.lower() not in _STOP_NAMES and name not in found:
+                found.append(name)
+    if len(found) < 2:
+        m = re.search(r"\brename\s+([a-z][\w'-]*)", original, re.I)
+        if m and m.group(1).lower() not in _STOP_NAMES and m.group(1) not in found:
+            found.insert(0, m.group(1))
+    return quoted[:1] + [f for f in found if f not in quoted] if quoted else found
+
+
+_COMMAND_WORDS = {
+    "rename",
+    "change",
+    "please",
+    "pls",
+    "can",
+    "could",
+    "would",
+    "update",
+    "fix",
+    "oops",
+    "actually",
+    "sorry",
+    "typo",
+    "call",
+    "hey",
+    "hi",
+    "ok",
+    "okay",
+    "the",
+    "my",
+    "i",
+}
+
+
+def _pronoun(norm: str) -> str | None:
+    m = re.search(r"\b(him|her|it|them)\b", norm)
+    return m.group(1) if m else None
+
+
+def _about_the_service(original: str, norm: str) -> bool:
+    """A question about how dreamchat works rather than a request: question form, about
+    photos/data/training/limits, naming no subject and no scene."""
+    if not (_QUESTION.search(norm) and _SERVICE_WORDS.search(norm)):
+        return False
+    names = [n for n in _names_in(original) if n.lower() not in ("dreambooth", "ai")]
+    if names or re.search(
+        r"\b(him|her|them|he|she)\b|\b(my|our) (" + "|".join(map(re.escape, CLASS_WORDS)) + r")\b",
+        norm,
+    ):
+        return False
+    return not re.search(
+        r"\b(show|draw|paint|make (a|an|me|some)|generate (a|an|me|some|\d)|give me)\b", norm
+    )
 
 
 def _strip_ref(text: str) -> str:

@@ -1,9 +1,10 @@
 """How many plain-English paraphrases the offline model maps to the right tool call.
 
-Four sets, each written by someone who had seen neither the parser nor the other sets. Each
-was scored once on first contact, before any rule was written against it — those are the
-honest figures (target >= 90 %): set A was the first, B 83.6 %, C 86.5 %, D 87.2 % — and
-then used to improve the rules. Here they are regression guards.
+Five sets, each written by someone who had seen neither the parser nor the other sets. Each
+was scored once on first contact, before any rule was written against it: B 83.6 %, C 86.5 %,
+D 87.2 %, E 91.3 % (target >= 90 %). A to D were then used to improve the rules and are
+regression guards here; E (``paraphrases_e.jsonl``) has never been used to change a rule and
+stays the held-out measure — keep it that way: don't tune the parser against its misses.
 """
 
 from __future__ import annotations
@@ -47,3 +48,8 @@ def score(name: str) -> tuple[int, int, list[str]]:
 def test_development_sets_stay_understood(name, minimum):
     right, total, misses = score(name)
     assert right / total >= minimum, misses
+
+
+def test_held_out_set_meets_the_target():
+    right, total, misses = score("paraphrases_e.jsonl")
+    assert right / total >= 0.90, f"{right}/{total}; misses: {misses}"
