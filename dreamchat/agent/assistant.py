@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
+    AnyMessage,
     BaseMessage,
     HumanMessage,
     messages_from_dict,
@@ -122,7 +123,10 @@ class Assistant:
         )
         started = time.perf_counter()
         sent = [*_trim(history), human]
-        result = self.agent.invoke({"messages": sent}, context=session)
+        # The agent's input TypedDict lists the concrete message classes (``AnyMessage``);
+        # the stored history is typed as their base class, which the graph accepts as well.
+        messages = cast("list[AnyMessage | dict[str, Any]]", sent)
+        result = self.agent.invoke({"messages": messages}, context=session)
         new: list[BaseMessage] = result["messages"][
             len(sent) - 1 :
         ]  # this turn: the person's message on

@@ -9,13 +9,14 @@ from typing import Any
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, StructuredTool
 
+from .session import ChatSession
 from .tools import TOOLS, ToolSpec, run_tool
 
 __all__ = ["lc_tools"]
 
 
 def _make(spec: ToolSpec) -> BaseTool:
-    def call(runtime: ToolRuntime, **arguments: Any) -> str:
+    def call(runtime: ToolRuntime[ChatSession], **arguments: Any) -> str:
         return json.dumps(run_tool(runtime.context, spec.name, arguments), default=str)
 
     return StructuredTool.from_function(

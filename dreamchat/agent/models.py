@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
 from dreamchat.core.settings import Settings
 
@@ -22,7 +23,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         return OfflineIntentModel()
     from langchain_openai import ChatOpenAI
 
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    key = settings.openai_api_key or SecretStr("not-needed")
     return ChatOpenAI(
         model=name,
         base_url=settings.openai_base_url,

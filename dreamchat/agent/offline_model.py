@@ -113,7 +113,7 @@ class ChatOfflineIntents(BaseChatModel):
     @staticmethod
     def _after_tools(messages: list[BaseMessage]) -> AIMessage:
         """Reply with what the tools of this turn said, carrying forward what they await."""
-        results = []
+        results: list[ToolMessage] = []
         for message in reversed(messages):
             if not isinstance(message, ToolMessage):
                 break

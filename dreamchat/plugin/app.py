@@ -60,7 +60,14 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_route("/mcp", mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    # Starlette's add_route is typed for request handlers, but a Route whose endpoint is not
+    # a function is mounted as a raw ASGI app, which is what the MCP transport is.
+    app.add_route(
+        "/mcp",
+        mcp,  # type: ignore[arg-type]
+        methods=["GET", "POST", "DELETE"],
+        include_in_schema=False,
+    )
     # Any origin may *ask*; whether a tenant's origin may act is checked after authentication
     # (deps.py), since a preflight carries no credentials. No cookies are used, so no
     # credentials mode.

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image
@@ -89,7 +90,7 @@ class GenerationRuntime:
             dtype = "bf16" if self.device.type == "cuda" else "fp32"
         self.dtype = _DTYPES[dtype]
         self.max_adapters = max_adapters
-        self.pipe = None
+        self.pipe: Any | None = None  # a DiffusionPipeline subclass once setup() ran
         self.fingerprint: str | None = None
         self._loaded: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -116,6 +117,7 @@ class GenerationRuntime:
         self.setup()
         self.clear_adapters()
         pipe = self.pipe
+        assert pipe is not None and self.fingerprint is not None  # setup() set both
         xl = hasattr(pipe, "text_encoder_2")
         return BaseModel(
             path=self.path,
@@ -156,12 +158,14 @@ class GenerationRuntime:
             )
         while len(self._loaded) >= self.max_adapters:
             self._evict(next(iter(self._loaded)))
+        assert self.pipe is not None  # setup() above loaded it
         self.pipe.load_lora_weights(str(directory), weight_name=weight_name, adapter_name=name)
         self._loaded[name] = key
         self.stats["adapter_misses"] += 1
         return False
 
     def _evict(self, name: str) -> None:
+        assert self.pipe is not None  # adapters are only loaded into a set-up pipeline
         self.pipe.delete_adapters(name)
         del self._loaded[name]
         self.stats["evictions"] += 1
@@ -177,6 +181,7 @@ class GenerationRuntime:
             for ref in request.adapters:
                 self.ensure_adapter(ref)
             pipe = self.pipe
+            assert pipe is not None  # setup() above loaded it
             if request.adapters:
                 pipe.enable_lora()
                 pipe.set_adapters(

@@ -56,7 +56,7 @@ class TrainResult:
 def train(
     config: TrainConfig,
     *,
-    progress: Callable[[TrainProgress], None] | None = None,
+    progress: Callable[[TrainProgress], object] | None = None,
     should_stop: Callable[[], bool] | None = None,
     base: BaseModel | None = None,
 ) -> TrainResult:
@@ -105,7 +105,7 @@ def _optimizer(run: Run, device: torch.device):
     groups: list[dict[str, Any]] = [{"params": run.params, "lr": cfg.lr}]
     if run.text_params:
         groups.append({"params": run.text_params, "lr": cfg.text_encoder_lr or cfg.lr})
-    kwargs = dict(
+    kwargs: dict[str, Any] = dict(
         betas=(cfg.adam_beta1, cfg.adam_beta2),
         weight_decay=cfg.adam_weight_decay,
         eps=cfg.adam_epsilon,
@@ -165,8 +165,11 @@ class _Loop:
         timesteps = torch.randint(0, steps, (latents.shape[0],), generator=g, device=dev)
         noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
         cond = r.conditioning if self.text is None else self.text.encode_ids(r.token_ids)
+        assert cond is not None  # cached by prepare_run whenever the text encoder is frozen
         added = None
         if r.base.xl:
+            # prepare_run sets both for SDXL bases
+            assert r.instance_time_ids is not None and r.class_time_ids is not None
             time_ids = r.instance_time_ids[idx]
             if r.prior is not None:
                 time_ids = torch.cat([time_ids, r.class_time_ids.expand(b, -1)])

@@ -147,7 +147,9 @@ def load_base_model(
         unet = UNet2DConditionModel.from_pretrained(path, subfolder="unet", dtype=dtype)
         vae = AutoencoderKL.from_pretrained(path, subfolder="vae", dtype=vae_dtype)
         tokenizers = [AutoTokenizer.from_pretrained(path, subfolder="tokenizer")]
-        encoders = [CLIPTextModel.from_pretrained(path, subfolder="text_encoder", dtype=dtype)]
+        encoders: list[CLIPTextModel | CLIPTextModelWithProjection] = [
+            CLIPTextModel.from_pretrained(path, subfolder="text_encoder", dtype=dtype)
+        ]
         if xl:
             tokenizers.append(AutoTokenizer.from_pretrained(path, subfolder="tokenizer_2"))
             encoders.append(

@@ -9,6 +9,7 @@ the sizes are small and the weights random (seeded, so the same files come out e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -57,7 +58,9 @@ def tiny_tokenizer(max_length: int = 77):
                 merges.append((piece, right))
             piece = piece + right
             vocab.setdefault(piece, len(vocab))
-    tokenizer = CLIPTokenizer(vocab=vocab, merges=merges)
+    # The tokenizers BPE model takes merges as (left, right) pairs; transformers' annotation
+    # (str | list[str]) leaves that form out.
+    tokenizer = CLIPTokenizer(vocab=vocab, merges=merges)  # type: ignore[arg-type]
     tokenizer.model_max_length = max_length
     return tokenizer
 
@@ -180,6 +183,9 @@ def build_tiny_pipeline(
         clip_sample=False,
         steps_offset=1,
     )
+    # Any: under a type checker diffusers' top-level names resolve to its dummy placeholder
+    # classes, which lack the real pipelines' methods (save_pretrained).
+    pipe: Any
     if xl:
         pipe = StableDiffusionXLPipeline(
             vae=vae,

@@ -7,6 +7,7 @@ another scope. Each validates, records, enqueues — the work itself happens in 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from rq import Retry
@@ -182,7 +183,7 @@ def generate(
     ctx: Context,
     *,
     scope: Scope,
-    subject_ids: list[str],
+    subject_ids: Sequence[str],
     prompt: str,
     negative_prompt: str = "",
     count: int = 1,
