@@ -133,7 +133,7 @@ _RENAME = re.compile(
 _STATUS = re.compile(
     r"\b(status|progress|eta|how long|how much longer|how far|done yet|finished( yet)?|ready( yet)?|"
     r"is it (done|ready|finished)|how'?s (the )?(training|it going)|how is (the )?training|"
-    r"how(?:'?s| is) \w+ (going|coming)( along)?|still training|(is|are) (he|she|it|they|\w+) (trained|done|ready)|"
+    r"how(?:'?s| is) \w+ (going|coming|doing)( along)?|still training|(is|are) (he|she|it|they|\w+) (trained|done|ready)|"
     r"check (on|in on) |trained yet|percentage|training (complete|completed|over)|is (it|the training) complete|"
     r"or is (it|he|she|they) still (training|learning)|time left|what % |(did|has) .{1,30}training (finish|finished|end|ended|complete)|"
     r"model coming along|almost (done|ready|finished)|still learning|can i use \w+ yet|"

@@ -19,7 +19,8 @@
 
   var css = "" +
     ".dc-bubble{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;background:#5b3df5;color:#fff;" +
-    "border:none;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}" +
+    "border:none;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000;display:flex;align-items:center;justify-content:center}" +
+    ".dc-bubble svg{width:28px;height:28px;fill:currentColor}.dc-attach svg{width:20px;height:20px;fill:currentColor;vertical-align:middle}" +
     ".dc-panel{position:fixed;right:20px;bottom:88px;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 120px);" +
     "background:#fff;border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.25);display:none;flex-direction:column;overflow:hidden;" +
     "font:14px/1.4 system-ui,sans-serif;color:#222;z-index:2147483000}" +
@@ -47,7 +48,11 @@
     if (text) e.textContent = text;
     return e;
   }
-  var bubble = el("button", "dc-bubble", "\u2728");
+  // Icons are inline SVG: emoji glyphs depend on the fonts of the visitor's machine.
+  var ICON_CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
+  var ICON_PHOTO = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a4.5 4.5 0 1 1 0 9 4.5 4.5 0 0 1 0-9zm0 2a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5z"/></svg>';
+  var bubble = el("button", "dc-bubble");
+  bubble.innerHTML = ICON_CHAT;
   bubble.setAttribute("aria-label", "Open the photo studio chat");
   var panel = el("div", "dc-panel");
   panel.setAttribute("role", "dialog");
@@ -56,9 +61,11 @@
   log.setAttribute("aria-live", "polite");
   var tray = el("div", "dc-tray");
   var form = el("form", "dc-form");
-  var attach = el("button", "dc-attach", "\ud83d\udcf7");
+  var attach = el("button", "dc-attach");
+  attach.innerHTML = ICON_PHOTO;
   attach.type = "button";
   attach.title = "Attach photos";
+  attach.setAttribute("aria-label", "Attach photos");
   var picker = el("input");
   picker.type = "file"; picker.accept = "image/jpeg,image/png,image/webp"; picker.multiple = true; picker.hidden = true;
   var input = el("input");
@@ -96,10 +103,14 @@
   }
   function view(url) {
     var v = el("div", "dc-view");
-    var big = el("img"); big.src = url;
+    v.setAttribute("role", "dialog");
+    var big = el("img"); big.src = url; big.alt = "Generated image, full size";
     var dl = el("a", null, "Download"); dl.href = url; dl.download = "dreamchat.png";
     v.append(big, dl);
-    v.onclick = function (e) { if (e.target !== dl) v.remove(); };
+    function close() { v.remove(); document.removeEventListener("keydown", onKey); }
+    function onKey(e) { if (e.key === "Escape") close(); }
+    v.onclick = function (e) { if (e.target !== dl) close(); };
+    document.addEventListener("keydown", onKey);
     document.body.appendChild(v);
   }
 
@@ -138,6 +149,41 @@
   ["dragleave", "drop"].forEach(function (n) { panel.addEventListener(n, function (e) { e.preventDefault(); panel.classList.remove("dc-drop"); }); });
   panel.addEventListener("drop", function (e) { if (e.dataTransfer && e.dataTransfer.files) addFiles(e.dataTransfer.files); });
 
+  // Pictures that take longer than the chat turn waits arrive later on the event stream, under
+  // the reply that promised them. Their event can beat that reply here, so events that come
+  // while a turn is in flight are kept until the reply says which generation it started.
+  var waiting = {};   // generation id -> the reply message
+  var early = {};     // generation id -> its event, seen during the turn
+  var talking = false;
+  function showGeneration(ev, msg) {
+    if (ev.type === "generation.succeeded") showImages(msg, ev.image_urls);
+    else say("Sorry, that picture didn't work: " + (ev.error || "please try again."), "bot");
+  }
+  function awaitGeneration(id, msg) {
+    if (early[id]) showGeneration(early[id], msg);
+    else waiting[id] = msg;
+  }
+
+  function turn(text, items) {
+    var ids = items.filter(function (i) { return i.uploadId; }).map(function (i) { return i.uploadId; });
+    var thinking = say("\u2026", "bot");
+    talking = true;
+    return fetch(API + "/v1/chat", {
+      method: "POST", headers: headers(true),
+      body: JSON.stringify({ message: text, conversation_id: conversationId, attachments: ids })
+    }).then(function (r) { return r.json(); }).then(function (j) {
+      if (j.error) { thinking.textContent = j.error.message; return; }
+      conversationId = j.conversation_id;
+      thinking.textContent = j.reply;
+      if (j.images && j.images.length) showImages(thinking, j.images);
+      else if (j.generation_id) awaitGeneration(j.generation_id, thinking);
+    }).catch(function () {
+      thinking.textContent = "Sorry, I couldn't reach the server. Try again in a moment.";
+    }).then(function () { talking = false; early = {}; });
+  }
+
+  // One turn at a time, in order: each needs the conversation id the one before it got.
+  var turns = Promise.resolve();
   form.onsubmit = function (e) {
     e.preventDefault();
     var text = input.value.trim();
@@ -148,19 +194,9 @@
     tray.innerHTML = "";
     var mine = say(text || "(photos)", "me");
     if (items.length) showImages(mine, items.map(function (i) { return { url: i.url }; }));
-    Promise.all(items.map(function (i) { return i.done; })).then(function () {
-      var ids = items.filter(function (i) { return i.uploadId; }).map(function (i) { return i.uploadId; });
-      var thinking = say("\u2026", "bot");
-      return fetch(API + "/v1/chat", {
-        method: "POST", headers: headers(true),
-        body: JSON.stringify({ message: text, conversation_id: conversationId, attachments: ids })
-      }).then(function (r) { return r.json(); }).then(function (j) {
-        if (j.error) { thinking.textContent = j.error.message; return; }
-        conversationId = j.conversation_id;
-        thinking.textContent = j.reply;
-        showImages(thinking, j.images);
-      });
-    }).catch(function () { say("Sorry, I couldn't reach the server. Try again in a moment.", "bot"); });
+    turns = turns
+      .then(function () { return Promise.all(items.map(function (i) { return i.done; })); })
+      .then(function () { return turn(text, items); });
   };
 
   // Live events: training progress bars, "ready" notices, images that finished after the reply.
@@ -174,6 +210,9 @@
       es.addEventListener(t, function (m) { handle(JSON.parse(m.data)); });
     });
   }
+  function barText(id, text) {
+    if (bars[id]) bars[id].msg.firstChild.textContent = text;
+  }
   function handle(ev) {
     var id = ev.training_id;
     if (ev.type === "training.started" && id && !bars[id]) {
@@ -184,14 +223,22 @@
     } else if (ev.type === "training.progress" && id) {
       if (!bars[id]) handle({ type: "training.started", training_id: id });
       bars[id].fill.style.width = Math.round(ev.progress * 100) + "%";
-      bars[id].msg.firstChild.textContent = "Training " + Math.round(ev.progress * 100) + "% \u2014 about " + Math.max(1, Math.round(ev.eta_seconds)) + " s left";
+      barText(id, "Training " + Math.round(ev.progress * 100) + "% \u2014 about " + Math.max(1, Math.round(ev.eta_seconds)) + " s left");
     } else if (ev.type === "training.ready") {
       if (bars[id]) bars[id].fill.style.width = "100%";
+      barText(id, "Training done");
       say((ev.subject_name || "Your model") + " is ready! Ask me for a picture.", "bot");
     } else if (ev.type === "training.failed") {
+      barText(id, "Training stopped");
       say("Training failed: " + (ev.error || "please try again."), "bot");
-    } else if (ev.type === "generation.succeeded" && ev.pending_reply) {
-      showImages(say("Here you go:", "bot"), ev.image_urls);
+    } else if (ev.type === "training.cancelled") {
+      barText(id, "Training cancelled");
+      say("Training " + (ev.subject_name ? ev.subject_name + " " : "") + "was cancelled.", "bot");
+    } else if (ev.type === "generation.succeeded" || ev.type === "generation.failed") {
+      var msg = waiting[ev.generation_id];
+      delete waiting[ev.generation_id];
+      if (msg) showGeneration(ev, msg);
+      else if (talking) early[ev.generation_id] = ev;
     }
   }
   connect();

@@ -1,0 +1,283 @@
+"""Many people chatting at once with ``dreamchat run``, over loopback: turn latency, errors and
+the API process's memory.
+
+    .venv/bin/python bench/api_load.py [--sessions 100] [--seconds 60] [--think 1.0]
+
+``dreamchat run`` starts as a subprocess on the offline agent and the tiny model, with its own
+data dir and embedded Redis. Each session is a distinct end user of the development tenant
+(API key + ``X-User-Id``) running the script below in a loop: conversation turns without any
+generation, a new conversation per pass, a new subject on each of the first passes so state
+grows a little. Between turns a session pauses ``--think`` seconds on average (uniform, half
+to one and a half times), as a person would; ``--think 0`` measures saturation instead.
+
+Latency counts turns started after ``--warmup`` seconds; errors count every turn (any non-2xx
+or exception). The API process's RSS (and thread count: the sync routes run on a thread pool that grows with
+concurrency) is read from ``/proc`` every second. Rate limits are set
+so high that they never refuse but still run. Targets (issue 5): p95 <= 150 ms, no errors,
+RSS flat after warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from worker.harness import FAST_SETTINGS  # noqa: E402
+
+NAMES = ("Rex", "Luna", "Milo", "Bella", "Otis", "Nala")
+SCRIPT = (
+    "what can you do?",
+    "this is my dog {name}",
+    "what subjects do I have?",
+    "how's {name} coming along?",
+    "rename {name} to {name}ie",
+    "is {name}ie trained yet?",
+    "rename {name}ie to {name}",
+    "list my subjects",
+)
+NO_LIMIT = str(10**9)  # per minute: the limiter runs, never refuses
+
+
+@dataclass
+class Turn:
+    started_s: float  # since the load began
+    ms: float
+    error: str | None = None
+
+
+@dataclass
+class Load:
+    turns: list[Turn] = field(default_factory=list)
+    rss_kb: list[tuple[float, int]] = field(default_factory=list)
+    threads: list[int] = field(default_factory=list)
+    api_cpu_s: float = 0.0  # user + system, over the load
+    client_cpu_s: float = 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_service(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # embedded Redis
+    env |= FAST_SETTINGS | {
+        "DREAMCHAT_DATA_DIR": str(data_dir),
+        "DREAMCHAT_RATE_LIMIT_TENANT_PER_MINUTE": NO_LIMIT,
+        "DREAMCHAT_RATE_LIMIT_USER_PER_MINUTE": NO_LIMIT,
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "run.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dreamchat.cli", "run", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_ready(process: subprocess.Popen, base_url: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"dreamchat run exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"dreamchat run not ready after {timeout} s")
+
+
+def memory_and_threads(pid: int) -> tuple[int, int]:
+    """VmRSS in kB and the thread count, from ``/proc/<pid>/status``."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(status["VmRSS"].split()[0]), int(status["Threads"])
+
+
+def cpu_seconds(pid: int) -> float:
+    # /proc/<pid>/stat: fields 14 and 15 (utime, stime) after the parenthesised command name
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sample_rss(pid: int, began: float, until: float, load: Load) -> None:
+    while (now := time.monotonic()) < until:
+        rss, threads = memory_and_threads(pid)
+        load.rss_kb.append((now - began, rss))
+        load.threads.append(threads)
+        await asyncio.sleep(1.0)
+
+
+async def session(
+    client: httpx.AsyncClient, user: str, began: float, until: float, think: float, load: Load
+) -> None:
+    """One person: the script in a loop, a new conversation each pass."""
+    rng = random.Random(user)
+    headers = {"X-User-Id": user}
+    passes = 0
+    while time.monotonic() < until:
+        conversation = None
+        name = NAMES[passes % len(NAMES)]
+        passes += 1
+        for template in SCRIPT:
+            if time.monotonic() >= until:
+                return
+            body = {"message": template.format(name=name), "conversation_id": conversation}
+            started = time.monotonic()
+            error = None
+            try:
+                response = await client.post("/v1/chat", json=body, headers=headers)
+                if response.is_success:
+                    conversation = response.json()["conversation_id"]
+                else:
+                    error = str(response.status_code)
+            except httpx.HTTPError as exc:
+                error = type(exc).__name__
+            load.turns.append(Turn(started - began, (time.monotonic() - started) * 1000, error))
+            if think:
+                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+
+
+async def run_load(
+    base_url: str, api_key: str, pid: int, *, sessions: int, seconds: float, think: float
+) -> Load:
+    load = Load()
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends: reusing one the server
+    # is closing fails the request, which would count against the API for a client-side race.
+    limits = httpx.Limits(
+        max_connections=sessions, max_keepalive_connections=sessions, keepalive_expiry=2.0
+    )
+    async with httpx.AsyncClient(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {api_key}"},
+        limits=limits,
+        timeout=30,
+    ) as client:
+        api_cpu, client_cpu = cpu_seconds(pid), time.process_time()
+        began = time.monotonic()
+        until = began + seconds
+        await asyncio.gather(
+            sample_rss(pid, began, until, load),
+            *(session(client, f"load-{i}", began, until, think, load) for i in range(sessions)),
+        )
+        load.api_cpu_s = cpu_seconds(pid) - api_cpu
+        load.client_cpu_s = time.process_time() - client_cpu
+    return load
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def _latency(ms: list[float]) -> dict | None:
+    if not ms:
+        return None
+    ordered = sorted(ms)
+    return {
+        "turns": len(ordered),
+        "p50": round(statistics.median(ordered), 1),
+        "p95": round(_percentile(ordered, 0.95), 1),
+        "p99": round(_percentile(ordered, 0.99), 1),
+        "max": round(ordered[-1], 1),
+    }
+
+
+def summarize(load: Load, *, seconds: float, warmup: float) -> dict:
+    errors = Counter(t.error for t in load.turns if t.error is not None)
+    warm = [t.ms for t in load.turns if t.started_s >= warmup and t.error is None]
+    rss_mb = [round(kb / 1024, 1) for _, kb in load.rss_kb]
+    # the first sample taken after warm-up (the last one if the run was shorter)
+    settled = next((i for i, (at, _) in enumerate(load.rss_kb) if at >= warmup), len(rss_mb) - 1)
+    return {
+        "turns": len(load.turns),
+        "turns_per_s": round(len(load.turns) / seconds, 1),
+        "api_cpu_ms_per_turn": round(load.api_cpu_s * 1000 / max(len(load.turns), 1), 1),
+        "api_cpu_share": round(load.api_cpu_s / seconds, 2),  # 1.0: one core, all the time
+        "client_cpu_share": round(load.client_cpu_s / seconds, 2),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "latency_ms_after_warmup": _latency(warm),
+        "api_rss_mb": {
+            "warmup_end": rss_mb[settled],
+            "end": rss_mb[-1],
+            "max": max(rss_mb),
+            "max_after_warmup": max(rss_mb[settled:]),
+            "per_second": rss_mb,
+        },
+        "api_threads": {"warmup_end": load.threads[settled], "end": load.threads[-1]},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--warmup", type=float, default=10, help="seconds left out of latency")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between turns, s")
+    parser.add_argument("--data-dir", type=Path, help="default: a new temporary directory")
+    args = parser.parse_args()
+    if not 0 <= args.warmup < args.seconds:
+        parser.error("--warmup must be shorter than --seconds")
+
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="dreamchat-bench-load-"))
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    process = start_service(data_dir, port)
+    try:
+        wait_ready(process, base_url)
+        api_key = json.loads((data_dir / "dev-tenant.json").read_text())["api_key"]
+        load = asyncio.run(
+            run_load(
+                base_url,
+                api_key,
+                process.pid,  # `dreamchat run` serves the API in its own process
+                sessions=args.sessions,
+                seconds=args.seconds,
+                think=args.think,
+            )
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    figures = {
+        "sessions": args.sessions,
+        "seconds": args.seconds,
+        "warmup_s": args.warmup,
+        "think_s": args.think,
+        "cpus": os.cpu_count(),
+        **summarize(load, seconds=args.seconds, warmup=args.warmup),
+        "service_exit_code": process.returncode,
+        "service_log": str(data_dir / "run.log"),
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
