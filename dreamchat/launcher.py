@@ -19,25 +19,38 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--log-format", choices=["text", "json"], default="text")
+    run.add_argument(
+        "--api-workers", type=int, default=1, help="API processes (one per core scales chat)"
+    )
     run.set_defaults(handler=_run)
 
     serve = commands.add_parser("serve", help="the HTTP API only (Redis and workers run elsewhere)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-format", choices=["text", "json"], default="json")
+    serve.add_argument("--api-workers", type=int, default=1, help="API processes")
     serve.set_defaults(handler=_serve)
 
 
 def _uvicorn(app, args: argparse.Namespace) -> None:
+    """Serve ``app``; with ``--api-workers N`` > 1, N processes that each build the app from
+    the environment (the API is stateless: everything lives in Redis and the blob store)."""
     import uvicorn
 
+    options: dict = {"host": args.host, "port": args.port}
     if args.log_format == "json":
         from dreamchat.plugin.metrics import configure_json_logging
 
         configure_json_logging()
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        options |= {"log_config": None, "access_log": False}
     else:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        options["log_level"] = "info"
+    if args.api_workers > 1:
+        uvicorn.run(
+            "dreamchat.plugin.app:create_app", factory=True, workers=args.api_workers, **options
+        )
+    else:
+        uvicorn.run(app, **options)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -89,7 +102,6 @@ def _run(args: argparse.Namespace) -> int:
     from dreamchat.core.redis_server import resolve_redis_url
     from dreamchat.core.settings import get_settings
     from dreamchat.plugin.app import create_app
-    from dreamchat.trainer.tiny import build_tiny_pipeline
     from dreamchat.worker.context import context_from_settings
 
     settings = get_settings()
@@ -97,9 +109,10 @@ def _run(args: argparse.Namespace) -> int:
         settings.base_model is None
         and not (settings.default_base_model_dir / "model_index.json").is_file()
     ):
-        print(f"building the offline tiny model in {settings.default_base_model_dir}")
-        build_tiny_pipeline(settings.default_base_model_dir)
+        # The model worker builds it (the API process never loads torch).
+        print(f"the worker builds the offline tiny model in {settings.default_base_model_dir}")
     with resolve_redis_url(settings) as url:
+        os.environ["REDIS_URL"] = url  # for --api-workers processes, which read the environment
         ctx = context_from_settings(settings, redis_url=url)
         tenant = dev_tenant(ctx, settings.data_dir)
         print(f"Redis:        {url}{'' if settings.redis_url else ' (embedded)'}")

@@ -48,6 +48,20 @@ def _text(message: BaseMessage) -> str:
     return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
+_SCHEMAS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _openai_schema(tool: Any) -> dict[str, Any]:
+    """The agent binds its tools on every model call; converting a tool's schema once is
+    enough (the tool object is kept alongside, so its id can't be reused)."""
+    cached = _SCHEMAS.get(id(tool))
+    if cached is None or cached[0] is not tool:
+        if len(_SCHEMAS) > 256:  # tools built per call (not the agent's way): stay bounded
+            _SCHEMAS.clear()
+        cached = _SCHEMAS[id(tool)] = (tool, convert_to_openai_tool(tool))
+    return cached[1]
+
+
 class ChatOfflineIntents(BaseChatModel):
     """Offline assistant model: rule-based intents, real tool calls."""
 
@@ -73,7 +87,7 @@ class ChatOfflineIntents(BaseChatModel):
         tool_choice: str | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        formatted = [convert_to_openai_tool(t) for t in tools]
+        formatted = [_openai_schema(t) for t in tools]
         return super().bind(tools=formatted, tool_choice=tool_choice, **kwargs)
 
     def _generate(
