@@ -20,7 +20,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--log-format", choices=["text", "json"], default="text")
     run.add_argument(
-        "--api-workers", type=int, default=1, help="API processes (one per core scales chat)"
+        "--api-workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="API processes (default: 2 where there are 2 cores; chat turns are CPU-bound)",
     )
     run.set_defaults(handler=_run)
 
