@@ -81,6 +81,7 @@ def main() -> None:
         "paraphrases_heldout.jsonl",
         "paraphrases_final.jsonl",
         "paraphrases_d.jsonl",
+        "paraphrases_e.jsonl",
     ):
         right, total, _ = score(name)
         figures["paraphrases"][name] = {
