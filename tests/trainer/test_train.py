@@ -122,3 +122,32 @@ def test_borrowed_base_is_returned_without_lora(tiny_sd, photos_dir, class_cache
     assert set(after) == set(before)  # no lora_A / lora_B left behind
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert not any(p.requires_grad for p in base.unet.parameters())
+
+
+def test_gradient_checkpointing_and_v_prediction_models_train(
+    tiny_sd, photos_dir, class_cache, tmp_path
+):
+    """The memory-saving path and a v-prediction base (SD 2.x style) run end to end."""
+    import shutil
+
+    from dreamchat.trainer import train
+
+    from .conftest import tiny_config
+
+    v_model = tmp_path / "v-model"
+    shutil.copytree(tiny_sd, v_model)
+    config_file = v_model / "scheduler" / "scheduler_config.json"
+    scheduler = json.loads(config_file.read_text())
+    config_file.write_text(json.dumps(scheduler | {"prediction_type": "v_prediction"}))
+    result = train(
+        tiny_config(
+            v_model,
+            photos_dir,
+            tmp_path / "out",
+            steps=3,
+            gradient_checkpointing=True,
+            class_cache_dir=str(class_cache),
+        )
+    )
+    assert len(result.losses) == 3 and all(math.isfinite(x) for x in result.losses)
+    assert result.report["config"]["gradient_checkpointing"] is True
