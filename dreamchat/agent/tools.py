@@ -373,6 +373,32 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
     )
 
 
+class GenerationArg(BaseModel):
+    generation_id: str = Field(description="The id generate_images returned (gen_...)")
+
+
+def _generation_status(session: ChatSession, args: GenerationArg) -> Result:
+    """For clients that got ``pending`` from generate_images: are the images there yet?"""
+    generation = services.get_generation(
+        session.ctx, scope=session.scope, generation_id=args.generation_id
+    )
+    data = {
+        "generation_id": generation.id,
+        "status": str(generation.status),
+        "prompt": generation.prompt,
+        "seed": generation.seed,
+    }
+    if generation.status is JobStatus.SUCCEEDED:
+        session.outputs["images"] = list(generation.images)
+        session.outputs["generation_id"] = generation.id
+        return _ok(
+            f"{len(generation.images)} image(s) ready.", images=list(generation.images), **data
+        )
+    if generation.status is JobStatus.FAILED:
+        return _fail(f"That generation failed: {generation.error}", **data)
+    return _ok("Still drawing — ask again in a few seconds.", pending=True, **data)
+
+
 def _scene(compiled: CompiledPrompt) -> str:
     return f" {compiled.scene}" if compiled.scene else ""
 
@@ -453,6 +479,12 @@ TOOLS: list[ToolSpec] = [
         "Generate images of one or more trained subjects from the person's request.",
         GenerateArgs,
         _generate,
+    ),
+    ToolSpec(
+        "generation_status",
+        "Whether the images of a generation that was still pending are ready, with their ids.",
+        GenerationArg,
+        _generation_status,
     ),
     ToolSpec("rename_subject", "Rename a subject.", RenameArgs, _rename),
     ToolSpec(

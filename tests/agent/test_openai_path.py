@@ -83,3 +83,33 @@ def test_a_model_cannot_reach_another_users_subject(service, arguments):
     assert result["ok"] is False and not reply.images and reply.generation_id is None
     assert "Rex" not in result["message"] or "don't" in result["message"].lower()
     assert service.ctx.store.list_generations(victim) == []
+
+
+def test_generation_status_tool_reports_pending_and_stays_in_scope(service):
+    from dreamchat.agent.session import ChatSession, ConversationState
+    from dreamchat.agent.tools import run_tool
+    from dreamchat.core.domain import SubjectStatus
+    from dreamchat.worker import services
+
+    owner = Scope("ten_oai", f"gen-{uuid.uuid4().hex[:6]}")
+    rex = create_subject(service.ctx.store, scope=owner, name="Rex", class_noun="dog")
+
+    def ready(subject):
+        subject.status, subject.adapter = SubjectStatus.READY, "somewhere"
+
+    service.ctx.store.update_subject(owner, rex.id, ready)
+    generation = services.generate(
+        service.ctx, scope=owner, subject_ids=[rex.id], prompt="a photo of it"
+    )
+
+    def session(scope):
+        return ChatSession(service.ctx, scope, "cnv_" + "a" * 24, ConversationState())
+
+    pending = run_tool(session(owner), "generation_status", {"generation_id": generation.id})
+    assert pending["ok"] and pending["pending"] and pending["status"] == "queued"
+    other = run_tool(
+        session(Scope("ten_oai", "someone-else")),
+        "generation_status",
+        {"generation_id": generation.id},
+    )
+    assert other["ok"] is False and other["error"]["code"] == "generation_not_found"
