@@ -103,6 +103,9 @@ class Tenant(Record):
     id: str
     name: str = Field(min_length=1, max_length=200)
     api_key_hash: str = Field(repr=False)
+    allowed_origins: list[str] = Field(default_factory=list)
+    """Sites whose pages may call the API with this tenant's user tokens (the widget); empty:
+    the deployment's ``DREAMCHAT_CORS_ORIGINS``."""
     created_at: datetime = Field(default_factory=utc_now)
 
 

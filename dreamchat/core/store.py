@@ -146,6 +146,20 @@ class RedisStore:
         if not self.client.set(self._tenant(tenant.id, "_tenant"), tenant.to_json(), nx=True):
             raise Conflict(f"Tenant {tenant.id!r} already exists.", code="tenant_exists")
 
+    def update_tenant(self, tenant_id: str, mutate: Callable[[Tenant], None]) -> Tenant:
+        key = self._tenant(tenant_id, "_tenant")
+
+        def tx(pipe: Pipeline) -> Tenant:
+            tenant = self._load(pipe, key, Tenant)
+            if tenant is None:
+                raise NotFound(f"No tenant {tenant_id!r}.", code="tenant_not_found")
+            mutate(tenant)
+            pipe.multi()
+            pipe.set(key, tenant.to_json())
+            return tenant
+
+        return self._transact(tx, key)
+
     def get_tenant(self, tenant_id: str) -> Tenant:
         record = self._load(self.client, self._tenant(tenant_id, "_tenant"), Tenant)
         if record is None:

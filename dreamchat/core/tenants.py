@@ -6,12 +6,14 @@ a key is one Redis read and a leaked database leaks no keys.
 
 from __future__ import annotations
 
+import re
+
 from .domain import Tenant
 from .errors import InvalidInput, NotFound, Unauthenticated
 from .ids import TENANT, api_key_matches, hash_api_key, new_api_key, new_id, tenant_id_from_api_key
 from .store import RedisStore
 
-__all__ = ["authenticate", "create_tenant"]
+__all__ = ["authenticate", "create_tenant", "set_allowed_origins"]
 
 
 def create_tenant(store: RedisStore, *, name: str) -> tuple[Tenant, str]:
@@ -26,6 +28,24 @@ def create_tenant(store: RedisStore, *, name: str) -> tuple[Tenant, str]:
     )
     store.insert_tenant(tenant)
     return tenant, api_key
+
+
+def set_allowed_origins(store: RedisStore, *, tenant_id: str, origins: list[str]) -> Tenant:
+    """Which sites may embed this tenant's widget (``https://shop.example.com``; ``*`` any)."""
+    cleaned = []
+    for origin in origins:
+        origin = origin.strip().rstrip("/")
+        if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+            raise InvalidInput(
+                f"{origin!r} is not an origin; write it like https://shop.example.com (no path).",
+                code="invalid_origin",
+            )
+        cleaned.append(origin.lower())
+
+    def update(tenant: Tenant) -> None:
+        tenant.allowed_origins = cleaned
+
+    return store.update_tenant(tenant_id, update)
 
 
 def authenticate(store: RedisStore, *, api_key: str) -> Tenant:

@@ -26,6 +26,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     create = sub.add_parser("create", help="create a tenant and print its API key as JSON")
     create.add_argument("name")
     create.set_defaults(handler=_tenants_create)
+    origins = sub.add_parser("set-origins", help="the sites allowed to embed this tenant's widget")
+    origins.add_argument("tenant_id")
+    origins.add_argument(
+        "origins", nargs="*", help="e.g. https://shop.example.com; none clears the list"
+    )
+    origins.set_defaults(handler=_tenants_set_origins)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -38,6 +44,21 @@ def _worker(args: argparse.Namespace) -> int:
     )
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
     run_worker(queues, burst=args.burst, name=args.name)
+    return 0
+
+
+def _tenants_set_origins(args: argparse.Namespace) -> int:
+    from dreamchat.core.redis_server import resolve_redis_url
+    from dreamchat.core.settings import get_settings
+    from dreamchat.core.tenants import set_allowed_origins
+
+    from .context import context_from_settings
+
+    settings = get_settings()
+    with resolve_redis_url(settings) as url:
+        ctx = context_from_settings(settings, redis_url=url)
+        tenant = set_allowed_origins(ctx.store, tenant_id=args.tenant_id, origins=args.origins)
+    print(json.dumps({"tenant_id": tenant.id, "allowed_origins": tenant.allowed_origins}))
     return 0
 
 

@@ -21,3 +21,26 @@ def test_create_and_authenticate(store: RedisStore) -> None:
         assert exc.value.code == "invalid_api_key" and exc.value.http_status == 401
     with pytest.raises(InvalidInput):
         create_tenant(store, name="   ")
+
+
+def test_allowed_origins_are_validated_and_stored(store):
+    from dreamchat.core.errors import InvalidInput, NotFound
+    from dreamchat.core.tenants import set_allowed_origins
+
+    tenant, _ = create_tenant(store, name="shop")
+    updated = set_allowed_origins(
+        store, tenant_id=tenant.id, origins=["https://Shop.example.com/", "http://localhost:3000"]
+    )
+    assert (
+        store.get_tenant(tenant.id).allowed_origins
+        == updated.allowed_origins
+        == [
+            "https://shop.example.com",
+            "http://localhost:3000",
+        ]
+    )
+    with pytest.raises(InvalidInput):
+        set_allowed_origins(store, tenant_id=tenant.id, origins=["shop.example.com/path"])
+    assert store.get_tenant(tenant.id).allowed_origins == updated.allowed_origins  # unchanged
+    with pytest.raises(NotFound):
+        set_allowed_origins(store, tenant_id="ten_" + "a" * 24, origins=[])

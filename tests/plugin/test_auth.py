@@ -163,3 +163,21 @@ def test_cors_preflight_is_answered_without_credentials(api):
     )
     assert response.status_code == 200
     assert "idempotency-key" in response.headers["access-control-allow-headers"].lower()
+
+
+def test_a_tenants_own_origin_list_replaces_the_deployment_default(make_api):
+    from dreamchat.core.tenants import set_allowed_origins
+
+    api = make_api(cors_origins=["https://shop.example.com"])
+    alice = api.caller()
+    set_allowed_origins(
+        api.ctx.store, tenant_id=alice.tenant_id, origins=["https://pets.example.org"]
+    )
+    own = api.client.get(
+        "/v1/subjects", headers=alice.headers | {"Origin": "https://pets.example.org"}
+    )
+    assert own.status_code == 200
+    default = api.client.get(
+        "/v1/subjects", headers=alice.headers | {"Origin": "https://shop.example.com"}
+    )
+    assert default.status_code == 403 and default.json()["error"]["code"] == "origin_not_allowed"
