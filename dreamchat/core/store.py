@@ -569,6 +569,16 @@ class RedisStore:
         self.client.rpush(f"{key}:messages", json.dumps(message))
         return True
 
+    # Counters for /metrics ----------------------------------------------------------------
+    # Deliveries happen in workers, the API serves /metrics: the counts meet in Redis.
+
+    def count_webhook_outcome(self, outcome: str) -> None:
+        self.client.hincrby(f"{self.prefix}:_metrics:webhook_outcomes", outcome, 1)
+
+    def webhook_outcome_counts(self) -> dict[str, int]:
+        raw = self.client.hgetall(f"{self.prefix}:_metrics:webhook_outcomes")
+        return {_text(k): int(v) for k, v in raw.items()}
+
     # Idempotency ------------------------------------------------------------------------
 
     def _idempotency_key(self, scope: Scope, operation: str, key: str) -> str:

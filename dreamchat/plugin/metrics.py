@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from rq import Queue, Worker
@@ -73,7 +73,7 @@ class _QueueCollector(Collector):
     def __init__(self, context: Callable[[], Context]) -> None:
         self.context = context
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("dreamchat_redis_up", "1 if Redis answered this scrape.")
         jobs = GaugeMetricFamily(
             "dreamchat_queue_jobs",
@@ -88,8 +88,15 @@ class _QueueCollector(Collector):
             "Run time of the latest finished jobs per queue: p50, p95, max and count.",
             labels=["queue", "stat"],
         )
+        webhooks = CounterMetricFamily(
+            "dreamchat_webhook_deliveries",
+            "Webhook delivery attempts by outcome (delivered, retryable, gone, failed), all workers.",
+            labels=["outcome"],
+        )
         try:
             ctx = self.context()
+            for outcome, count in sorted(ctx.store.webhook_outcome_counts().items()):
+                webhooks.add_metric([outcome], count)
             for name in QUEUE_ORDER:
                 queue = ctx.queue(name)
                 counts = {
@@ -115,7 +122,7 @@ class _QueueCollector(Collector):
             yield up
             return
         up.add_metric([], 1)
-        yield from (up, jobs, workers, durations)
+        yield from (up, jobs, workers, durations, webhooks)
 
     def _recent_durations(self, ctx: Context, queue: Queue) -> list[float]:
         registry = queue.finished_job_registry

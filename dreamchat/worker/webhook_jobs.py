@@ -198,6 +198,7 @@ def deliver(
     if outcome.should_retry and retry_at is None:
         delivery.error = f"{outcome.error}; gave up after {attempt} attempts"
     ctx.store.record_delivery(tenant_id, delivery, keep=settings.webhook_delivery_log_size)
+    ctx.store.count_webhook_outcome(str(outcome.status))
 
     if outcome.status is DeliveryStatus.DELIVERED:
         return AttemptResult.DELIVERED

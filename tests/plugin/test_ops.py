@@ -65,6 +65,12 @@ def test_metrics(api, alice):
     assert 'dreamchat_queue_jobs{queue="train",state="queued"} 0.0' in text
     assert 'dreamchat_queue_workers{queue="generate"} 0.0' in text
     assert "sub_ffff" not in text  # ids never become labels
+    api.ctx.store.count_webhook_outcome("delivered")  # as a worker does after each attempt
+    api.ctx.store.count_webhook_outcome("delivered")
+    api.ctx.store.count_webhook_outcome("retryable")
+    text = api.client.get("/metrics").text
+    assert 'dreamchat_webhook_deliveries_total{outcome="delivered"} 2.0' in text
+    assert 'dreamchat_webhook_deliveries_total{outcome="retryable"} 1.0' in text
 
 
 def test_request_ids_come_back(api):

@@ -224,6 +224,8 @@ def test_a_failing_receiver_gets_the_same_webhook_id_until_it_accepts(live: Hook
         assert [d.attempt for d in newest_first] == [3, 2, 1]
         assert [d.status_code for d in newest_first] == [200, 500, 500]
         assert [d.succeeded for d in newest_first] == [True, False, False]
+        counts = live.ctx.store.webhook_outcome_counts()  # what /metrics reports
+        assert counts.get("retryable", 0) >= 2 and counts.get("delivered", 0) >= 1
         for failed, retry in zip(newest_first[1:], newest_first, strict=False):
             assert failed.next_attempt_at is not None
             wait = failed.next_attempt_at - failed.attempted_at
