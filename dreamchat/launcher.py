@@ -90,15 +90,24 @@ def dev_tenant(ctx, data_dir: Path) -> dict[str, str]:
     return saved
 
 
-def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
     try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Stop a worker and its process group (RQ forks its scheduler there), before Redis goes:
+    a warm shutdown first (the current job may finish), then a kill."""
+    if process.poll() is None:
+        _signal_group(process, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+    _signal_group(process, signal.SIGKILL)  # a scheduler child left behind by a stopped worker
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -128,7 +137,9 @@ def _run(args: argparse.Namespace) -> int:
         # The model worker and a light webhook worker: deliveries never wait behind a training.
         workers = [
             subprocess.Popen(
-                [sys.executable, "-m", "dreamchat.cli", "worker", "--queues", queues], env=env
+                [sys.executable, "-m", "dreamchat.cli", "worker", "--queues", queues],
+                env=env,
+                start_new_session=True,  # stopped by us, with its scheduler child, not by Ctrl-C
             )
             for queues in ("generate,train", "webhooks")
         ]
