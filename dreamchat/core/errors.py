@@ -11,7 +11,8 @@ DreamchatError            base; ``code``, ``message``, ``details``, ``http_statu
 │                         users' things, so existence never leaks across scopes
 ├── Conflict              the thing is in a state that forbids this now (409),
 │                         e.g. ``training_in_progress``
-└── LimitExceeded         a quota or concurrency limit; retrying later can succeed (429)
+├── LimitExceeded         a quota or concurrency limit; retrying later can succeed (429)
+└── Unavailable           a dependency (the queue) is down; retrying later can succeed (503)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "LimitExceeded",
     "NotFound",
     "Unauthenticated",
+    "Unavailable",
 ]
 
 
@@ -89,3 +91,8 @@ class Conflict(DreamchatError):
 class LimitExceeded(DreamchatError):
     code = "limit_exceeded"
     http_status = 429
+
+
+class Unavailable(DreamchatError):
+    code = "unavailable"
+    http_status = 503

@@ -342,10 +342,12 @@ class RedisStore:
         error: str | None = None,
         error_code: str | None = None,
         adapter: str | None = None,
+        only_if: JobStatus | None = None,
     ) -> tuple[TrainingRun, Subject | None]:
         """End a run and settle its subject: ready (with ``adapter``) on success, failed on
         failure, back to what it was on cancel. Finishing a finished run changes nothing, so a
-        job retried after a crash can call this again safely."""
+        job retried after a crash can call this again safely. ``only_if``: change nothing unless
+        the run is in that state (a queued run being cancelled while a worker picks it up)."""
         if not status.is_terminal:
             raise ValueError(f"{status} is not a terminal status")
         run_key = self._user(scope, "training", training_id)
@@ -358,7 +360,7 @@ class RedisStore:
             subject_key = self._user(scope, "subject", run.subject_id)
             pipe.watch(subject_key)
             subject = self._load(pipe, subject_key, Subject)
-            if run.status.is_terminal:
+            if run.status.is_terminal or (only_if is not None and run.status is not only_if):
                 return run, subject
             now = self.now()
             run.status, run.error, run.error_code = status, error, error_code

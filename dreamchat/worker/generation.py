@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 
 from dreamchat.core.blob_keys import image_key
 from dreamchat.core.domain import Generation, JobStatus, Scope, WebhookEventType
@@ -17,7 +18,7 @@ from .events import emit_event
 from .progress import publish
 from .runtime import WorkerRuntime
 
-__all__ = ["adapter_refs", "run_generation"]
+__all__ = ["adapter_refs", "finish_lost", "run_generation"]
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +35,30 @@ def adapter_refs(ctx: Context, scope: Scope, subject_ids: list[str]) -> tuple[Ad
         path = ctx.blobs.local_path(key)
         if path is None:  # a remote blob store: cache the file locally
             path = ctx.settings.work_dir / "adapters" / key
-            if not path.is_file():
+            if not path.is_file():  # written aside and renamed: a reader never sees half a file
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(ctx.blobs.get(key))
+                partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+                partial.write_bytes(ctx.blobs.get(key))
+                os.replace(partial, path)
         refs.append(AdapterRef(name=subject.id, path=str(path)))
     return tuple(refs)
 
 
 def _finish(
     ctx: Context, scope: Scope, generation: Generation, status: JobStatus, **changes
-) -> Generation:
+) -> Generation | None:
     def update(g: Generation) -> None:
         g.status = status
         g.finished_at = ctx.store.now()
         for name, value in changes.items():
             setattr(g, name, value)
 
-    done = ctx.store.update_generation(scope, generation.id, update)
+    try:
+        done = ctx.store.update_generation(scope, generation.id, update)
+    except NotFound:  # its subject was deleted meanwhile: so are the images we just made
+        for image_id in changes.get("images", []):
+            ctx.blobs.delete(image_key(scope, image_id))
+        return None
     data = {
         "generation_id": done.id,
         "user_id": scope.user_id,
@@ -67,6 +75,13 @@ def _finish(
     emit_event(ctx, tenant_id=scope.tenant_id, event_type=event, data=data)
     publish(ctx, scope.tenant_id, scope.user_id, {"type": str(event), **data})
     return done
+
+
+def finish_lost(ctx: Context, scope: Scope, generation_id: str, message: str) -> None:
+    """A generation whose worker died: failed, so the chat and the webhook say so."""
+    generation = ctx.store.get_generation(scope, generation_id)
+    if not generation.status.is_terminal:
+        _finish(ctx, scope, generation, JobStatus.FAILED, error=message, error_code="worker_lost")
 
 
 def run_generation(

@@ -10,7 +10,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from rq import Retry
+from rq import Callback, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
@@ -23,7 +23,7 @@ from dreamchat.core.domain import (
     TrainingRun,
     WebhookEventType,
 )
-from dreamchat.core.errors import InvalidInput, NotFound
+from dreamchat.core.errors import InvalidInput, NotFound, Unavailable
 from dreamchat.core.ids import GENERATION, SUBJECT, TRAINING, check_id, new_id
 from dreamchat.core.subjects import delete_subject as delete_subject_records
 from dreamchat.core.subjects import ensure_trainable
@@ -89,7 +89,7 @@ def start_training(
     """Queue a training for a subject with enough photos. A subject that is already training
     gets ``Conflict("training_in_progress")`` naming the running training, so a double click
     starts one job (HTTP callers add an ``Idempotency-Key`` to get the first answer back)."""
-    from .jobs import train_subject
+    from .jobs import job_lost, train_subject
 
     check_id(subject_id, SUBJECT, what="subject")
     options = _validate_overrides(ctx, overrides or {})
@@ -114,6 +114,7 @@ def start_training(
             job_id=run.id,
             job_timeout=ctx.settings.train_job_timeout_seconds,
             retry=Retry(max=_ABANDONED_RETRIES),
+            on_failure=Callback(job_lost),
             result_ttl=24 * 3600,
             failure_ttl=7 * 24 * 3600,
             description=f"train {subject_id}",
@@ -169,7 +170,11 @@ def cancel_training(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
             Job.fetch(run.id, connection=ctx.redis).cancel()
         except NoSuchJobError:
             pass
-        ctx.store.finish_training(scope, run.id, status=JobStatus.CANCELLED)
+        cancelled, _ = ctx.store.finish_training(
+            scope, run.id, status=JobStatus.CANCELLED, only_if=JobStatus.QUEUED
+        )
+        if cancelled.status is not JobStatus.CANCELLED:  # a worker took it meanwhile: it stops
+            return training_status(ctx, scope=scope, training_id=run.id)  # at its next step
         publish(
             ctx,
             scope.tenant_id,
@@ -195,7 +200,7 @@ def generate(
 ) -> Generation:
     """Queue images of one or more ready subjects. The exact prompt and seed are recorded so a
     result can be reproduced."""
-    from .jobs import generate_images
+    from .jobs import generate_images, job_lost
 
     if not 1 <= count <= 4:
         raise InvalidInput("count must be from 1 to 4.", code="invalid_generation")
@@ -227,17 +232,33 @@ def generate(
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise InvalidInput(f"Invalid generation request: {exc}", code="invalid_generation") from exc
     ctx.store.insert_generation(scope, generation)
-    ctx.queue(GENERATE).enqueue(
-        generate_images,
-        scope.tenant_id,
-        scope.user_id,
-        generation.id,
-        job_id=generation.id,
-        job_timeout=ctx.settings.generate_job_timeout_seconds,
-        result_ttl=3600,
-        failure_ttl=24 * 3600,
-        description=f"generate {generation.id}",
-    )
+    try:
+        ctx.queue(GENERATE).enqueue(
+            generate_images,
+            scope.tenant_id,
+            scope.user_id,
+            generation.id,
+            job_id=generation.id,
+            job_timeout=ctx.settings.generate_job_timeout_seconds,
+            result_ttl=3600,
+            failure_ttl=24 * 3600,
+            description=f"generate {generation.id}",
+            on_failure=Callback(job_lost),
+        )
+    except Exception as exc:
+
+        def failed(g: Generation) -> None:
+            g.status, g.error, g.error_code = (
+                JobStatus.FAILED,
+                "could not queue the generation",
+                "queue_unavailable",
+            )
+
+        ctx.store.update_generation(scope, generation.id, failed)
+        raise Unavailable(
+            "The image queue is unavailable right now; try again in a minute.",
+            code="queue_unavailable",
+        ) from exc
     return generation
 
 

@@ -25,7 +25,7 @@ from .events import emit_event
 from .progress import Throttle, publish, set_job_meta
 from .runtime import WorkerRuntime
 
-__all__ = ["run_training"]
+__all__ = ["finish_lost", "run_training"]
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,8 @@ def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **k
     try:
         finished, subject = ctx.store.finish_training(scope, run.id, status=status, **kwargs)
     except NotFound:  # the subject (and its runs) were deleted while we trained
+        if kwargs.get("adapter"):  # don't leave its new adapter behind
+            ctx.blobs.delete_prefix(kwargs["adapter"])
         return
     data = {
         "training_id": run.id,
@@ -174,6 +176,13 @@ def _notice(subject, run: TrainingRun, status: JobStatus) -> dict[str, Any]:
         text = f"Training {subject.name} was cancelled."
     notice = {"notice": f"training.{status}", "subject_id": subject.id, "training_id": run.id}
     return {"type": "ai", "data": {"content": text, "additional_kwargs": {"dreamchat": notice}}}
+
+
+def finish_lost(ctx: Context, scope: Scope, training_id: str, message: str) -> None:
+    """A run whose worker died with no retry left: failed, and its scratch space freed."""
+    run = ctx.store.get_training_run(scope, training_id)
+    _finish(ctx, scope, run, JobStatus.FAILED, error=message, error_code="worker_lost")
+    shutil.rmtree(ctx.settings.work_dir / "trainings" / training_id, ignore_errors=True)
 
 
 def run_training(ctx: Context, runtime: WorkerRuntime, *, scope: Scope, training_id: str) -> str:
@@ -227,6 +236,7 @@ def run_training(ctx: Context, runtime: WorkerRuntime, *, scope: Scope, training
         return "failed"
     except Exception:
         log.exception("training %s failed", training_id)
+        shutil.rmtree(work, ignore_errors=True)
         _finish(
             ctx,
             scope,
