@@ -116,6 +116,8 @@ def _run(args: argparse.Namespace) -> int:
     from dreamchat.plugin.app import create_app
     from dreamchat.worker.context import context_from_settings
 
+    os.environ["DREAMCHAT_DEMO_PAGE"] = "1"  # `run` is the local, development server
+    get_settings.cache_clear()
     settings = get_settings()
     if (
         settings.base_model is None

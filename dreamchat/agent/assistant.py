@@ -24,7 +24,7 @@ from langchain_core.messages import (
 )
 
 from dreamchat.core.domain import Scope
-from dreamchat.core.errors import InvalidInput, NotFound
+from dreamchat.core.errors import Conflict, InvalidInput, NotFound
 from dreamchat.core.ids import CONVERSATION, check_id, new_id
 from dreamchat.worker.context import Context
 
@@ -48,6 +48,8 @@ model of it (a few minutes) and then generate pictures of it in any scene.
 - Keep replies short and warm. Say what to do next."""
 
 MAX_HISTORY = 40
+TURN_LOCK_SECONDS = 180
+"""Longest a turn may hold its conversation (an LLM turn plus the wait for images)."""
 
 
 @dataclass
@@ -113,6 +115,32 @@ class Assistant:
             raise InvalidInput("Send a message or attach photos.", code="empty_message")
         if len(message) > 4000:
             raise InvalidInput("Messages are limited to 4000 characters.", code="message_too_long")
+        if conversation_id is None:
+            return self._turn(scope, message, None, attachments, wait_seconds, create)
+        check_id(conversation_id, CONVERSATION, what="conversation")
+        token = self.ctx.store.lock_conversation(
+            scope, conversation_id, ttl_seconds=TURN_LOCK_SECONDS
+        )
+        if token is None:
+            raise Conflict(
+                "I'm still answering your previous message in this conversation; send this "
+                "one when that answer arrives.",
+                code="conversation_busy",
+            )
+        try:
+            return self._turn(scope, message, conversation_id, attachments, wait_seconds, create)
+        finally:
+            self.ctx.store.unlock_conversation(scope, conversation_id, token)
+
+    def _turn(
+        self,
+        scope: Scope,
+        message: str,
+        conversation_id: str | None,
+        attachments: list[str] | tuple[str, ...],
+        wait_seconds: float,
+        create: bool,
+    ) -> ChatReply:
         conversation_id, state, history = self._load(scope, conversation_id, create=create)
         human = HumanMessage(
             content=message,

@@ -165,7 +165,7 @@ def test_event_stream_delivers_chat_replies(server: str, api: Api, alice):
     assert events and events[0]["type"] == "chat.reply" and events[0]["reply"].startswith("Hi!")
 
 
-def test_widget_script_demo_page_and_mcp_mount(api: Api, alice, server: str):
+def test_widget_script_demo_page_and_mcp_mount(api: Api, alice, server: str, make_api):
     script = api.client.get("/widget.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith(
         "text/javascript"
@@ -177,7 +177,9 @@ def test_widget_script_demo_page_and_mcp_mount(api: Api, alice, server: str):
     (api.ctx.settings.data_dir / "dev-tenant.json").write_text(
         json.dumps({"tenant_id": alice.tenant_id, "api_key": alice.api_key})
     )
-    demo = api.client.get("/")
+    assert "dcu_" not in api.client.get("/").text  # `serve`: never a demo, even with the file
+    demo_api = make_api(demo_page=True)  # what `dreamchat run` sets
+    demo = demo_api.client.get("/")
     assert '<script src="/widget.js" data-token="dcu_' in demo.text
     mcp = httpx.post(
         f"{server}/mcp",
@@ -186,3 +188,27 @@ def test_widget_script_demo_page_and_mcp_mount(api: Api, alice, server: str):
         timeout=10,
     )
     assert mcp.status_code in (401, 422)  # the tools are there, but not for anonymous callers
+
+
+def test_one_turn_at_a_time_per_conversation(api: Api, alice):
+    first = api.client.post("/v1/chat", headers=alice.headers, json={"message": "hi"}).json()
+    conversation = first["conversation_id"]
+    token = api.ctx.store.lock_conversation(
+        alice.scope, conversation, ttl_seconds=30
+    )  # a turn in flight
+    busy = api.client.post(
+        "/v1/chat",
+        headers=alice.headers,
+        json={"message": "hi again", "conversation_id": conversation},
+    )
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "conversation_busy"
+    api.ctx.store.unlock_conversation(alice.scope, conversation, token)
+    again = api.client.post(
+        "/v1/chat",
+        headers=alice.headers,
+        json={"message": "hi again", "conversation_id": conversation},
+    )
+    assert again.status_code == 200
+    assert api.ctx.store.lock_conversation(
+        alice.scope, conversation, ttl_seconds=30
+    )  # released after the turn

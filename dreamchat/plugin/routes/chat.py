@@ -106,8 +106,8 @@ async def events(
     async def stream() -> AsyncIterator[str]:
         client = api.ctx.async_redis()
         pubsub = client.pubsub()
-        await pubsub.subscribe(channel)
         try:
+            await pubsub.subscribe(channel)
             yield "retry: 3000\n: connected\n\n"
             while not await request.is_disconnected():
                 message = await pubsub.get_message(
@@ -118,10 +118,12 @@ async def events(
                     continue
                 event = _with_urls(json.loads(message["data"]), scope, links)
                 yield f"event: {event.get('type', 'message')}\ndata: {json.dumps(event, default=str)}\n\n"
-        finally:
-            await pubsub.unsubscribe(channel)
-            await pubsub.aclose()
-            await client.aclose()
+        finally:  # the client goes back whatever happened, a failed subscribe included
+            try:
+                await pubsub.unsubscribe(channel)
+                await pubsub.aclose()
+            finally:
+                await client.aclose()
 
     return StreamingResponse(
         stream(),

@@ -37,7 +37,7 @@ def widget() -> Response:
 
 def _demo_token(api: Api) -> str | None:
     path = api.settings.data_dir / "dev-tenant.json"
-    if not path.is_file():
+    if not api.settings.demo_page or not path.is_file():
         return None
     try:
         tenant_id = json.loads(path.read_text())["tenant_id"]
