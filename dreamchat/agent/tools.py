@@ -152,7 +152,7 @@ def _attach(session: ChatSession, subject: Subject) -> Result:
         upload_ids=session.attachments,
         settings=limits,
     )
-    added = len(session.attachments)
+    added = len(updated.photos) - len(subject.photos)  # re-sent photos are attached once
     problems = _photo_report(session, session.attachments)
     session.attachments = []
     have, need = len(updated.photos), limits.min_photos
