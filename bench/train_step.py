@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import get_args
 
 import torch
 import torch.nn.functional as F
@@ -25,11 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dreamchat.demo import synthetic_photos  # noqa: E402
 from dreamchat.trainer import TrainConfig, load_base_model, train  # noqa: E402
+from dreamchat.trainer.config import MixedPrecision  # noqa: E402
 from dreamchat.trainer.lora import UNET_TARGETS, add_lora  # noqa: E402
 from dreamchat.trainer.quiet import quiet_libraries  # noqa: E402
 from dreamchat.trainer.tiny import build_tiny_pipeline  # noqa: E402
-
-_DTYPES = {"no": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 def _sync(device):
@@ -39,7 +39,7 @@ def _sync(device):
 
 def floor_step_ms(config: TrainConfig, steps: int, warmup: int) -> float:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dtype = _DTYPES[config.mixed_precision]
+    dtype = config.weight_dtype
     base = load_base_model(config.base_model, device=device, dtype=dtype)
     params = add_lora(base.unet, rank=config.rank, alpha=config.alpha, targets=UNET_TARGETS)
     if config.gradient_checkpointing:
@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("--size", choices=["tiny", "sd15"], default="tiny")
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--mixed-precision", default="no", choices=list(_DTYPES))
+    parser.add_argument("--mixed-precision", default="no", choices=list(get_args(MixedPrecision)))
     parser.add_argument("--gradient-checkpointing", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()

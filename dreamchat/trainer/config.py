@@ -122,6 +122,16 @@ class TrainConfig:
             yield "checkpoints_total_limit must be at least 1"
 
     @property
+    def weight_dtype(self) -> Any:
+        """The dtype the frozen base weights train in (``torch.float32`` without mixed
+        precision); torch is imported here so that the config itself stays light."""
+        import torch
+
+        return {"no": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[
+            self.mixed_precision
+        ]
+
+    @property
     def alpha(self) -> int:
         return self.lora_alpha if self.lora_alpha is not None else self.rank
 

@@ -27,8 +27,6 @@ from .setup import Run, Timings, prepare_run
 
 __all__ = ["TrainProgress", "TrainResult", "train"]
 
-_DTYPES = {"no": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-
 
 @dataclass(frozen=True)
 class TrainProgress:
@@ -78,7 +76,7 @@ def train(
 
     def load() -> BaseModel:
         return load_base_model(
-            config.base_model, device=accelerator.device, dtype=_DTYPES[config.mixed_precision]
+            config.base_model, device=accelerator.device, dtype=config.weight_dtype
         )
 
     run = prepare_run(config, base=base or load, timings=timings)
