@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
+PACKAGES := dreamchat core trainer worker agent plugin
 
 .PHONY: run test lint bench clean
 
@@ -21,8 +22,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check dreamchat tests bench
-	$(BIN)/ruff format --check dreamchat tests bench
+	$(BIN)/ruff check $(PACKAGES) tests bench
+	$(BIN)/ruff format --check $(PACKAGES) tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -25,11 +25,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from agent.test_paraphrases import score  # noqa: E402
 
-from dreamchat.agent.assistant import Assistant  # noqa: E402
-from dreamchat.core.domain import Scope  # noqa: E402
-from dreamchat.core.redis_server import EmbeddedRedis  # noqa: E402
-from dreamchat.core.settings import load_settings  # noqa: E402
-from dreamchat.worker.context import context_from_settings  # noqa: E402
+from agent.assistant import Assistant  # noqa: E402
+from core.domain import Scope  # noqa: E402
+from core.redis_server import EmbeddedRedis  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from worker.context import context_from_settings  # noqa: E402
 
 SCRIPT = [
     "what can you do?",

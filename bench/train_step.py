@@ -25,11 +25,11 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dreamchat.demo import synthetic_photos  # noqa: E402
-from dreamchat.trainer import TrainConfig, load_base_model, train  # noqa: E402
-from dreamchat.trainer.config import MixedPrecision  # noqa: E402
-from dreamchat.trainer.lora import UNET_TARGETS, add_lora  # noqa: E402
-from dreamchat.trainer.quiet import quiet_libraries  # noqa: E402
-from dreamchat.trainer.tiny import build_tiny_pipeline  # noqa: E402
+from trainer import TrainConfig, load_base_model, train  # noqa: E402
+from trainer.config import MixedPrecision  # noqa: E402
+from trainer.lora import UNET_TARGETS, add_lora  # noqa: E402
+from trainer.quiet import quiet_libraries  # noqa: E402
+from trainer.tiny import build_tiny_pipeline  # noqa: E402
 
 
 def _sync(device):

@@ -25,15 +25,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from worker.harness import ServiceEnv, wait_for  # noqa: E402
 from worker.webhook_receiver import WebhookReceiver  # noqa: E402
 
-from dreamchat.core.domain import Scope  # noqa: E402
-from dreamchat.core.redis_server import EmbeddedRedis  # noqa: E402
+from core.domain import Scope  # noqa: E402
+from core.redis_server import EmbeddedRedis  # noqa: E402
 from dreamchat.demo import synthetic_photos  # noqa: E402
-from dreamchat.trainer import TrainConfig, train  # noqa: E402
-from dreamchat.trainer.generate import AdapterRef, GenerationRuntime  # noqa: E402
-from dreamchat.trainer.quiet import quiet_libraries  # noqa: E402
-from dreamchat.trainer.tiny import build_tiny_pipeline  # noqa: E402
-from dreamchat.worker import services  # noqa: E402
-from dreamchat.worker.events import create_webhook_endpoint  # noqa: E402
+from trainer import TrainConfig, train  # noqa: E402
+from trainer.generate import AdapterRef, GenerationRuntime  # noqa: E402
+from trainer.quiet import quiet_libraries  # noqa: E402
+from trainer.tiny import build_tiny_pipeline  # noqa: E402
+from worker import services  # noqa: E402
+from worker.events import create_webhook_endpoint  # noqa: E402
 
 
 def _train_once(service, scope, photos, steps, receiver):

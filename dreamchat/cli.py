@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .core.errors import DreamchatError
-from .trainer import cli as trainer_cli
-from .trainer.errors import TrainerError
+from core.errors import DreamchatError
+from trainer import cli as trainer_cli
+from trainer.errors import TrainerError
 
 __all__ = ["main"]
 
@@ -19,11 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     trainer_cli.register(commands)
     from . import demo, launcher
-    from .worker import cli as worker_cli
+    from worker import cli as worker_cli
 
     launcher.register(commands)
     worker_cli.register(commands)
-    from .agent import cli as agent_cli
+    from agent import cli as agent_cli
 
     agent_cli.register(commands)
     demo.register(commands)
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .trainer.quiet import quiet_libraries
+    from trainer.quiet import quiet_libraries
 
     args = build_parser().parse_args(argv)
     quiet_libraries()

@@ -43,8 +43,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .trainer import TrainConfig, build_tiny_pipeline, train
-    from .trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
+    from trainer import TrainConfig, build_tiny_pipeline, train
+    from trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
 
     data = Path(os.environ.get("DREAMCHAT_DATA_DIR", ".dreamchat")).resolve()
     model = data / "models" / "tiny-sd"

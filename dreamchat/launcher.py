@@ -42,7 +42,7 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
 
     options: dict = {"host": args.host, "port": args.port}
     if args.log_format == "json":
-        from dreamchat.plugin.metrics import configure_json_logging
+        from plugin.metrics import configure_json_logging
 
         configure_json_logging()
         options |= {"log_config": None, "access_log": False}
@@ -50,15 +50,15 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
         options["log_level"] = "info"
     if args.api_workers > 1:
         uvicorn.run(
-            "dreamchat.plugin.app:create_app", factory=True, workers=args.api_workers, **options
+            "plugin.app:create_app", factory=True, workers=args.api_workers, **options
         )
     else:
         uvicorn.run(app, **options)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from dreamchat.core.settings import get_settings
-    from dreamchat.plugin.app import create_app
+    from core.settings import get_settings
+    from plugin.app import create_app
 
     if not get_settings().redis_url:
         print(
@@ -71,8 +71,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def dev_tenant(ctx, data_dir: Path) -> dict[str, str]:
     """The development tenant: created on first start, reused after (its key is in the file)."""
-    from dreamchat.core.errors import Unauthenticated
-    from dreamchat.core.tenants import authenticate, create_tenant
+    from core.errors import Unauthenticated
+    from core.tenants import authenticate, create_tenant
 
     path = data_dir / "dev-tenant.json"
     if path.is_file():
@@ -111,10 +111,10 @@ def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from dreamchat.core.redis_server import resolve_redis_url
-    from dreamchat.core.settings import get_settings
-    from dreamchat.plugin.app import create_app
-    from dreamchat.worker.context import context_from_settings
+    from core.redis_server import resolve_redis_url
+    from core.settings import get_settings
+    from plugin.app import create_app
+    from worker.context import context_from_settings
 
     os.environ["DREAMCHAT_DEMO_PAGE"] = "1"  # `run` is the local, development server
     get_settings.cache_clear()

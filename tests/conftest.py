@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from dreamchat.core.blobs import LocalBlobStore
-from dreamchat.core.redis_server import EmbeddedRedis
-from dreamchat.core.settings import get_settings
-from dreamchat.core.store import RedisStore
+from core.blobs import LocalBlobStore
+from core.redis_server import EmbeddedRedis
+from core.settings import get_settings
+from core.store import RedisStore
 from dreamchat.demo import synthetic_photos
-from dreamchat.trainer.tiny import build_tiny_pipeline
+from trainer.tiny import build_tiny_pipeline
 
 
 @pytest.fixture(scope="session")

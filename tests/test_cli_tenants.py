@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from dreamchat.core.store import RedisStore
-from dreamchat.core.tenants import authenticate
+from core.store import RedisStore
+from core.tenants import authenticate
 
 
 def _dreamchat(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from dreamchat.core.blob_keys import upload_key
-from dreamchat.core.domain import Scope
-from dreamchat.core.ids import UPLOAD, new_id
+from core.blob_keys import upload_key
+from core.domain import Scope
+from core.ids import UPLOAD, new_id
 
 from ..worker.harness import ServiceEnv
 

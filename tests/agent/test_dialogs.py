@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dreamchat.agent.assistant import Assistant
-from dreamchat.core.blob_keys import image_key
-from dreamchat.core.domain import Scope, SubjectStatus
-from dreamchat.core.subjects import list_subjects
+from agent.assistant import Assistant
+from core.blob_keys import image_key
+from core.domain import Scope, SubjectStatus
+from core.subjects import list_subjects
 
 from ..worker.harness import wait_for
 from .conftest import upload_photos

@@ -12,8 +12,8 @@ import pytest
 from openai.types.chat import ChatCompletionToolParam
 from pydantic import TypeAdapter
 
-from dreamchat.agent.export import openai_tool_schemas
-from dreamchat.agent.tools import TOOLS
+from agent.export import openai_tool_schemas
+from agent.tools import TOOLS
 from dreamchat.cli import main
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dreamchat.agent.intents import parse_intent
+from agent.intents import parse_intent
 
 
 @pytest.mark.parametrize(

@@ -24,14 +24,14 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult
 
-from dreamchat.agent.mcp_server import mcp_http_app
-from dreamchat.agent.tools import TOOLS
+from agent.mcp_server import mcp_http_app
+from agent.tools import TOOLS
 from dreamchat.cli import main
-from dreamchat.core.domain import Scope
-from dreamchat.core.settings import load_settings
-from dreamchat.core.subjects import list_subjects
-from dreamchat.core.tenants import create_tenant
-from dreamchat.worker.context import Context, context_from_settings
+from core.domain import Scope
+from core.settings import load_settings
+from core.subjects import list_subjects
+from core.tenants import create_tenant
+from worker.context import Context, context_from_settings
 
 pytestmark = pytest.mark.anyio
 

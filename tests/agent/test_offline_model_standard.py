@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from dreamchat.agent.offline_model import ChatOfflineIntents
+from agent.offline_model import ChatOfflineIntents
 
 
 class TestChatOfflineIntentsStandard(ChatModelUnitTests):

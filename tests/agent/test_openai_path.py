@@ -9,12 +9,12 @@ import uuid
 
 import pytest
 
-from dreamchat.agent.assistant import Assistant
-from dreamchat.agent.models import build_chat_model
-from dreamchat.agent.tools import TOOLS
-from dreamchat.core.domain import Scope
-from dreamchat.core.settings import load_settings
-from dreamchat.core.subjects import create_subject, list_subjects
+from agent.assistant import Assistant
+from agent.models import build_chat_model
+from agent.tools import TOOLS
+from core.domain import Scope
+from core.settings import load_settings
+from core.subjects import create_subject, list_subjects
 
 from .openai_stub import ScriptedOpenAI, text_reply, tool_call_reply
 
@@ -86,10 +86,10 @@ def test_a_model_cannot_reach_another_users_subject(service, arguments):
 
 
 def test_generation_status_tool_reports_pending_and_stays_in_scope(service):
-    from dreamchat.agent.session import ChatSession, ConversationState
-    from dreamchat.agent.tools import run_tool
-    from dreamchat.core.domain import SubjectStatus
-    from dreamchat.worker import services
+    from agent.session import ChatSession, ConversationState
+    from agent.tools import run_tool
+    from core.domain import SubjectStatus
+    from worker import services
 
     owner = Scope("ten_oai", f"gen-{uuid.uuid4().hex[:6]}")
     rex = create_subject(service.ctx.store, scope=owner, name="Rex", class_noun="dog")

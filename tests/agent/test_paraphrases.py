@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dreamchat.agent.intents import parse_intent
+from agent.intents import parse_intent
 
 DATA = Path(__file__).parent / "data"
 

@@ -10,15 +10,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from dreamchat.agent.policy import (
+from agent.policy import (
     DEFAULT_PERSON_CLASSES,
     PolicyConfig,
     PolicyDecision,
     check_request,
     default_policy_config,
 )
-from dreamchat.agent.prompts import SubjectRef
-from dreamchat.core.errors import InvalidSettings
+from agent.prompts import SubjectRef
+from core.errors import InvalidSettings
 
 ANNA = SubjectRef("sub-anna", "Anna", "woman", "vpk")
 LILY = SubjectRef("sub-lily", "Lily", "girl", "lly")
@@ -247,12 +247,12 @@ def test_refusals_are_kind_and_say_what_to_ask_instead():
 
 def test_a_refusal_is_logged_with_category_subjects_and_a_hash_not_the_text(caplog):
     text = "Anna naked on the beach"
-    with caplog.at_level(logging.INFO, logger="dreamchat.agent.policy"):
+    with caplog.at_level(logging.INFO, logger="agent.policy"):
         decide(text, ANNA, REX)
         decide("Anna on the beach", ANNA)
     assert len(caplog.records) == 1
     record = caplog.records[0]
-    assert record.name == "dreamchat.agent.policy"
+    assert record.name == "agent.policy"
     assert record.policy_category == "sexual"
     assert record.policy_term == "naked"
     assert record.subject_ids == [ANNA.id, REX.id]

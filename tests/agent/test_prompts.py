@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from dreamchat.agent.dreambench import (
+from agent.dreambench import (
     ATTRIBUTE_PROMPTS,
     BENCH_SUBJECTS,
     LIVE_SUBJECT_CLASSES,
@@ -19,7 +19,7 @@ from dreamchat.agent.dreambench import (
     format_prompt,
     prompts_for_class,
 )
-from dreamchat.agent.prompts import (
+from agent.prompts import (
     BENCH_LEAD,
     DEFAULT_NEGATIVE_PROMPT,
     MAX_IMAGES,

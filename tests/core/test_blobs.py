@@ -7,22 +7,22 @@ from typing import BinaryIO
 
 import pytest
 
-from dreamchat.core.blob_keys import (
+from core.blob_keys import (
     class_prior_prefix,
     find_upload,
     photo_key,
     subject_prefix,
     upload_key,
 )
-from dreamchat.core.blobs import (
+from core.blobs import (
     BlobNotFound,
     LocalBlobStore,
     check_key,
     download_prefix,
     upload_dir,
 )
-from dreamchat.core.domain import Scope
-from dreamchat.core.errors import InvalidInput
+from core.domain import Scope
+from core.errors import InvalidInput
 
 SCOPE = Scope("ten_a", "alice")
 

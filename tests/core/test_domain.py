@@ -5,7 +5,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from dreamchat.core.domain import (
+from core.domain import (
     Delivery,
     Generation,
     JobStatus,
@@ -17,7 +17,7 @@ from dreamchat.core.domain import (
     WebhookEndpoint,
     WebhookEventType,
 )
-from dreamchat.core.errors import InvalidInput
+from core.errors import InvalidInput
 
 SUBJECT = Subject(
     id="sub_" + "a" * 24,

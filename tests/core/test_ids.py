@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from dreamchat.core import ids
-from dreamchat.core.errors import InvalidInput
+from core import ids
+from core.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import dreamchat.core
+import core
 
-FORBIDDEN = ("dreamchat.trainer", "dreamchat.worker", "dreamchat.agent", "dreamchat.plugin")
+FORBIDDEN = ("trainer", "worker", "agent", "plugin")
 
 
 def test_core_imports_no_upper_layer() -> None:
-    for path in Path(dreamchat.core.__file__).parent.glob("*.py"):
+    for path in Path(core.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
                 names = [node.module or ""] if node.level == 0 else []
@@ -26,5 +26,5 @@ def test_core_imports_no_upper_layer() -> None:
 
 
 def test_package_exports_resolve() -> None:
-    for name in dreamchat.core.__all__:
-        assert getattr(dreamchat.core, name) is not None
+    for name in core.__all__:
+        assert getattr(core, name) is not None

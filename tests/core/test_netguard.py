@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dreamchat.core.netguard import GuardedTransport, WebhookUrlError, check_webhook_url
+from core.netguard import GuardedTransport, WebhookUrlError, check_webhook_url
 from tests.worker.webhook_receiver import WebhookReceiver
 
 Resolved = list[tuple[Any, Any, Any, Any, tuple[Any, ...]]]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from dreamchat.core.errors import Conflict
-from dreamchat.core.redis_server import EmbeddedRedis, redis_server_executable, resolve_redis_url
-from dreamchat.core.settings import load_settings
+from core.errors import Conflict
+from core.redis_server import EmbeddedRedis, redis_server_executable, resolve_redis_url
+from core.settings import load_settings
 
 
 def test_executable_is_the_packaged_redis_server() -> None:

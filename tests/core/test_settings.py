@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dreamchat.core.errors import InvalidSettings
-from dreamchat.core.settings import Settings, get_settings, load_settings
+from core.errors import InvalidSettings
+from core.settings import Settings, get_settings, load_settings
 
 
 @pytest.fixture

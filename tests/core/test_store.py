@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from dreamchat.core import subjects
-from dreamchat.core.domain import (
+from core import subjects
+from core.domain import (
     Delivery,
     Generation,
     JobStatus,
@@ -21,9 +21,9 @@ from dreamchat.core.domain import (
     WebhookEndpoint,
     WebhookEventType,
 )
-from dreamchat.core.errors import Conflict, LimitExceeded, NotFound
-from dreamchat.core.ids import ENDPOINT, GENERATION, MESSAGE, TRAINING, new_id, new_webhook_secret
-from dreamchat.core.store import RedisStore
+from core.errors import Conflict, LimitExceeded, NotFound
+from core.ids import ENDPOINT, GENERATION, MESSAGE, TRAINING, new_id, new_webhook_secret
+from core.store import RedisStore
 
 ALICE = Scope("ten_a", "alice")
 BOB = Scope("ten_a", "bob")

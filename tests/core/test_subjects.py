@@ -5,8 +5,8 @@ import threading
 import pytest
 import redis
 
-from dreamchat.core import subjects
-from dreamchat.core.blob_keys import (
+from core import subjects
+from core.blob_keys import (
     adapter_prefix,
     find_upload,
     image_key,
@@ -14,12 +14,12 @@ from dreamchat.core.blob_keys import (
     upload_key,
     user_prefix,
 )
-from dreamchat.core.blobs import LocalBlobStore
-from dreamchat.core.domain import Generation, JobStatus, Scope, SubjectStatus, TrainingRun
-from dreamchat.core.errors import Conflict, InvalidInput, NotFound
-from dreamchat.core.ids import GENERATION, IMAGE, TRAINING, UPLOAD, new_id
-from dreamchat.core.settings import Settings, load_settings
-from dreamchat.core.store import RedisStore
+from core.blobs import LocalBlobStore
+from core.domain import Generation, JobStatus, Scope, SubjectStatus, TrainingRun
+from core.errors import Conflict, InvalidInput, NotFound
+from core.ids import GENERATION, IMAGE, TRAINING, UPLOAD, new_id
+from core.settings import Settings, load_settings
+from core.store import RedisStore
 
 ALICE = Scope("ten_a", "alice")
 BOB = Scope("ten_a", "bob")  # same tenant, other user

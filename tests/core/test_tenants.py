@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from dreamchat.core.errors import InvalidInput, Unauthenticated
-from dreamchat.core.store import RedisStore
-from dreamchat.core.tenants import authenticate, create_tenant
+from core.errors import InvalidInput, Unauthenticated
+from core.store import RedisStore
+from core.tenants import authenticate, create_tenant
 
 
 def test_create_and_authenticate(store: RedisStore) -> None:
@@ -24,8 +24,8 @@ def test_create_and_authenticate(store: RedisStore) -> None:
 
 
 def test_allowed_origins_are_validated_and_stored(store):
-    from dreamchat.core.errors import InvalidInput, NotFound
-    from dreamchat.core.tenants import set_allowed_origins
+    from core.errors import InvalidInput, NotFound
+    from core.tenants import set_allowed_origins
 
     tenant, _ = create_tenant(store, name="shop")
     updated = set_allowed_origins(

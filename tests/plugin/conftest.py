@@ -13,13 +13,13 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dreamchat.core.blobs import LocalBlobStore
-from dreamchat.core.domain import Scope
-from dreamchat.core.settings import load_settings
-from dreamchat.core.store import RedisStore
-from dreamchat.core.tenants import create_tenant
-from dreamchat.plugin.app import create_app
-from dreamchat.worker.context import Context
+from core.blobs import LocalBlobStore
+from core.domain import Scope
+from core.settings import load_settings
+from core.store import RedisStore
+from core.tenants import create_tenant
+from plugin.app import create_app
+from worker.context import Context
 
 from . import photos
 

@@ -166,7 +166,7 @@ def test_cors_preflight_is_answered_without_credentials(api):
 
 
 def test_a_tenants_own_origin_list_replaces_the_deployment_default(make_api):
-    from dreamchat.core.tenants import set_allowed_origins
+    from core.tenants import set_allowed_origins
 
     api = make_api(cors_origins=["https://shop.example.com"])
     alice = api.caller()

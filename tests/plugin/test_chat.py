@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 from openai import OpenAI
 
-from dreamchat.core.subjects import list_subjects
-from dreamchat.plugin.app import create_app
+from core.subjects import list_subjects
+from plugin.app import create_app
 
 from .conftest import Api
 

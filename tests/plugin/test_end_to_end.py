@@ -13,8 +13,8 @@ import httpx
 import pytest
 import uvicorn
 
-from dreamchat.core.tenants import create_tenant
-from dreamchat.plugin.app import create_app
+from core.tenants import create_tenant
+from plugin.app import create_app
 
 from ..worker.harness import ServiceEnv, WorkerProcess
 from . import photos

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from PIL import Image
 from rq import Queue
 
-from dreamchat.core.blob_keys import image_key
-from dreamchat.core.domain import JobStatus, SubjectStatus
-from dreamchat.core.ids import IMAGE, new_id
+from core.blob_keys import image_key
+from core.domain import JobStatus, SubjectStatus
+from core.ids import IMAGE, new_id
 
 
 def ready_subject(api, caller, name="Rex"):

@@ -11,11 +11,11 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rq import Worker
 
-from dreamchat.core.blobs import LocalBlobStore
-from dreamchat.core.store import RedisStore
-from dreamchat.plugin.app import create_app
-from dreamchat.plugin.metrics import JsonFormatter
-from dreamchat.worker.context import Context
+from core.blobs import LocalBlobStore
+from core.store import RedisStore
+from plugin.app import create_app
+from plugin.metrics import JsonFormatter
+from worker.context import Context
 
 
 def test_health_and_readiness(api):
@@ -138,7 +138,7 @@ def test_rate_limits_per_user_and_tenant(make_api):
 
 
 def test_trainer_errors_keep_their_code(api):
-    from dreamchat.trainer.errors import BaseModelError, PhotoError
+    from trainer.errors import BaseModelError, PhotoError
 
     @api.app.get("/photo-error")
     def photo_error() -> dict:

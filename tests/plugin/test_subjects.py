@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rq import Queue
 
-from dreamchat.plugin.deps import Idempotency
+from plugin.deps import Idempotency
 
 
 def test_create_list_get_rename(api, alice):

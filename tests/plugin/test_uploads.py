@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dreamchat.plugin.uploads import haar_face_detector
+from plugin.uploads import haar_face_detector
 
 from . import photos
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dreamchat.core.domain import Delivery, WebhookEventType
+from core.domain import Delivery, WebhookEventType
 
 
 def test_create_list_deliveries_delete(make_api):

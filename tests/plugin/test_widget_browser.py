@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dreamchat.plugin.routes.widget import DEMO_USER
+from plugin.routes.widget import DEMO_USER
 
 from ..worker.harness import FAST_SETTINGS
 from . import photos

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dreamchat.trainer import TrainConfig, train
-from dreamchat.trainer.quiet import quiet_libraries
+from trainer import TrainConfig, train
+from trainer.quiet import quiet_libraries
 
 quiet_libraries()
 

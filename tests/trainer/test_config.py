@@ -1,6 +1,6 @@
 import pytest
 
-from dreamchat.trainer import ConfigError, TrainConfig
+from trainer import ConfigError, TrainConfig
 
 
 def _config(**kw):

@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from dreamchat.trainer import AdapterError, ConfigError, train
-from dreamchat.trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
+from trainer import AdapterError, ConfigError, train
+from trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
 
 from .conftest import tiny_config
 

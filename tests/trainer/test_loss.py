@@ -2,8 +2,8 @@ import pytest
 import torch
 from diffusers import DDPMScheduler
 
-from dreamchat.trainer.errors import ConfigError
-from dreamchat.trainer.loss import diffusion_target, dreambooth_loss
+from trainer.errors import ConfigError
+from trainer.loss import diffusion_target, dreambooth_loss
 
 
 def test_prior_preservation_loss_matches_hand_computation():

@@ -6,8 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from dreamchat.trainer import PhotoError
-from dreamchat.trainer.data import load_photos
+from trainer import PhotoError
+from trainer.data import load_photos
 
 
 def _save(path, size=(40, 30), mode="RGB", color=(200, 10, 10), **kwargs):

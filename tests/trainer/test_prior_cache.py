@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dreamchat.trainer import load_base_model, train
-from dreamchat.trainer.prior import ClassPriorSpec, ensure_class_prior
+from trainer import load_base_model, train
+from trainer.prior import ClassPriorSpec, ensure_class_prior
 
 from .conftest import tiny_config
 

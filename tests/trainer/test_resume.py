@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from dreamchat.trainer import TrainingCancelled, train
+from trainer import TrainingCancelled, train
 
 from .conftest import tiny_config
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from dreamchat.trainer import read_adapter_metadata, train
-from dreamchat.trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
+from trainer import read_adapter_metadata, train
+from trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
 
 from .conftest import tiny_config
 

@@ -1,7 +1,7 @@
 import json
 
-from dreamchat.trainer import build_tiny_pipeline, fingerprint
-from dreamchat.trainer.tiny import tiny_tokenizer
+from trainer import build_tiny_pipeline, fingerprint
+from trainer.tiny import tiny_tokenizer
 
 
 def test_tokenizer_is_offline_and_has_word_tokens():

@@ -11,7 +11,7 @@ import torch
 from diffusers import StableDiffusionPipeline
 from safetensors import safe_open
 
-from dreamchat.trainer import ADAPTER_FILE, fingerprint, read_adapter_metadata
+from trainer import ADAPTER_FILE, fingerprint, read_adapter_metadata
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,7 @@ def test_diffusers_loads_the_adapter_as_is_and_it_changes_the_output(trained_ada
 
 
 def test_text_encoder_lora_is_saved_when_trained(tiny_sd, photos_dir, class_cache, tmp_path):
-    from dreamchat.trainer import train
+    from trainer import train
 
     from .conftest import tiny_config
 
@@ -98,7 +98,7 @@ def test_text_encoder_lora_is_saved_when_trained(tiny_sd, photos_dir, class_cach
 
 
 def test_training_without_prior_needs_no_class_images(tiny_sd, photos_dir, tmp_path):
-    from dreamchat.trainer import train
+    from trainer import train
 
     from .conftest import tiny_config
 
@@ -108,7 +108,7 @@ def test_training_without_prior_needs_no_class_images(tiny_sd, photos_dir, tmp_p
 
 
 def test_borrowed_base_is_returned_without_lora(tiny_sd, photos_dir, class_cache, tmp_path):
-    from dreamchat.trainer import load_base_model, train
+    from trainer import load_base_model, train
 
     from .conftest import tiny_config
 
@@ -130,7 +130,7 @@ def test_gradient_checkpointing_and_v_prediction_models_train(
     """The memory-saving path and a v-prediction base (SD 2.x style) run end to end."""
     import shutil
 
-    from dreamchat.trainer import train
+    from trainer import train
 
     from .conftest import tiny_config
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from rq import Worker
 
-from dreamchat.core.blob_keys import upload_key
-from dreamchat.core.domain import Scope, Subject
-from dreamchat.core.ids import UPLOAD, new_id
-from dreamchat.core.settings import load_settings
-from dreamchat.core.subjects import attach_photos, create_subject
-from dreamchat.worker.context import Context, context_from_settings
+from core.blob_keys import upload_key
+from core.domain import Scope, Subject
+from core.ids import UPLOAD, new_id
+from core.settings import load_settings
+from core.subjects import attach_photos, create_subject
+from worker.context import Context, context_from_settings
 
 FAST_SETTINGS = {
     "DREAMCHAT_TRAIN_RESOLUTION": "64",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dreamchat.core.domain import JobStatus, Scope
-from dreamchat.worker import services
+from core.domain import JobStatus, Scope
+from worker import services
 
 from .harness import wait_for
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from dreamchat.core.domain import JobStatus, Scope
-from dreamchat.worker import services
-from dreamchat.worker.events import create_webhook_endpoint
+from core.domain import JobStatus, Scope
+from worker import services
+from worker.events import create_webhook_endpoint
 
 from .harness import wait_for
 from .webhook_receiver import WebhookReceiver

@@ -13,12 +13,12 @@ from rq import Queue
 from rq.job import Job
 from standardwebhooks import Webhook
 
-from dreamchat.core.domain import Delivery, WebhookEventType
-from dreamchat.core.errors import InvalidInput, LimitExceeded, NotFound
-from dreamchat.core.netguard import WebhookUrlError
-from dreamchat.core.settings import load_settings
-from dreamchat.worker.context import WEBHOOKS, Context, context_from_settings
-from dreamchat.worker.events import (
+from core.domain import Delivery, WebhookEventType
+from core.errors import InvalidInput, LimitExceeded, NotFound
+from core.netguard import WebhookUrlError
+from core.settings import load_settings
+from worker.context import WEBHOOKS, Context, context_from_settings
+from worker.events import (
     MAX_ENDPOINTS_PER_TENANT,
     create_webhook_endpoint,
     delete_webhook_endpoint,
@@ -26,14 +26,14 @@ from dreamchat.worker.events import (
     list_deliveries,
     list_webhook_endpoints,
 )
-from dreamchat.worker.webhook_jobs import (
+from worker.webhook_jobs import (
     deliver_webhook,
     delivery_job_id,
     load_message,
     message_key,
     message_ttl_seconds,
 )
-from dreamchat.worker.webhooks import build_event, encode_event
+from worker.webhooks import build_event, encode_event
 
 TENANT_A, TENANT_B = "ten_a", "ten_b"
 URL = "http://127.0.0.1:9/hook"  # never contacted here: nothing runs the queued jobs

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from dreamchat.core.blob_keys import user_prefix
-from dreamchat.core.domain import JobStatus, Scope
-from dreamchat.core.errors import NotFound
-from dreamchat.trainer import ADAPTER_FILE
-from dreamchat.worker import services
-from dreamchat.worker.events import create_webhook_endpoint
+from core.blob_keys import user_prefix
+from core.domain import JobStatus, Scope
+from core.errors import NotFound
+from trainer import ADAPTER_FILE
+from worker import services
+from worker.events import create_webhook_endpoint
 
 from .harness import ServiceEnv, wait_for
 from .webhook_receiver import WebhookReceiver

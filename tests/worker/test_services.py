@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from dreamchat.core.domain import Scope, SubjectStatus
-from dreamchat.core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from dreamchat.core.subjects import create_subject
-from dreamchat.worker import services
+from core.domain import Scope, SubjectStatus
+from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from core.subjects import create_subject
+from worker import services
 
 ALICE = Scope("ten_a", "alice")
 BOB = Scope("ten_a", "bob")  # same tenant, other user
@@ -117,8 +117,8 @@ def test_cancel_a_queued_training_removes_it_from_the_queue(service, ready):
 def test_a_job_whose_worker_died_for_good_is_failed_and_frees_its_slot(service, ready, monkeypatch):
     from rq.job import Job
 
-    from dreamchat.core.domain import JobStatus
-    from dreamchat.worker.jobs import job_context, job_lost
+    from core.domain import JobStatus
+    from worker.jobs import job_context, job_lost
 
     for name, value in service.env.items():  # the callback runs in a worker, with its environment
         monkeypatch.setenv(name, value)
@@ -139,7 +139,7 @@ def test_a_job_whose_worker_died_for_good_is_failed_and_frees_its_slot(service, 
 
 
 def test_cancelling_a_training_a_worker_just_started_leaves_it_to_the_worker(service, ready):
-    from dreamchat.core.domain import JobStatus
+    from core.domain import JobStatus
 
     ctx = service.ctx
     run = services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"steps": 3})

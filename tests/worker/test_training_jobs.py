@@ -7,11 +7,11 @@ import json
 import pytest
 from standardwebhooks import Webhook
 
-from dreamchat.core.blob_keys import image_key
-from dreamchat.core.domain import JobStatus, Scope, SubjectStatus
-from dreamchat.trainer import ADAPTER_FILE, read_adapter_metadata
-from dreamchat.worker import services
-from dreamchat.worker.events import create_webhook_endpoint
+from core.blob_keys import image_key
+from core.domain import JobStatus, Scope, SubjectStatus
+from trainer import ADAPTER_FILE, read_adapter_metadata
+from worker import services
+from worker.events import create_webhook_endpoint
 
 from .harness import wait_for
 from .webhook_receiver import WebhookReceiver

@@ -26,17 +26,17 @@ import pytest
 import redis
 from rq.job import Job
 
-from dreamchat.core.domain import Delivery, WebhookEndpoint, WebhookEvent
-from dreamchat.core.settings import Settings, get_settings, load_settings
-from dreamchat.worker.context import WEBHOOKS, Context, context_from_settings
-from dreamchat.worker.events import (
+from core.domain import Delivery, WebhookEndpoint, WebhookEvent
+from core.settings import Settings, get_settings, load_settings
+from worker.context import WEBHOOKS, Context, context_from_settings
+from worker.events import (
     create_webhook_endpoint,
     delete_webhook_endpoint,
     emit_event,
     list_deliveries,
     list_webhook_endpoints,
 )
-from dreamchat.worker.webhook_jobs import (
+from worker.webhook_jobs import (
     AttemptResult,
     deliver,
     deliver_webhook,

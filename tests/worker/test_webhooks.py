@@ -15,14 +15,14 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from dreamchat.worker.webhook_delivery import (
+from worker.webhook_delivery import (
     USER_AGENT,
     DeliveryOutcome,
     DeliveryStatus,
     sign_and_send,
     webhook_client,
 )
-from dreamchat.worker.webhooks import (
+from worker.webhooks import (
     EventType,
     build_event,
     encode_event,

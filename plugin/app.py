@@ -1,0 +1,93 @@
+"""The HTTP app: built here from its parts, with no routes or rules of its own.
+
+``create_app(ctx)`` is what ``dreamchat serve``/``run`` hand to uvicorn and what tests call with
+their own ``Context``; without one, the context is made from the settings on first use. More
+routers (chat, events, MCP) are added with ``app.include_router`` and get the same error
+handling, request ids, logging, metrics and CORS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from agent.mcp_server import mcp_http_app
+from core.settings import get_settings
+from worker.context import Context
+
+from .deps import ApiState
+from .errors import install_error_handlers
+from .metrics import RequestObserver
+from .ratelimit import BodyLimit
+from .routes import ROUTERS
+
+__all__ = ["MAX_JSON_BYTES", "create_app"]
+
+MAX_JSON_BYTES = 1024 * 1024
+"""Request bodies other than uploads: far above any valid request, far below harm."""
+_MULTIPART_OVERHEAD = 64 * 1024
+
+_DESCRIPTION = """\
+Personalized image generation for your users: upload photos of a subject, train it, generate.
+
+**Auth**: `Authorization: Bearer <tenant API key>` with `X-User-Id: <your user id>` from your
+servers, or `Authorization: Bearer <user token>` from a browser (mint one with
+`POST /v1/user-tokens`). **Errors** are always `{"error": {"code", "message", "details"}}`;
+match on `code`. **Rate limits** answer 429 with `Retry-After`.
+"""
+
+
+def create_app(ctx: Context | None = None) -> FastAPI:
+    settings = ctx.settings if ctx is not None else get_settings()
+    api = ApiState(settings, ctx)
+    mcp = mcp_http_app(api.ctx)  # the agent's tools over MCP (streamable HTTP) at /mcp
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.lifespan():
+            yield
+
+    app = FastAPI(
+        title="dreamchat",
+        version="0.1.0",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.api = api
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    # Starlette's add_route is typed for request handlers, but a Route whose endpoint is not
+    # a function is mounted as a raw ASGI app, which is what the MCP transport is.
+    app.add_route(
+        "/mcp",
+        mcp,  # type: ignore[arg-type]
+        methods=["GET", "POST", "DELETE"],
+        include_in_schema=False,
+    )
+    # Any origin may *ask*; whether a tenant's origin may act is checked after authentication
+    # (deps.py), since a preflight carries no credentials. No cookies are used, so no
+    # credentials mode.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-User-Id",
+            "Idempotency-Key",
+            "X-Request-Id",
+            "X-Conversation-Id",
+            "Mcp-Session-Id",
+        ],
+        expose_headers=["X-Request-Id", "Retry-After", "Idempotent-Replayed", "X-Conversation-Id"],
+        max_age=600,
+    )
+    upload_limit = api.config.max_upload_bytes + _MULTIPART_OVERHEAD
+    app.add_middleware(BodyLimit, default=MAX_JSON_BYTES, limits={"/v1/uploads": upload_limit})
+    app.add_middleware(RequestObserver, metrics=api.metrics)
+    return app

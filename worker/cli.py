@@ -1,0 +1,77 @@
+"""``dreamchat worker`` and ``dreamchat tenants create``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .context import QUEUE_ORDER
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    worker = commands.add_parser("worker", help="one worker process (loads the model once)")
+    worker.add_argument(
+        "--queues",
+        default=",".join(QUEUE_ORDER),
+        help="comma list, served in the order generate, train, webhooks",
+    )
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument("--name", help="worker name (default: host and pid)")
+    worker.set_defaults(handler=_worker)
+
+    tenants = commands.add_parser("tenants", help="manage tenants")
+    sub = tenants.add_subparsers(dest="tenants_command", required=True)
+    create = sub.add_parser("create", help="create a tenant and print its API key as JSON")
+    create.add_argument("name")
+    create.set_defaults(handler=_tenants_create)
+    origins = sub.add_parser("set-origins", help="the sites allowed to embed this tenant's widget")
+    origins.add_argument("tenant_id")
+    origins.add_argument(
+        "origins", nargs="*", help="e.g. https://shop.example.com; none clears the list"
+    )
+    origins.set_defaults(handler=_tenants_set_origins)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from .worker_process import run_worker
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    run_worker(queues, burst=args.burst, name=args.name)
+    return 0
+
+
+def _tenants_set_origins(args: argparse.Namespace) -> int:
+    from core.redis_server import resolve_redis_url
+    from core.settings import get_settings
+    from core.tenants import set_allowed_origins
+
+    from .context import context_from_settings
+
+    settings = get_settings()
+    with resolve_redis_url(settings) as url:
+        ctx = context_from_settings(settings, redis_url=url)
+        tenant = set_allowed_origins(ctx.store, tenant_id=args.tenant_id, origins=args.origins)
+    print(json.dumps({"tenant_id": tenant.id, "allowed_origins": tenant.allowed_origins}))
+    return 0
+
+
+def _tenants_create(args: argparse.Namespace) -> int:
+    from core.redis_server import resolve_redis_url
+    from core.settings import get_settings
+    from core.tenants import create_tenant
+
+    from .context import context_from_settings
+
+    settings = get_settings()
+    with resolve_redis_url(settings) as url:
+        ctx = context_from_settings(settings, redis_url=url)
+        tenant, api_key = create_tenant(ctx.store, name=args.name)
+    print(json.dumps({"tenant_id": tenant.id, "name": tenant.name, "api_key": api_key}))
+    return 0

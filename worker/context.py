@@ -1,0 +1,80 @@
+"""The connections a process needs to serve jobs and service calls, built once from settings.
+
+The API, every worker and the CLI build one ``Context``; service functions and jobs take it
+instead of reaching for globals. Queue names carry the key prefix when it is not the default,
+so test runs (or two deployments) sharing one Redis never take each other's jobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import redis
+from rq import Queue
+
+from core.blobs import BlobStore, LocalBlobStore
+from core.settings import Settings, get_settings
+from core.store import RedisStore
+
+__all__ = ["GENERATE", "QUEUE_ORDER", "TRAIN", "WEBHOOKS", "Context", "context_from_settings"]
+
+GENERATE, TRAIN, WEBHOOKS = "generate", "train", "webhooks"
+QUEUE_ORDER = (GENERATE, TRAIN, WEBHOOKS)
+"""A worker listening on several queues serves them in this order: images before trainings."""
+
+
+@dataclass
+class Context:
+    settings: Settings
+    redis: redis.Redis
+    store: RedisStore
+    blobs: BlobStore
+
+    def queue_name(self, name: str) -> str:
+        prefix = self.settings.key_prefix
+        return name if prefix == "dc" else f"{prefix}:{name}"
+
+    def queue(self, name: str) -> Queue:
+        return self._queues.setdefault(name, Queue(self.queue_name(name), connection=self.redis))
+
+    @cached_property
+    def _queues(self) -> dict[str, Queue]:
+        return {}
+
+    def async_redis(self):
+        """An asyncio client to the same server (the SSE stream waits on pub/sub without a
+        thread per listener)."""
+        import redis.asyncio as aioredis
+
+        kwargs = self.redis.connection_pool.connection_kwargs
+        if "path" in kwargs:
+            return aioredis.Redis(
+                unix_socket_path=kwargs["path"],
+                db=kwargs.get("db", 0),
+                password=kwargs.get("password"),
+                username=kwargs.get("username"),
+            )
+        return aioredis.Redis(
+            host=kwargs.get("host", "localhost"),
+            port=kwargs.get("port", 6379),
+            db=kwargs.get("db", 0),
+            password=kwargs.get("password"),
+            username=kwargs.get("username"),
+        )
+
+    def events_channel(self, tenant_id: str, user_id: str) -> str:
+        """Per-user pub/sub channel the HTTP layer streams as server-sent events."""
+        return f"{self.settings.key_prefix}:{tenant_id}:{user_id}:events"
+
+
+def context_from_settings(
+    settings: Settings | None = None, *, redis_url: str | None = None
+) -> Context:
+    settings = settings or get_settings()
+    url = redis_url or settings.redis_url
+    if not url:
+        raise RuntimeError("no Redis URL: set REDIS_URL, or start through `dreamchat run`")
+    client = redis.Redis.from_url(url)
+    store = RedisStore(client, prefix=settings.key_prefix)
+    return Context(settings, client, store, LocalBlobStore(settings.blob_dir))

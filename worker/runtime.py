@@ -1,0 +1,60 @@
+"""The warm model state of one worker process (cog's ``setup()``): loaded once, lent to jobs.
+
+A worker that serves ``generate`` and ``train`` keeps one pipeline in memory. Generation jobs
+use it with an LRU of adapters; training jobs borrow the same modules as a ``BaseModel``
+(training attaches its LoRA and removes it again), so a GPU holds one copy of the base model.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import torch
+
+from core.settings import Settings
+from trainer import BaseModel
+from trainer.generate import GenerationRuntime
+from trainer.tiny import build_tiny_pipeline
+
+__all__ = ["WorkerRuntime", "get_runtime"]
+
+_runtime: WorkerRuntime | None = None
+_lock = threading.Lock()
+
+
+class WorkerRuntime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.generation = GenerationRuntime(
+            settings.resolved_base_model, max_adapters=settings.max_loaded_adapters
+        )
+
+    def setup(self) -> None:
+        """Load the base pipeline. The offline default model is built on first use."""
+        if self.settings.base_model is None:
+            target = self.settings.default_base_model_dir
+            if not (target / "model_index.json").is_file():
+                build_tiny_pipeline(target)
+        self.generation.setup()
+
+    @property
+    def mixed_precision(self) -> str:
+        dtype = self.generation.dtype
+        return {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "no")
+
+    def base_for_training(self) -> BaseModel:
+        self.setup()
+        return self.generation.as_base_model()
+
+    def after_training(self) -> None:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def get_runtime(settings: Settings) -> WorkerRuntime:
+    """The process's runtime, created on first use and kept for every later job."""
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            _runtime = WorkerRuntime(settings)
+        return _runtime

@@ -1,0 +1,303 @@
+"""Training and generation as service functions: what routes, agent tools and the CLI call.
+
+Keyword-only and scoped by the authenticated (tenant, user); a body or a model can't name
+another scope. Each validates, records, enqueues — the work itself happens in ``jobs``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from rq import Callback, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from core.domain import (
+    Generation,
+    JobStatus,
+    Scope,
+    SubjectDeletion,
+    SubjectStatus,
+    TrainingRun,
+    WebhookEventType,
+)
+from core.errors import InvalidInput, NotFound, Unavailable
+from core.ids import GENERATION, SUBJECT, TRAINING, check_id, new_id
+from core.subjects import delete_subject as delete_subject_records
+from core.subjects import ensure_trainable
+
+from .context import GENERATE, TRAIN, Context
+from .events import emit_event
+from .progress import publish
+
+__all__ = [
+    "cancel_training",
+    "delete_subject",
+    "generate",
+    "get_generation",
+    "job_status",
+    "start_training",
+    "training_status",
+]
+
+_TRAIN_OVERRIDES = {"steps", "learning_rate", "seed"}
+_ABANDONED_RETRIES = 3
+"""How often a training whose worker died is handed to another worker."""
+
+
+def _validate_overrides(ctx: Context, overrides: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(overrides) - _TRAIN_OVERRIDES
+    if unknown:
+        raise InvalidInput(
+            f"Unknown training option(s): {', '.join(sorted(unknown))}. "
+            f"Allowed: {', '.join(sorted(_TRAIN_OVERRIDES))}.",
+            code="invalid_training_options",
+        )
+    clean = dict(overrides)
+    limit = ctx.settings.max_training_steps
+    steps = clean.get("steps", ctx.settings.default_training_steps)
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= limit:
+        raise InvalidInput(
+            f"steps must be a whole number from 1 to {limit}.",
+            code="invalid_training_options",
+            details={"max_steps": limit},
+        )
+    clean["steps"] = steps
+    lr = clean.get("learning_rate")
+    if lr is not None and not (isinstance(lr, int | float) and 0 < lr <= 1e-2):
+        raise InvalidInput(
+            "learning_rate must be above 0 and at most 0.01.", code="invalid_training_options"
+        )
+    seed = clean.get("seed")
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**32):
+        raise InvalidInput(
+            "seed must be a whole number from 0 to 2^32-1.", code="invalid_training_options"
+        )
+    return clean
+
+
+def start_training(
+    ctx: Context,
+    *,
+    scope: Scope,
+    subject_id: str,
+    overrides: dict[str, Any] | None = None,
+    conversation_id: str | None = None,
+) -> TrainingRun:
+    """Queue a training for a subject with enough photos. A subject that is already training
+    gets ``Conflict("training_in_progress")`` naming the running training, so a double click
+    starts one job (HTTP callers add an ``Idempotency-Key`` to get the first answer back)."""
+    from .jobs import job_lost, train_subject
+
+    check_id(subject_id, SUBJECT, what="subject")
+    options = _validate_overrides(ctx, overrides or {})
+    subject = ctx.store.get_subject(scope, subject_id)
+    ensure_trainable(subject, settings=ctx.settings)
+    run = TrainingRun(
+        id=new_id(TRAINING),
+        tenant_id=scope.tenant_id,
+        user_id=scope.user_id,
+        subject_id=subject_id,
+        total_steps=options["steps"],
+        overrides=options,
+        conversation_id=conversation_id,
+    )
+    ctx.store.begin_training(scope, run, max_active=ctx.settings.max_concurrent_trainings)
+    try:
+        ctx.queue(TRAIN).enqueue(
+            train_subject,
+            scope.tenant_id,
+            scope.user_id,
+            run.id,
+            job_id=run.id,
+            job_timeout=ctx.settings.train_job_timeout_seconds,
+            retry=Retry(max=_ABANDONED_RETRIES),
+            on_failure=Callback(job_lost),
+            result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"train {subject_id}",
+        )
+    except Exception:
+        ctx.store.finish_training(
+            scope,
+            run.id,
+            status=JobStatus.FAILED,
+            error="could not queue the training",
+            error_code="queue_unavailable",
+        )
+        raise
+    return run
+
+
+def _queue_position(ctx: Context, queue_name: str, job_id: str) -> int | None:
+    position = ctx.queue(queue_name).get_job_position(job_id)
+    return None if position is None else position + 1
+
+
+def training_status(ctx: Context, *, scope: Scope, training_id: str) -> dict[str, Any]:
+    """``GET /v1/jobs/{id}`` for a training: status, progress 0..1, ETA, place in the queue."""
+    run = ctx.store.get_training_run(scope, check_id(training_id, TRAINING, what="training"))
+    position = _queue_position(ctx, TRAIN, run.id) if run.status is JobStatus.QUEUED else None
+    eta = run.eta_seconds
+    if run.status is JobStatus.QUEUED:
+        ahead = (position or 1) - 1
+        eta = (ahead + 1) * run.total_steps * ctx.settings.estimated_step_seconds
+    return {
+        "id": run.id,
+        "kind": "training",
+        "status": str(run.status),
+        "progress": run.progress,
+        "step": run.step,
+        "total_steps": run.total_steps,
+        "eta_seconds": eta,
+        "queue_position": position,
+        "attempt": run.attempt,
+        "subject_id": run.subject_id,
+        "error": None if run.error is None else {"code": run.error_code, "message": run.error},
+    }
+
+
+def cancel_training(ctx: Context, *, scope: Scope, training_id: str) -> dict[str, Any]:
+    """A queued training is removed from the queue; a running one stops at its next step."""
+    run = ctx.store.get_training_run(scope, check_id(training_id, TRAINING, what="training"))
+    if run.status.is_terminal:
+        return training_status(ctx, scope=scope, training_id=run.id)
+    ctx.store.update_training_run(scope, run.id, lambda r: setattr(r, "cancel_requested", True))
+    if run.status is JobStatus.QUEUED:
+        try:
+            Job.fetch(run.id, connection=ctx.redis).cancel()
+        except NoSuchJobError:
+            pass
+        cancelled, _ = ctx.store.finish_training(
+            scope, run.id, status=JobStatus.CANCELLED, only_if=JobStatus.QUEUED
+        )
+        if cancelled.status is not JobStatus.CANCELLED:  # a worker took it meanwhile: it stops
+            return training_status(ctx, scope=scope, training_id=run.id)  # at its next step
+        publish(
+            ctx,
+            scope.tenant_id,
+            scope.user_id,
+            {"type": "training.cancelled", "training_id": run.id, "subject_id": run.subject_id},
+        )
+    return training_status(ctx, scope=scope, training_id=run.id)
+
+
+def generate(
+    ctx: Context,
+    *,
+    scope: Scope,
+    subject_ids: Sequence[str],
+    prompt: str,
+    negative_prompt: str = "",
+    count: int = 1,
+    width: int | None = None,
+    height: int | None = None,
+    steps: int | None = None,
+    seed: int | None = None,
+    guidance_scale: float = 7.5,
+) -> Generation:
+    """Queue images of one or more ready subjects. The exact prompt and seed are recorded so a
+    result can be reproduced."""
+    from .jobs import generate_images, job_lost
+
+    if not 1 <= count <= 4:
+        raise InvalidInput("count must be from 1 to 4.", code="invalid_generation")
+    for subject_id in subject_ids:
+        subject = ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
+        if subject.status is not SubjectStatus.READY and not subject.adapter:
+            raise InvalidInput(
+                f"{subject.name!r} isn't trained yet (status: {subject.status}); "
+                "train it first, then ask again.",
+                code="subject_not_ready",
+                details={"subject_id": subject.id},
+            )
+    size = ctx.settings.image_size
+    try:
+        generation = Generation(
+            id=new_id(GENERATION),
+            tenant_id=scope.tenant_id,
+            user_id=scope.user_id,
+            subject_ids=list(subject_ids),
+            prompt=prompt.strip(),
+            negative_prompt=negative_prompt,
+            seed=seed if seed is not None else random.randrange(2**31),
+            count=count,
+            width=width or size,
+            height=height or size,
+            steps=steps or ctx.settings.generation_steps,
+            guidance_scale=guidance_scale,
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise InvalidInput(f"Invalid generation request: {exc}", code="invalid_generation") from exc
+    ctx.store.insert_generation(scope, generation)
+    try:
+        ctx.queue(GENERATE).enqueue(
+            generate_images,
+            scope.tenant_id,
+            scope.user_id,
+            generation.id,
+            job_id=generation.id,
+            job_timeout=ctx.settings.generate_job_timeout_seconds,
+            result_ttl=3600,
+            failure_ttl=24 * 3600,
+            description=f"generate {generation.id}",
+            on_failure=Callback(job_lost),
+        )
+    except Exception as exc:
+
+        def failed(g: Generation) -> None:
+            g.status, g.error, g.error_code = (
+                JobStatus.FAILED,
+                "could not queue the generation",
+                "queue_unavailable",
+            )
+
+        ctx.store.update_generation(scope, generation.id, failed)
+        raise Unavailable(
+            "The image queue is unavailable right now; try again in a minute.",
+            code="queue_unavailable",
+        ) from exc
+    return generation
+
+
+def get_generation(ctx: Context, *, scope: Scope, generation_id: str) -> Generation:
+    return ctx.store.get_generation(scope, check_id(generation_id, GENERATION, what="generation"))
+
+
+def job_status(ctx: Context, *, scope: Scope, job_id: str) -> dict[str, Any]:
+    """One status shape for both kinds of job (``trn_…`` and ``gen_…`` ids)."""
+    if job_id.startswith(TRAINING + "_"):
+        return training_status(ctx, scope=scope, training_id=job_id)
+    if job_id.startswith(GENERATION + "_"):
+        g = get_generation(ctx, scope=scope, generation_id=job_id)
+        position = _queue_position(ctx, GENERATE, g.id) if g.status is JobStatus.QUEUED else None
+        return {
+            "id": g.id,
+            "kind": "generation",
+            "status": str(g.status),
+            "progress": 1.0 if g.status is JobStatus.SUCCEEDED else 0.0,
+            "eta_seconds": None,
+            "queue_position": position,
+            "error": None if g.error is None else {"code": g.error_code, "message": g.error},
+        }
+    raise NotFound(f"No job {job_id!r}.", code="job_not_found")
+
+
+def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDeletion:
+    """Delete a subject with everything made from it, and tell the tenant (``subject.deleted``).
+    A subject that is training is cancelled first."""
+    subject = ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
+    if subject.status is SubjectStatus.TRAINING and subject.training_job_id:
+        cancel_training(ctx, scope=scope, training_id=subject.training_job_id)
+    deletion = delete_subject_records(
+        ctx.store, ctx.blobs, scope=scope, subject_id=subject_id, force=True
+    )
+    emit_event(
+        ctx,
+        tenant_id=scope.tenant_id,
+        event_type=WebhookEventType.SUBJECT_DELETED,
+        data=deletion.event_data(),
+    )
+    return deletion
