@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
     min_photo_side: int = Field(default=256, ge=16)
+    debug_routes: bool = False
+    """Mount ``/debug/process`` (the API process's RSS and whether it loaded torch); for
+    tests and troubleshooting only."""
     demo_page: bool = False
     """Serve ``/`` as a demo signed in as the development tenant (``dreamchat run`` sets it);
     never for a deployment that other people can reach."""

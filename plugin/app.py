@@ -22,7 +22,7 @@ from .deps import ApiState
 from .errors import install_error_handlers
 from .metrics import RequestObserver
 from .ratelimit import BodyLimit
-from .routes import ROUTERS
+from .routes import ROUTERS, debug
 
 __all__ = ["MAX_JSON_BYTES", "create_app"]
 
@@ -60,6 +60,8 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    if settings.debug_routes:
+        app.include_router(debug.router)
     # Starlette's add_route is typed for request handlers, but a Route whose endpoint is not
     # a function is mounted as a raw ASGI app, which is what the MCP transport is.
     app.add_route(

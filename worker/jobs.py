@@ -14,9 +14,10 @@ from core.settings import get_settings
 from core.subjects import purge_photos
 
 from .context import Context, context_from_settings
+from .generation import finish_lost as finish_lost_generation
 from .generation import run_generation
 from .runtime import get_runtime
-from .training import run_training
+from .training import finish_lost, run_training
 
 __all__ = ["generate_images", "job_context", "job_lost", "purge_subject_photos", "train_subject"]
 
@@ -52,12 +53,8 @@ def job_lost(job, connection, exc_type, exc_value, tb) -> None:
     message = "The worker running this stopped unexpectedly; please try again."
     try:
         if record_id.startswith("trn_"):
-            from .training import finish_lost
-
             finish_lost(ctx, scope, record_id, message)
         elif record_id.startswith("gen_"):
-            from .generation import finish_lost as finish_lost_generation
-
             finish_lost_generation(ctx, scope, record_id, message)
     except NotFound:
         pass

@@ -30,6 +30,7 @@ from core.subjects import ensure_trainable
 
 from .context import GENERATE, TRAIN, Context
 from .events import emit_event
+from .job_refs import GENERATE_IMAGES, JOB_LOST, TRAIN_SUBJECT
 from .progress import publish
 
 __all__ = [
@@ -89,8 +90,6 @@ def start_training(
     """Queue a training for a subject with enough photos. A subject that is already training
     gets ``Conflict("training_in_progress")`` naming the running training, so a double click
     starts one job (HTTP callers add an ``Idempotency-Key`` to get the first answer back)."""
-    from .jobs import job_lost, train_subject
-
     check_id(subject_id, SUBJECT, what="subject")
     options = _validate_overrides(ctx, overrides or {})
     subject = ctx.store.get_subject(scope, subject_id)
@@ -107,14 +106,14 @@ def start_training(
     ctx.store.begin_training(scope, run, max_active=ctx.settings.max_concurrent_trainings)
     try:
         ctx.queue(TRAIN).enqueue(
-            train_subject,
+            TRAIN_SUBJECT,
             scope.tenant_id,
             scope.user_id,
             run.id,
             job_id=run.id,
             job_timeout=ctx.settings.train_job_timeout_seconds,
             retry=Retry(max=_ABANDONED_RETRIES),
-            on_failure=Callback(job_lost),
+            on_failure=Callback(JOB_LOST),
             result_ttl=24 * 3600,
             failure_ttl=7 * 24 * 3600,
             description=f"train {subject_id}",
@@ -200,8 +199,6 @@ def generate(
 ) -> Generation:
     """Queue images of one or more ready subjects. The exact prompt and seed are recorded so a
     result can be reproduced."""
-    from .jobs import generate_images, job_lost
-
     if not 1 <= count <= 4:
         raise InvalidInput("count must be from 1 to 4.", code="invalid_generation")
     for subject_id in subject_ids:
@@ -234,7 +231,7 @@ def generate(
     ctx.store.insert_generation(scope, generation)
     try:
         ctx.queue(GENERATE).enqueue(
-            generate_images,
+            GENERATE_IMAGES,
             scope.tenant_id,
             scope.user_id,
             generation.id,
@@ -243,7 +240,7 @@ def generate(
             result_ttl=3600,
             failure_ttl=24 * 3600,
             description=f"generate {generation.id}",
-            on_failure=Callback(job_lost),
+            on_failure=Callback(JOB_LOST),
         )
     except Exception as exc:
 

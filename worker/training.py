@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ from core.blob_keys import adapter_prefix
 from core.blobs import upload_dir
 from core.domain import JobStatus, Scope, TrainingRun, WebhookEventType
 from core.errors import DreamchatError, NotFound
+from core.subjects import purge_photos
 from trainer import TrainConfig, TrainerError, TrainingCancelled, TrainProgress, train
 
 from .context import TRAIN, Context
 from .events import emit_event
+from .job_refs import PURGE_SUBJECT_PHOTOS
 from .progress import Throttle, publish, set_job_meta
 from .runtime import WorkerRuntime
 
@@ -264,14 +267,12 @@ def _schedule_retention(ctx: Context, scope: Scope, run: TrainingRun) -> None:
     seconds = ctx.settings.photo_retention_seconds
     if seconds is None:
         return
-    from datetime import timedelta
-
-    from .jobs import purge_subject_photos
-
-    args = (scope.tenant_id, scope.user_id, run.subject_id, run.id)
     if seconds == 0:
-        purge_subject_photos(*args)
+        purge_photos(
+            ctx.store, ctx.blobs, scope=scope, subject_id=run.subject_id, training_id=run.id
+        )
     else:
+        args = (scope.tenant_id, scope.user_id, run.subject_id, run.id)
         ctx.queue(TRAIN).enqueue_in(
-            timedelta(seconds=seconds), purge_subject_photos, *args, job_timeout=60
+            timedelta(seconds=seconds), PURGE_SUBJECT_PHOTOS, *args, job_timeout=60
         )
