@@ -38,9 +38,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from worker.harness import FAST_SETTINGS  # noqa: E402
+from tests.worker.harness import FAST_SETTINGS  # noqa: E402
 
 NAMES = ("Rex", "Luna", "Milo", "Bella", "Otis", "Nala")
 SCRIPT = (

@@ -26,11 +26,11 @@ from mcp_types import CallToolResult
 
 from agent.mcp_server import mcp_http_app
 from agent.tools import TOOLS
-from dreamchat.cli import main
 from core.domain import Scope
 from core.settings import load_settings
 from core.subjects import list_subjects
 from core.tenants import create_tenant
+from dreamchat.cli import main
 from worker.context import Context, context_from_settings
 
 pytestmark = pytest.mark.anyio

@@ -277,11 +277,15 @@ def _train_through_api(service: RunningService, photo_files: list[Path], user_id
         ).raise_for_status()
         job_id = http.post(f"/v1/subjects/{subject['id']}/train").json()["job_id"]
         deadline = time.monotonic() + 90
-        job = http.get(f"/v1/jobs/{job_id}").json()
+        job = {"status": "queued"}
         while job["status"] in ("queued", "started"):
             assert time.monotonic() < deadline, f"training still {job['status']} after 90 s"
-            time.sleep(0.2)
-            job = http.get(f"/v1/jobs/{job_id}").json()
+            answer = http.get(f"/v1/jobs/{job_id}")
+            if answer.status_code == 429:  # the per-user rate limit of `dreamchat run`
+                time.sleep(float(answer.headers["Retry-After"]))
+                continue
+            job = answer.raise_for_status().json()
+            time.sleep(0.5)
     assert job["status"] == "succeeded", job
 
 

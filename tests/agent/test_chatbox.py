@@ -1,0 +1,38 @@
+"""Requests as people type them in a chat box (issue 11): bare descriptions, pronouns,
+property changes, art styles, follow-ups and typos.
+
+Both sets were written by helpers who saw neither the parser nor any other set, from a brief
+that named only the categories and the answer format (``tests/agent/chatbox.py``). Each was
+scored once on first contact, before any rule was changed for it (2026-12-01):
+
+- ``chatbox_dev.jsonl``: 48/90 (53.3 %) — bare 14/15, pronoun 11/15, property 5/15,
+  style 11/15, followup 6/15, typo 1/15. A development set: rules may be written against it.
+- ``chatbox_heldout.jsonl``: 49/93 (52.7 %) — bare 13/15, pronoun 11/16, property 5/15,
+  style 12/16, followup 7/16, typo 1/15. Held out: never look at its misses to write a rule.
+
+The floors below are those first-contact shares (they may only go up); issue 11's goal is
+>= 95 % on the held-out set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.blobs import LocalBlobStore
+from core.settings import load_settings
+from worker.context import Context
+
+from ..plugin.conftest import purge_rq
+from .chatbox import score, summary
+
+FLOORS = {"chatbox_dev.jsonl": 48 / 90, "chatbox_heldout.jsonl": 49 / 93}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_chat_box_requests_are_understood(name, redis_client, store, key_prefix, tmp_path):
+    settings = load_settings(data_dir=tmp_path, key_prefix=key_prefix)
+    ctx = Context(settings, redis_client, store, LocalBlobStore(tmp_path / "blobs"))
+    outcomes = list(score(ctx, name))
+    figures = summary(outcomes)
+    purge_rq(redis_client, key_prefix)
+    assert figures["share"] >= round(FLOORS[name], 3), figures
