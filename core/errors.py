@@ -4,6 +4,7 @@ which is the one place that turns these into HTTP answers.
 
 DreamchatError            base; ``code``, ``message``, ``details``, ``http_status``
 ├── InvalidInput          the request is malformed or breaks a rule (422)
+│   ├── PolicyViolation   the content policy refuses the request (``content_policy``)
 │   └── InvalidSettings   an environment setting has a value we refuse to start with
 ├── Unauthenticated       no credentials or unknown credentials (401)
 ├── Forbidden             known caller, not allowed to do this (403)
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidSettings",
     "LimitExceeded",
     "NotFound",
+    "PolicyViolation",
     "Unauthenticated",
     "Unavailable",
 ]
@@ -61,6 +63,13 @@ class DreamchatError(Exception):
 class InvalidInput(DreamchatError):
     code = "invalid_input"
     http_status = 422
+
+
+class PolicyViolation(InvalidInput):
+    """The message says what kind of picture we won't make and what to ask for instead;
+    ``details["category"]`` names the policy category (sexual, violence, demeaning, ...)."""
+
+    code = "content_policy"
 
 
 class InvalidSettings(InvalidInput):
