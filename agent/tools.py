@@ -466,7 +466,8 @@ TOOLS: list[ToolSpec] = [
     ),
     ToolSpec(
         "start_training",
-        "Start training a subject's personalized model (needs 3-25 photos).",
+        "Start training a subject's personalized model (needs 3-25 photos; a person needs "
+        "consent=true once they confirmed it is them or they agreed).",
         StartTrainingArgs,
         _train,
     ),
