@@ -5,6 +5,7 @@ which is the one place that turns these into HTTP answers.
 DreamchatError            base; ``code``, ``message``, ``details``, ``http_status``
 ├── InvalidInput          the request is malformed or breaks a rule (422)
 │   ├── PolicyViolation   the content policy refuses the request (``content_policy``)
+│   ├── UnsupportedPhotoType  not a JPEG, PNG or WebP photo (415)
 │   └── InvalidSettings   an environment setting has a value we refuse to start with
 ├── Unauthenticated       no credentials or unknown credentials (401)
 ├── Forbidden             known caller, not allowed to do this (403)
@@ -32,6 +33,7 @@ __all__ = [
     "PolicyViolation",
     "Unauthenticated",
     "Unavailable",
+    "UnsupportedPhotoType",
 ]
 
 
@@ -70,6 +72,13 @@ class PolicyViolation(InvalidInput):
     ``details["category"]`` names the policy category (sexual, violence, demeaning, ...)."""
 
     code = "content_policy"
+
+
+class UnsupportedPhotoType(InvalidInput):
+    """Not a JPEG, PNG or WebP photo, whatever its name says."""
+
+    code = "unsupported_photo_type"
+    http_status = 415
 
 
 class InvalidSettings(InvalidInput):

@@ -45,7 +45,7 @@ from PIL import Image, ImageOps
 from .blob_keys import upload_key
 from .blobs import BlobStore
 from .domain import Scope, Subject
-from .errors import Conflict, DreamchatError, InvalidInput
+from .errors import Conflict, DreamchatError, InvalidInput, UnsupportedPhotoType
 from .ids import UPLOAD, new_id
 from .policy import policy_config
 from .settings import Settings, get_settings
@@ -59,7 +59,6 @@ __all__ = [
     "PhotoLimits",
     "PhotoProblem",
     "StoredUpload",
-    "UnsupportedPhotoType",
     "accept_upload",
     "haar_face_detector",
     "perceptual_hash",
@@ -87,13 +86,6 @@ so more uploads wait rather than exhaust memory."""
 
 FaceDetector = Callable[[np.ndarray], int]
 """Number of faces in a grayscale image."""
-
-
-class UnsupportedPhotoType(InvalidInput):
-    """Not a JPEG, PNG or WebP photo, whatever its name says."""
-
-    code = "unsupported_photo_type"
-    http_status = 415
 
 
 @dataclass(frozen=True)
