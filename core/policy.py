@@ -547,15 +547,18 @@ def _key(text: str) -> str:
 
 
 _CACHE: dict[int, tuple[Any, PolicyConfig]] = {}
+_CACHE_SIZE = 8
 
 
 def policy_config(settings: Settings | None = None) -> PolicyConfig:
-    """The configuration from these settings (default: the current ones), built once per
-    settings object."""
+    """The configuration from these settings (default: the current ones). Building one takes
+    ~15 ms, so it is memoized per settings object (a pure function of them: a process may hold
+    a few, e.g. its own and a test's)."""
     settings = settings or get_settings()
     cached = _CACHE.get(id(settings))
     if cached is None or cached[0] is not settings:
-        _CACHE.clear()
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
         cached = (settings, PolicyConfig.from_settings(settings))
         _CACHE[id(settings)] = cached
     return cached[1]
