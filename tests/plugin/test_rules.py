@@ -102,6 +102,25 @@ def test_the_chat_asks_for_consent_and_records_it_for_every_door(api: Api, alice
     cancel(api, alice, rest.json()["job_id"])
 
 
+def test_the_openai_compatible_door_asks_for_consent_too(api: Api, alice: Caller):
+    leo = person_with_photos(api, alice)
+    headers = alice.headers | {"X-Conversation-Id": "cnv_" + "q" * 24}
+
+    def say(text: str) -> str:
+        body = {"model": "dreamchat", "messages": [{"role": "user", "content": text}]}
+        response = api.client.post("/v1/chat/completions", headers=headers, json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["choices"][0]["message"]["content"]
+
+    assert "permission" in say("train Leo")
+    assert api.ctx.store.list_training_runs(alice.scope, leo["id"]) == []
+    assert say("yes, I agree").startswith("Training Leo now")
+    consent = get_subject(api.ctx.store, scope=alice.scope, subject_id=leo["id"]).consent
+    assert consent is not None and consent.user_id == alice.user_id
+    (run,) = api.ctx.store.list_training_runs(alice.scope, leo["id"])
+    cancel(api, alice, run.id)
+
+
 def test_a_refused_generation_reads_the_same_at_every_door(api: Api, alice: Caller):
     anna = api.subject(alice, "Anna", "woman")
     expected = check_request(
