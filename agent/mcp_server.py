@@ -11,7 +11,7 @@ never by a tool argument a model fills in:
   before the request reaches the MCP session; a stateful MCP session stays tied to the identity
   that opened it (the SDK answers 404 to anyone else).
 
-Conversation state (the subject in focus, the last generation, consents) lives in Redis under a
+Conversation state (the subject in focus, the last generation) lives in Redis under a
 conversation id derived from the MCP session, so "train him" after "create Rex" works from call
 to call, and from node to node behind a load balancer.
 """

@@ -12,12 +12,8 @@ from core.subjects import list_subjects
 
 from .session import ChatSession
 
-__all__ = ["PERSON_NOUNS", "PRONOUNS", "SubjectNotResolved", "resolve_subject", "subject_list_text"]
+__all__ = ["PRONOUNS", "SubjectNotResolved", "resolve_subject", "subject_list_text"]
 
-PERSON_NOUNS = frozenset(
-    "person man woman boy girl child kid baby teen teenager guy lady gentleman human me myself "
-    "wife husband son daughter mother father mom dad friend".split()
-)
 PRONOUNS = frozenset("him her it them he she they this that".split())
 _FILLER = re.compile(r"^(?:my|our|the|a|an)\s+|'s$|’s$")
 

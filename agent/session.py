@@ -26,14 +26,13 @@ class ConversationState:
     focus_subject_id: str | None = None
     """The subject "him", "her", "it" refer to: the last one created, trained or drawn."""
     last_generation: dict[str, Any] | None = None
-    """The compiled parameters of the last generation, for "another one", "make it at night"."""
-    consented_subject_ids: list[str] = field(default_factory=list)
+    """The compiled parameters of the last generation, for "another one", "make it at night".
+    Consent is not kept here: it is recorded on the subject, for every door to see."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "focus_subject_id": self.focus_subject_id,
             "last_generation": self.last_generation,
-            "consented_subject_ids": self.consented_subject_ids,
         }
 
     @classmethod
@@ -41,7 +40,6 @@ class ConversationState:
         return cls(
             focus_subject_id=data.get("focus_subject_id"),
             last_generation=data.get("last_generation"),
-            consented_subject_ids=list(data.get("consented_subject_ids") or []),
         )
 
 

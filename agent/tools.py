@@ -17,7 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.domain import JobStatus, Subject, SubjectStatus
-from core.errors import DreamchatError
+from core.errors import DreamchatError, InvalidInput
+from core.photos import review_photos
+from core.policy import policy_config
 from core.subjects import (
     attach_photos,
     create_subject,
@@ -28,7 +30,6 @@ from core.subjects import (
 from worker import services
 
 from .intents import CLASS_WORDS
-from .policy import check_request
 from .prompts import (
     Aspect,
     Clarify,
@@ -38,7 +39,7 @@ from .prompts import (
     compile_prompt,
     size_for,
 )
-from .resolve import PERSON_NOUNS, SubjectNotResolved, resolve_subject, subject_list_text
+from .resolve import SubjectNotResolved, resolve_subject, subject_list_text
 from .session import ChatSession
 
 __all__ = ["TOOLS", "ToolSpec", "run_tool"]
@@ -133,39 +134,42 @@ def _list(session: ChatSession, args: ListArgs) -> Result:
     )
 
 
-def _photo_report(session: ChatSession, upload_ids: list[str]) -> list[str]:
-    problems = []
-    for upload_id in upload_ids:
-        for check in session.ctx.store.get_upload_checks(session.scope, upload_id):
-            if not check.get("ok", True):
-                problems.append(check.get("message") or check.get("code", "a problem"))
-    return problems
-
-
 def _attach(session: ChatSession, subject: Subject) -> Result:
-    limits = session.ctx.settings
+    ctx, limits = session.ctx, session.ctx.settings
     updated = attach_photos(
-        session.ctx.store,
-        session.ctx.blobs,
+        ctx.store,
+        ctx.blobs,
         scope=session.scope,
         subject_id=subject.id,
         upload_ids=session.attachments,
         settings=limits,
     )
     added = len(updated.photos) - len(subject.photos)  # re-sent photos are attached once
-    problems = _photo_report(session, session.attachments)
+    problems = review_photos(
+        ctx.store,
+        ctx.blobs,
+        scope=session.scope,
+        subject=updated,
+        upload_ids=session.attachments,
+        settings=limits,
+    )
     session.attachments = []
     have, need = len(updated.photos), limits.min_photos
     text = f"Added {added} photo{'s' * (added != 1)} of {updated.name} ({have} in all)."
     if problems:
-        text += " Note: " + "; ".join(problems) + "."
+        text += " Note: " + "; ".join(p.text for p in problems) + "."
     if have < need:
         text += f" Send {need - have} more — I need at least {need} to train."
         awaiting = {"intent": "add_photos", "subject": updated.name}
     else:
         text += f' Say "train {updated.name}" when you\'re ready (up to {limits.max_photos} photos helps).'
         awaiting = {"intent": "start_training", "subject": updated.name}
-    return _ok(text, subject=_describe(updated), problems=problems, awaiting=awaiting)
+    return _ok(
+        text,
+        subject=_describe(updated),
+        problems=[p.to_dict() for p in problems],
+        awaiting=awaiting,
+    )
 
 
 def _create(session: ChatSession, args: CreateSubjectArgs) -> Result:
@@ -189,7 +193,7 @@ def _create(session: ChatSession, args: CreateSubjectArgs) -> Result:
         f"{session.ctx.settings.max_photos} photos: different angles and backgrounds, good light, "
         f"{subject.name} clearly visible."
     )
-    if subject.class_noun in PERSON_NOUNS:
+    if policy_config(session.ctx.settings).is_person(subject.class_noun):
         text += " Since this is a person, I'll also need their consent before training."
     return _ok(
         text, subject=_describe(subject), awaiting={"intent": "add_photos", "subject": subject.name}
@@ -221,21 +225,24 @@ def _train(session: ChatSession, args: StartTrainingArgs) -> Result:
     if session.attachments:
         _attach(session, subject)
         subject = session.ctx.store.get_subject(session.scope, subject.id)
-    if subject.class_noun in PERSON_NOUNS and subject.id not in session.state.consented_subject_ids:
-        if not args.consent:
-            return _fail(
-                f"Before I train a model of {subject.name}: is this you, or do you have {subject.name}'s "
-                'permission to create AI images of them? Reply "yes" to confirm.',
-                needs="consent",
-                awaiting={"intent": "start_training", "subject": subject.name, "slot": "consent"},
-            )
-        session.state.consented_subject_ids.append(subject.id)
-    run = services.start_training(
-        session.ctx,
-        scope=session.scope,
-        subject_id=subject.id,
-        conversation_id=session.conversation_id,
-    )
+    try:
+        run = services.start_training(
+            session.ctx,
+            scope=session.scope,
+            subject_id=subject.id,
+            consent=args.consent,
+            conversation_id=session.conversation_id,
+        )
+    except InvalidInput as exc:
+        if exc.code != "consent_required":
+            raise
+        return _fail(
+            f"Before I train a model of {subject.name}: is this you, or do you have {subject.name}'s "
+            'permission to create AI images of them? Reply "yes" to confirm.',
+            needs="consent",
+            error={"code": exc.code, "details": exc.details},
+            awaiting={"intent": "start_training", "subject": subject.name, "slot": "consent"},
+        )
     status = services.training_status(session.ctx, scope=session.scope, training_id=run.id)
     session.outputs["training_id"] = run.id
     return _ok(
@@ -322,14 +329,6 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
         width, height = size_for(args.aspect, ctx.settings.image_size)
         compiled = replace(compiled, aspect=Aspect(args.aspect), width=width, height=height)
     chosen = [s for s in subjects if s.id in compiled.subject_ids]
-    decision = check_request(args.request, _refs(chosen))
-    if not decision.allowed:
-        return _fail(decision.message, refused=decision.category)
-    not_ready = [s.name for s in chosen if s.status is not SubjectStatus.READY and not s.adapter]
-    if not_ready:
-        return _fail(
-            f'{", ".join(not_ready)} isn\'t trained yet. Say "train {not_ready[0]}" first.'
-        )
     generation = services.generate(
         ctx,
         scope=scope,
@@ -340,6 +339,7 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
         width=compiled.width,
         height=compiled.height,
         seed=compiled.seed,
+        request_text=args.request,
     )
     session.state.last_generation = compiled.with_seed(generation.seed).to_dict()
     session.state.focus_subject_id = (
@@ -466,7 +466,8 @@ TOOLS: list[ToolSpec] = [
     ),
     ToolSpec(
         "start_training",
-        "Start training a subject's personalized model (needs 3-25 photos).",
+        "Start training a subject's personalized model (needs 3-25 photos; a person needs "
+        "consent=true once they confirmed it is them or they agreed).",
         StartTrainingArgs,
         _train,
     ),

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .ids import check_external_id
 
 __all__ = [
+    "Consent",
     "Delivery",
     "EndUser",
     "Generation",
@@ -109,6 +110,13 @@ class Tenant(Record):
     created_at: datetime = Field(default_factory=utc_now)
 
 
+class Consent(Record):
+    """Who confirmed, and when, that a person subject is them or agreed to be trained."""
+
+    given_at: datetime
+    user_id: str
+
+
 class Subject(Record):
     id: str
     tenant_id: str
@@ -125,6 +133,8 @@ class Subject(Record):
     training_job_id: str | None = None
     """The latest training run, active or finished."""
     photos_purged_at: datetime | None = None
+    consent: Consent | None = None
+    """Set once for a person subject, by the training request that confirmed it."""
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 

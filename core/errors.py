@@ -4,6 +4,8 @@ which is the one place that turns these into HTTP answers.
 
 DreamchatError            base; ``code``, ``message``, ``details``, ``http_status``
 ├── InvalidInput          the request is malformed or breaks a rule (422)
+│   ├── PolicyViolation   the content policy refuses the request (``content_policy``)
+│   ├── UnsupportedPhotoType  not a JPEG, PNG or WebP photo (415)
 │   └── InvalidSettings   an environment setting has a value we refuse to start with
 ├── Unauthenticated       no credentials or unknown credentials (401)
 ├── Forbidden             known caller, not allowed to do this (403)
@@ -28,8 +30,10 @@ __all__ = [
     "InvalidSettings",
     "LimitExceeded",
     "NotFound",
+    "PolicyViolation",
     "Unauthenticated",
     "Unavailable",
+    "UnsupportedPhotoType",
 ]
 
 
@@ -61,6 +65,20 @@ class DreamchatError(Exception):
 class InvalidInput(DreamchatError):
     code = "invalid_input"
     http_status = 422
+
+
+class PolicyViolation(InvalidInput):
+    """The message says what kind of picture we won't make and what to ask for instead;
+    ``details["category"]`` names the policy category (sexual, violence, demeaning, ...)."""
+
+    code = "content_policy"
+
+
+class UnsupportedPhotoType(InvalidInput):
+    """Not a JPEG, PNG or WebP photo, whatever its name says."""
+
+    code = "unsupported_photo_type"
+    http_status = 415
 
 
 class InvalidSettings(InvalidInput):

@@ -91,7 +91,8 @@ class Settings(BaseSettings):
     estimated_step_seconds: float = Field(default=0.5, gt=0)
     """ETA for a training still in the queue, before its own steps have been timed."""
 
-    # Content policy (defaults in agent/policy.py; these extend them).
+    # Content policy (defaults in core/policy.py; these extend them). policy_person_classes
+    # also decides which subjects need consent and a face in their photos.
     policy_file: Path | None = None
     """JSON that extends the default word lists, or replaces them with ``"replace": true``."""
     policy_person_classes: Annotated[list[str], NoDecode] = Field(default_factory=list)

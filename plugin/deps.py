@@ -31,6 +31,7 @@ from core.domain import Scope, Tenant
 if TYPE_CHECKING:
     from agent.assistant import Assistant
 from core.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
+from core.photos import PhotoLimits
 from core.settings import Settings
 from worker.context import Context, context_from_settings
 
@@ -44,7 +45,6 @@ from .auth import (
 )
 from .metrics import ApiMetrics
 from .ratelimit import RateLimiter
-from .uploads import PhotoLimits
 
 __all__ = [
     "Api",

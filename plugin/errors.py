@@ -2,8 +2,6 @@
 
 The plugin's own errors extend the core tree (``core.errors``):
 
-InvalidInput
-└── UnsupportedMediaType  415: the upload is not a JPEG, PNG or WebP photo
 LimitExceeded
 └── RateLimited           429 with ``Retry-After``
 DreamchatError
@@ -32,7 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import DreamchatError, InvalidInput, LimitExceeded
+from core.errors import DreamchatError, LimitExceeded
 
 from .schemas import ErrorResponse
 
@@ -40,7 +38,6 @@ __all__ = [
     "BodyTooLarge",
     "RateLimited",
     "ServiceUnavailable",
-    "UnsupportedMediaType",
     "error_response",
     "install_error_handlers",
     "responses",
@@ -57,11 +54,6 @@ class BodyTooLarge(StarletteHTTPException):
         self.message = f"The request body is larger than the {limit:,} bytes allowed here."
         self.details = {"max_bytes": limit}
         super().__init__(status_code=413, detail=self.message)
-
-
-class UnsupportedMediaType(InvalidInput):
-    code = "unsupported_media_type"
-    http_status = 415
 
 
 class RateLimited(LimitExceeded):

@@ -207,6 +207,10 @@ class SubjectOut(BaseModel):
     status: SubjectStatus
     photos: list[PhotoOut]
     training_job_id: str | None = Field(description="The latest training, running or finished.")
+    consent_given_at: datetime | None = Field(
+        default=None,
+        description="When training this person was consented to (people only; null until then).",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -220,6 +224,7 @@ class SubjectOut(BaseModel):
             status=subject.status,
             photos=[PhotoOut(id=PurePosixPath(key).stem) for key in subject.photos],
             training_job_id=subject.training_job_id,
+            consent_given_at=subject.consent.given_at if subject.consent else None,
             created_at=subject.created_at,
             updated_at=subject.updated_at,
         )
@@ -261,12 +266,23 @@ class SubjectDeleted(BaseModel):
 
 
 class TrainRequest(_Input):
-    """Overrides within the server's limits; everything is optional."""
+    """Overrides within the server's limits, and consent for people; everything is optional."""
 
-    model_config = _examples({"steps": 30}, {"steps": 400, "learning_rate": 0.0001, "seed": 7})
+    model_config = _examples(
+        {"steps": 30}, {"steps": 400, "learning_rate": 0.0001, "seed": 7}, {"consent": True}
+    )
     steps: int | None = Field(default=None, ge=1)
     learning_rate: float | None = Field(default=None, gt=0, le=0.01)
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    consent: bool = Field(
+        default=False,
+        description="For a person: true confirms that the end user is the person or has their "
+        "consent (recorded with the time and user id). Without it, a person subject that "
+        "has none recorded is refused with 422 consent_required.",
+    )
+
+    def overrides(self) -> dict[str, int | float]:
+        return self.model_dump(exclude_none=True, exclude={"consent"})
 
 
 class TrainResponse(BaseModel):

@@ -2,6 +2,9 @@
 
 Keyword-only and scoped by the authenticated (tenant, user); a body or a model can't name
 another scope. Each validates, records, enqueues — the work itself happens in ``jobs``.
+
+The rules every door shares live here and in ``core``: consent before a person is trained,
+the content policy on every training and generation (``core.policy``), the limits.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from core.domain import (
+    Consent,
     Generation,
     JobStatus,
     Scope,
+    Subject,
     SubjectDeletion,
     SubjectStatus,
     TrainingRun,
@@ -25,6 +30,7 @@ from core.domain import (
 )
 from core.errors import InvalidInput, NotFound, Unavailable
 from core.ids import GENERATION, SUBJECT, TRAINING, check_id, new_id
+from core.policy import enforce, policy_config
 from core.subjects import delete_subject as delete_subject_records
 from core.subjects import ensure_trainable
 
@@ -79,21 +85,47 @@ def _validate_overrides(ctx: Context, overrides: dict[str, Any]) -> dict[str, An
     return clean
 
 
+def _ensure_consent(ctx: Context, scope: Scope, subject: Subject, *, consent: bool) -> None:
+    """A person is trained only with their consent, confirmed once and kept on the subject
+    (when, and by which user); other subjects need none."""
+    if not policy_config(ctx.settings).is_person(subject.class_noun) or subject.consent:
+        return
+    if not consent:
+        raise InvalidInput(
+            f"{subject.name!r} is a person ({subject.class_noun}): confirm that this is you or "
+            "that they agreed to AI images of them, then ask again with consent.",
+            code="consent_required",
+            details={"subject_id": subject.id},
+        )
+
+    def record(current: Subject) -> None:
+        if current.consent is None:
+            current.consent = Consent(given_at=ctx.store.now(), user_id=scope.user_id)
+
+    ctx.store.update_subject(scope, subject.id, record)
+
+
 def start_training(
     ctx: Context,
     *,
     scope: Scope,
     subject_id: str,
     overrides: dict[str, Any] | None = None,
+    consent: bool = False,
     conversation_id: str | None = None,
 ) -> TrainingRun:
-    """Queue a training for a subject with enough photos. A subject that is already training
-    gets ``Conflict("training_in_progress")`` naming the running training, so a double click
-    starts one job (HTTP callers add an ``Idempotency-Key`` to get the first answer back)."""
+    """Queue a training for a subject with enough photos. A person subject needs ``consent``
+    once (422 ``consent_required`` without it); its class noun, which goes into the training
+    prompts, passes the content policy (422 ``content_policy``). A subject that is already
+    training gets ``Conflict("training_in_progress")`` naming the running training, so a
+    double click starts one job (HTTP callers add an ``Idempotency-Key`` to get the first
+    answer back)."""
     check_id(subject_id, SUBJECT, what="subject")
     options = _validate_overrides(ctx, overrides or {})
     subject = ctx.store.get_subject(scope, subject_id)
     ensure_trainable(subject, settings=ctx.settings)
+    enforce([subject.class_noun], [subject], config=policy_config(ctx.settings))
+    _ensure_consent(ctx, scope, subject, consent=consent)
     run = TrainingRun(
         id=new_id(TRAINING),
         tenant_id=scope.tenant_id,
@@ -196,13 +228,25 @@ def generate(
     steps: int | None = None,
     seed: int | None = None,
     guidance_scale: float = 7.5,
+    request_text: str | None = None,
 ) -> Generation:
     """Queue images of one or more ready subjects. The exact prompt and seed are recorded so a
-    result can be reproduced."""
+    result can be reproduced. The content policy sees the prompt, the negative prompt and,
+    when the prompt was compiled from someone's words (the chat), ``request_text`` too: a
+    compiler drops words, and "without clothes" becomes a negative prompt."""
     if not 1 <= count <= 4:
         raise InvalidInput("count must be from 1 to 4.", code="invalid_generation")
-    for subject_id in subject_ids:
-        subject = ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
+    subjects = [
+        ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
+        for subject_id in subject_ids
+    ]
+    enforce(
+        [prompt, *([request_text] if request_text else [])],
+        subjects,
+        negative_prompt=negative_prompt,
+        config=policy_config(ctx.settings),
+    )
+    for subject in subjects:
         if subject.status is not SubjectStatus.READY and not subject.adapter:
             raise InvalidInput(
                 f"{subject.name!r} isn't trained yet (status: {subject.status}); "

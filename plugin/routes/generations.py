@@ -53,7 +53,9 @@ def create_generation(
 ) -> GenerationOut:
     """Queues the generation (``status: queued``); poll ``GET /v1/generations/{id}`` or wait for
     the ``generation.succeeded`` webhook. The prompt is used as given, so name subjects by
-    their token (``a photo of sks dog``). Without a ``seed`` one is picked and returned."""
+    their token (``a photo of sks dog``). Without a ``seed`` one is picked and returned.
+    A request the content policy refuses is 422 ``content_policy``, its message saying what
+    can be made instead."""
 
     def start() -> GenerationOut:
         generation = services.generate(ctx, scope=scope, **body.model_dump())

@@ -104,14 +104,20 @@ def train_subject(
     idempotency: Idempotent,
     body: Annotated[TrainRequest | None, Body()] = None,
 ) -> TrainResponse:
-    """Queues a training (poll ``GET /v1/jobs/{job_id}`` or listen for webhooks). Send an
-    ``Idempotency-Key`` and a retried request returns the first answer instead of a 409
-    ``training_in_progress``."""
-    overrides = body.model_dump(exclude_none=True) if body else {}
+    """Queues a training (poll ``GET /v1/jobs/{job_id}`` or listen for webhooks). A person
+    subject needs ``"consent": true`` once (422 ``consent_required``); a class noun the content
+    policy refuses is 422 ``content_policy``. Send an ``Idempotency-Key`` and a retried request
+    returns the first answer instead of a 409 ``training_in_progress``."""
+    overrides = body.overrides() if body else {}
+    consent = body.consent if body else False
 
     def start() -> TrainResponse:
-        run = services.start_training(ctx, scope=scope, subject_id=subject_id, overrides=overrides)
+        run = services.start_training(
+            ctx, scope=scope, subject_id=subject_id, overrides=overrides, consent=consent
+        )
         return TrainResponse(job_id=run.id, subject_id=run.subject_id, status=run.status)
 
-    request = {"subject_id": subject_id, "overrides": overrides}
+    request: dict[str, object] = {"subject_id": subject_id, "overrides": overrides}
+    if consent:  # a repeat that adds consent is a different request
+        request["consent"] = True
     return idempotency.run("subject.train", request, TrainResponse, start)

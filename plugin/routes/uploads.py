@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
-from .. import uploads
+from core import photos
+
 from ..deps import Api, CurrentScope
 from ..errors import responses
 from ..schemas import PhotoCheck, UploadResponse
@@ -37,13 +38,16 @@ def upload_photo(
 ) -> UploadResponse:
     """The photo is checked (see each check's ``code``) and stored without its metadata.
     Rejections (413, 415, 422, 409 for a duplicate) store nothing and list the checks in
-    ``error.details.checks``; warnings, such as a blurry photo, store it with ``ok: false``.
-    Attach it with ``POST /v1/subjects/{id}/photos``."""
-    stored = uploads.accept_upload(
-        api.ctx,
+    ``error.details.checks``; warnings, such as a blurry photo, store it with ``ok: false``
+    (and the chat mentions them when the photo is attached there). Attach it with
+    ``POST /v1/subjects/{id}/photos``."""
+    stored = photos.accept_upload(
+        api.ctx.store,
+        api.ctx.blobs,
         scope=scope,
         data=file.file.read(),
         subject_id=subject_id or None,
+        settings=api.ctx.settings,
         limits=api.config.photo_limits,
     )
     return UploadResponse(

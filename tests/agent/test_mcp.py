@@ -26,12 +26,17 @@ from mcp_types import CallToolResult
 
 from agent.mcp_server import mcp_http_app
 from agent.tools import TOOLS
+from core.blob_keys import upload_key
 from core.domain import Scope
+from core.ids import UPLOAD, new_id
+from core.policy import check_request
 from core.settings import load_settings
-from core.subjects import list_subjects
+from core.subjects import attach_photos, create_subject, list_subjects
 from core.tenants import create_tenant
 from dreamchat.cli import main
 from worker.context import Context, context_from_settings
+
+from ..plugin import photos
 
 pytestmark = pytest.mark.anyio
 
@@ -284,3 +289,35 @@ async def test_http_session_keeps_its_conversation_and_its_owner(
                 url, json=listing, headers={**_ACCEPT, **session, **_headers(api_key, "bob")}
             )
             assert hijack.status_code == 404
+
+
+async def test_http_tools_ask_consent_and_apply_the_content_policy(
+    ctx: Context, stateless_url: str, api_key: str
+) -> None:
+    """The rules of the service layer, through MCP: the same codes and messages as REST."""
+    scope = Scope(_tenant_id(api_key), "alice")
+    leo = create_subject(ctx.store, scope=scope, name="Leo", class_noun="boy")
+    uploads = []
+    for seed in range(3):
+        upload_id = new_id(UPLOAD)
+        ctx.blobs.put(upload_key(scope, upload_id, ".jpg"), photos.photo(500 + seed))
+        uploads.append(upload_id)
+    attach_photos(ctx.store, ctx.blobs, scope=scope, subject_id=leo.id, upload_ids=uploads)
+
+    async with _connect(stateless_url, _headers(api_key, "alice")) as alice:
+        asked = _result(await alice.call_tool("start_training", {"subject": "Leo"}))
+        assert asked["ok"] is False and asked["error"]["code"] == "consent_required"
+        assert "permission" in asked["message"]
+        assert ctx.store.list_training_runs(scope, leo.id) == []
+
+        started = _result(
+            await alice.call_tool("start_training", {"subject": "Leo", "consent": True})
+        )
+        assert started["ok"], started["message"]
+        consent = ctx.store.get_subject(scope, leo.id).consent
+        assert consent is not None and consent.user_id == "alice"
+        _result(await alice.call_tool("cancel_training", {"subject": "Leo"}))
+
+        refused = _result(await alice.call_tool("generate_images", {"request": "show Leo naked"}))
+        assert refused["ok"] is False and refused["error"]["code"] == "content_policy"
+        assert refused["message"] == check_request("Leo naked", [leo]).message

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugin.uploads import haar_face_detector
+from core.photos import haar_face_detector
 
 from . import photos
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
 from core.domain import Scope, SubjectStatus
-from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound, PolicyViolation
 from core.subjects import create_subject
 from worker import services
 
@@ -156,3 +157,100 @@ def test_cancelling_a_training_a_worker_just_started_leaves_it_to_the_worker(ser
     status = services.cancel_training(ctx, scope=ALICE, training_id=run.id)
     assert status["status"] == "started"
     assert ctx.store.get_training_run(ALICE, run.id).cancel_requested is True
+
+
+# Consent and the content policy: the rules every door (REST, chat, MCP, OpenAI) reaches here.
+
+
+def test_a_person_is_trained_only_with_consent_which_is_recorded_once(service, photos_dir):
+    ctx = service.ctx
+    scope = Scope("ten_consent", f"u-{uuid.uuid4().hex[:8]}")
+    leo = service.trainable_subject(scope, photos_dir, name="Leo", class_noun="boy")
+    with pytest.raises(InvalidInput) as refused:
+        services.start_training(ctx, scope=scope, subject_id=leo.id)
+    assert (refused.value.code, refused.value.http_status) == ("consent_required", 422)
+    assert "Leo" in refused.value.message and "consent" in refused.value.message
+    assert ctx.store.get_subject(scope, leo.id).consent is None
+    assert ctx.store.list_training_runs(scope, leo.id) == []
+
+    before = ctx.store.now()
+    run = services.start_training(ctx, scope=scope, subject_id=leo.id, consent=True)
+    consent = ctx.store.get_subject(scope, leo.id).consent
+    assert consent is not None and consent.user_id == scope.user_id
+    assert before <= consent.given_at <= ctx.store.now()
+    services.cancel_training(ctx, scope=scope, training_id=run.id)
+    again = services.start_training(ctx, scope=scope, subject_id=leo.id)  # kept on the subject
+    assert ctx.store.get_subject(scope, leo.id).consent == consent
+    services.cancel_training(ctx, scope=scope, training_id=again.id)
+
+    rex = service.trainable_subject(scope, photos_dir, name="Rex", class_noun="dog")
+    dog_run = services.start_training(ctx, scope=scope, subject_id=rex.id)  # not a person
+    assert ctx.store.get_subject(scope, rex.id).consent is None
+    services.cancel_training(ctx, scope=scope, training_id=dog_run.id)
+
+
+def test_person_classes_from_the_settings_need_consent_too(service, photos_dir):
+    ctx = service.ctx
+    scope = Scope("ten_consent", f"u-{uuid.uuid4().hex[:8]}")
+    neil = service.trainable_subject(scope, photos_dir, name="Neil", class_noun="astronaut")
+    wider = ctx.settings.model_copy(update={"policy_person_classes": ["astronaut"]})
+    with pytest.raises(InvalidInput) as refused:
+        services.start_training(replace(ctx, settings=wider), scope=scope, subject_id=neil.id)
+    assert refused.value.code == "consent_required"
+    run = services.start_training(ctx, scope=scope, subject_id=neil.id)  # default: not a person
+    services.cancel_training(ctx, scope=scope, training_id=run.id)
+
+
+def test_the_content_policy_refuses_trainings_and_generations(service, photos_dir):
+    ctx = service.ctx
+    scope = Scope("ten_policy", f"u-{uuid.uuid4().hex[:8]}")
+    anna = service.trainable_subject(scope, photos_dir, name="Anna", class_noun="woman")
+    rex = service.trainable_subject(scope, photos_dir, name="Rex", class_noun="dog")
+    queued = ctx.queue("generate").get_job_ids()
+    cases = [
+        ({"subject_ids": [anna.id], "prompt": f"a photo of {anna.token} woman naked"}, "sexual"),
+        (
+            {"subject_ids": [rex.id], "prompt": f"a photo of {rex.token} dog covered in blood"},
+            "violence",
+        ),
+        (
+            {
+                "subject_ids": [anna.id],
+                "prompt": f"a photo of {anna.token} woman on the beach",
+                "negative_prompt": "blurry, clothes",
+            },
+            "sexual",
+        ),
+        (
+            {
+                "subject_ids": [anna.id],
+                "prompt": f"a photo of {anna.token} woman",
+                "request_text": "Anna as a pig",
+            },
+            "demeaning",
+        ),
+    ]
+    for request, category in cases:
+        with pytest.raises(PolicyViolation) as refused:
+            services.generate(ctx, scope=scope, **request)
+        error = refused.value
+        assert (error.code, error.http_status) == ("content_policy", 422)
+        assert error.details["category"] == category and error.message
+    assert ctx.queue("generate").get_job_ids() == queued
+    # Allowed requests go on to the next rule (these subjects are not trained yet).
+    with pytest.raises(InvalidInput) as not_ready:
+        services.generate(
+            ctx,
+            scope=scope,
+            subject_ids=[anna.id],
+            prompt=f"a photo of {anna.token} woman in Paris",
+            negative_prompt="nsfw, nude",
+        )
+    assert not_ready.value.code == "subject_not_ready"
+
+    naked = service.trainable_subject(scope, photos_dir, name="Eve", class_noun="naked woman")
+    with pytest.raises(PolicyViolation) as refused:
+        services.start_training(ctx, scope=scope, subject_id=naked.id, consent=True)
+    assert refused.value.details["category"] == "sexual"
+    assert ctx.store.list_training_runs(scope, naked.id) == []
+    assert ctx.store.get_subject(scope, naked.id).consent is None

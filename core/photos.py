@@ -1,4 +1,10 @@
-"""Photo uploads: what a photo must be to be stored, and what we tell the person about it.
+"""Photo checks: what a photo must be to be stored, and what we tell the person about it.
+
+They run here, below every door: ``POST /v1/uploads`` calls ``accept_upload``, which stores
+the checks with the upload (``RedisStore.save_upload_checks``); when photos are attached in a
+chat, ``review_photos`` reads them back, adds what needs the subject (a face for people,
+near-duplicates within the batch and of the subject's photos) and says what is wrong with which
+photo, by its position: "photo 3 is blurry", "photo 5 is a near-duplicate of photo 2".
 
 A photo goes through these checks in order; the first *rejection* stops it and nothing is
 stored, while *warnings* store it and report ``ok: false`` for that check:
@@ -11,7 +17,10 @@ stored, while *warnings* store it and report ``ok: false`` for that check:
 | size        | 422 ``photo_too_small``                         |                             |
 | sharpness   |                                                 | blurry (variance of Laplacian) |
 | duplicate   | 409 ``duplicate_photo`` (perceptual hash)       |                             |
-| face        |                                                 | no face found (``person``)  |
+| face        |                                                 | no face found (people)      |
+
+"People" are the subjects whose class noun is in ``core.policy``'s ``person_classes`` (the
+defaults plus ``DREAMCHAT_POLICY_PERSON_CLASSES``), the same list consent uses.
 
 The type comes from the bytes, never the file name. The photo is decoded in full (a truncated
 file fails here, not in the middle of a training), turned upright by its EXIF orientation, and
@@ -25,39 +34,44 @@ import io
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.blob_keys import upload_key
-from core.domain import Scope, Subject
-from core.errors import Conflict, DreamchatError, InvalidInput
-from core.ids import UPLOAD, new_id
-from core.subjects import get_subject
-from worker.context import Context
-
-from .errors import UnsupportedMediaType
+from .blob_keys import upload_key
+from .blobs import BlobStore
+from .domain import Scope, Subject
+from .errors import Conflict, DreamchatError, InvalidInput, UnsupportedPhotoType
+from .ids import UPLOAD, new_id
+from .policy import policy_config
+from .settings import Settings, get_settings
+from .store import RedisStore
+from .subjects import get_subject
 
 __all__ = [
-    "PERSON_NOUNS",
+    "UPLOAD_CHECKS_TTL_SECONDS",
     "Check",
     "FaceDetector",
     "PhotoLimits",
+    "PhotoProblem",
     "StoredUpload",
     "accept_upload",
     "haar_face_detector",
     "perceptual_hash",
+    "review_photos",
     "sharpness",
     "sniff_format",
 ]
 
 log = logging.getLogger(__name__)
 
-PERSON_NOUNS = frozenset({"person", "man", "woman", "boy", "girl", "child", "kid", "baby"})
-"""Class nouns whose photos should show a face."""
+UPLOAD_CHECKS_TTL_SECONDS = 7 * 24 * 3600
+"""How long an upload's check results are kept, attached or not: the chat reads them when the
+photos are attached, usually seconds after the upload."""
 STORED_MAX_SIDE = 2048
 """Larger photos are scaled down before storage: training runs at 1024 pixels at most."""
 BLUR_THRESHOLD = 60.0
@@ -78,6 +92,10 @@ FaceDetector = Callable[[np.ndarray], int]
 class PhotoLimits:
     max_pixels: int = 40_000_000
     min_side: int = 256
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PhotoLimits:
+        return cls(max_pixels=settings.max_photo_pixels, min_side=settings.min_photo_side)
 
 
 @dataclass(frozen=True)
@@ -223,16 +241,31 @@ def haar_face_detector(gray: np.ndarray) -> int:
     return len(faces)
 
 
-def _attached_hashes(ctx: Context, subject: Subject) -> dict[str, int]:
-    hashes = {}
-    for key in subject.photos:
-        try:
-            with ctx.blobs.open(key) as f, Image.open(f) as photo:
-                photo.draft("L", (64, 64))  # JPEG decodes at 1/8 scale: fast
-                hashes[PurePosixPath(key).stem] = perceptual_hash(photo)
-        except Exception:  # a photo we stored ourselves; if it went bad, don't block uploads
-            log.warning("can't hash photo %s of subject %s", key, subject.id, exc_info=True)
-    return hashes
+def _stored_hash(blobs: BlobStore, key: str) -> int | None:
+    """The perceptual hash of a photo we stored ourselves; None if it went bad (a broken file
+    must not block uploads)."""
+    try:
+        with blobs.open(key) as f, Image.open(f) as photo:
+            photo.draft("L", (64, 64))  # JPEG decodes at 1/8 scale: fast
+            return perceptual_hash(photo)
+    except Exception:
+        log.warning("can't hash stored photo %s", key, exc_info=True)
+        return None
+
+
+def _attached_hashes(blobs: BlobStore, subject: Subject) -> dict[str, int]:
+    hashes = {PurePosixPath(key).stem: _stored_hash(blobs, key) for key in subject.photos}
+    return {photo_id: h for photo_id, h in hashes.items() if h is not None}
+
+
+def _is_person(subject: Subject, settings: Settings | None) -> bool:
+    return policy_config(settings or get_settings()).is_person(subject.class_noun)
+
+
+def _face_check(image: Image.Image, detect_faces: FaceDetector) -> Check:
+    if detect_faces(_grayscale(image, 640)) > 0:
+        return Check("face", True, "A face was found.")
+    return Check("face", False, "No face found; photos of a person should show their face.")
 
 
 def _encode(image: Image.Image) -> bytes:
@@ -246,28 +279,41 @@ def _encode(image: Image.Image) -> bytes:
 
 
 def accept_upload(
-    ctx: Context,
+    store: RedisStore,
+    blobs: BlobStore,
     *,
     scope: Scope,
     data: bytes,
     subject_id: str | None = None,
+    settings: Settings | None = None,
     limits: PhotoLimits | None = None,
     detect_faces: FaceDetector = haar_face_detector,
 ) -> StoredUpload:
-    """Check one photo and store it as an upload of ``scope``; with ``subject_id``, also check
-    it against that subject (duplicates, a face for people). Raises with the checks so far in
-    ``details["checks"]`` when the photo is rejected; stores nothing then."""
-    limits = limits or PhotoLimits()
-    subject = get_subject(ctx.store, scope=scope, subject_id=subject_id) if subject_id else None
+    """Check one photo and store it as an upload of ``scope``, its checks beside it; with
+    ``subject_id``, also check it against that subject (duplicates, a face for people).
+    Raises with the checks so far in ``details["checks"]`` when the photo is rejected; stores
+    nothing then."""
+    settings = settings or get_settings()
+    limits = limits or PhotoLimits.from_settings(settings)
+    subject = get_subject(store, scope=scope, subject_id=subject_id) if subject_id else None
+    person = subject is not None and _is_person(subject, settings)
     with _DECODE_SLOTS:
-        return _check_and_store(ctx, scope, data, subject, limits, detect_faces)
+        stored = _check_and_store(blobs, scope, data, subject, person, limits, detect_faces)
+    store.save_upload_checks(
+        scope,
+        stored.upload_id,
+        [c.to_dict() for c in stored.checks],
+        ttl_seconds=UPLOAD_CHECKS_TTL_SECONDS,
+    )
+    return stored
 
 
 def _check_and_store(
-    ctx: Context,
+    blobs: BlobStore,
     scope: Scope,
     data: bytes,
     subject: Subject | None,
+    person: bool,
     limits: PhotoLimits,
     detect_faces: FaceDetector,
 ) -> StoredUpload:
@@ -279,7 +325,7 @@ def _check_and_store(
     if fmt is None:
         checks.append(Check("file_type", False, "Not a JPEG, PNG or WebP photo."))
         raise _reject(
-            UnsupportedMediaType,
+            UnsupportedPhotoType,
             "unsupported_photo_type",
             "Photos must be JPEG, PNG or WebP files; this file is something else.",
             checks,
@@ -305,22 +351,23 @@ def _check_and_store(
         else Check("sharpness", False, "The photo looks blurry; a sharper one trains better.")
     )
     if subject is not None:
-        _check_subject(ctx, subject, image, checks, detect_faces)
+        _check_subject(blobs, subject, person, image, checks, detect_faces)
     payload = _encode(image)
     upload_id = new_id(UPLOAD)
-    ctx.blobs.put(upload_key(scope, upload_id, ".jpg"), payload)
+    blobs.put(upload_key(scope, upload_id, ".jpg"), payload)
     return StoredUpload(upload_id, image.width, image.height, checks)
 
 
 def _check_subject(
-    ctx: Context,
+    blobs: BlobStore,
     subject: Subject,
+    person: bool,
     image: Image.Image,
     checks: list[Check],
     detect_faces: FaceDetector,
 ) -> None:
     mine = perceptual_hash(image)
-    for photo_id, theirs in _attached_hashes(ctx, subject).items():
+    for photo_id, theirs in _attached_hashes(blobs, subject).items():
         if (mine ^ theirs).bit_count() <= DUPLICATE_DISTANCE:
             checks.append(Check("duplicate", False, f"The same picture as photo {photo_id}."))
             raise _reject(
@@ -332,10 +379,99 @@ def _check_subject(
                 subject_id=subject.id,
             )
     checks.append(Check("duplicate", True, f"Not a copy of another photo of {subject.name!r}."))
-    if subject.class_noun.split()[-1] in PERSON_NOUNS:  # "young woman" too
-        if detect_faces(_grayscale(image, 640)) > 0:
-            checks.append(Check("face", True, "A face was found."))
+    if person:
+        checks.append(_face_check(image, detect_faces))
+
+
+# --- the report when photos are attached ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhotoProblem:
+    """One thing wrong with one photo of a batch; ``position`` counts from 1 in the order the
+    photos were sent, as the person sees them."""
+
+    position: int
+    upload_id: str
+    code: str
+    text: str
+    """``photo 3 is blurry``: ready to join into a sentence."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "upload_id": self.upload_id,
+            "code": self.code,
+            "text": self.text,
+        }
+
+
+_PROBLEM_TEXT = {
+    "sharpness": "is blurry",
+    "face": "shows no face",
+}
+
+
+def review_photos(
+    store: RedisStore,
+    blobs: BlobStore,
+    *,
+    scope: Scope,
+    subject: Subject,
+    upload_ids: Sequence[str],
+    settings: Settings | None = None,
+    detect_faces: FaceDetector = haar_face_detector,
+) -> list[PhotoProblem]:
+    """What is wrong with each photo of a batch just attached to ``subject``: the warnings
+    stored at upload, a missing face for people (checked now if the upload was not checked
+    against the subject, and stored), and near-duplicates of an earlier photo of the batch or
+    of a photo the subject already had."""
+    person = _is_person(subject, settings)
+    batch = list(dict.fromkeys(upload_ids))
+    keys = {PurePosixPath(key).stem: key for key in subject.photos}
+    earlier = {
+        photo_id: h
+        for photo_id, key in keys.items()
+        if photo_id not in batch and (h := _stored_hash(blobs, key)) is not None
+    }
+    seen: list[tuple[int, int]] = []  # (position, hash) of this batch so far
+    problems: list[PhotoProblem] = []
+    for position, upload_id in enumerate(batch, start=1):
+        key = keys.get(upload_id)
+        checks = store.get_upload_checks(scope, upload_id)
+        if person and key is not None and not any(c.get("code") == "face" for c in checks):
+            face = _stored_face_check(blobs, key, detect_faces)
+            if face is not None:
+                checks = [*checks, face.to_dict()]
+                store.save_upload_checks(
+                    scope, upload_id, checks, ttl_seconds=UPLOAD_CHECKS_TTL_SECONDS
+                )
+        for check in checks:
+            if not check.get("ok", True):
+                code = str(check.get("code", "check"))
+                what = _PROBLEM_TEXT.get(code) or f"— {check.get('message') or code}"
+                problems.append(PhotoProblem(position, upload_id, code, f"photo {position} {what}"))
+        mine = _stored_hash(blobs, key) if key is not None else None
+        if mine is None:
+            continue
+        same = next((p for p, h in seen if (mine ^ h).bit_count() <= DUPLICATE_DISTANCE), None)
+        if same is not None:
+            text = f"photo {position} is a near-duplicate of photo {same}"
+        elif any((mine ^ h).bit_count() <= DUPLICATE_DISTANCE for h in earlier.values()):
+            text = f"photo {position} is a near-duplicate of a photo {subject.name} already has"
         else:
-            checks.append(
-                Check("face", False, "No face found; photos of a person should show their face.")
-            )
+            text = None
+        if text:
+            problems.append(PhotoProblem(position, upload_id, "duplicate", text))
+        seen.append((position, mine))
+    return problems
+
+
+def _stored_face_check(blobs: BlobStore, key: str, detect_faces: FaceDetector) -> Check | None:
+    try:
+        with blobs.open(key) as f, Image.open(f) as photo:
+            photo.draft("RGB", (1280, 1280))
+            return _face_check(photo.convert("RGB"), detect_faces)
+    except Exception:
+        log.warning("can't check stored photo %s for a face", key, exc_info=True)
+        return None

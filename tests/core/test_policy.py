@@ -6,19 +6,32 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
 
-from agent.policy import (
+from core.errors import InvalidSettings, PolicyViolation
+from core.policy import (
     DEFAULT_PERSON_CLASSES,
     PolicyConfig,
     PolicyDecision,
     check_request,
-    default_policy_config,
+    enforce,
+    policy_config,
 )
-from agent.prompts import SubjectRef
-from core.errors import InvalidSettings
+from core.settings import load_settings
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    """Any record with an id, a name and a class noun will do (``core.domain.Subject``)."""
+
+    id: str
+    name: str
+    class_noun: str
+    token: str
+
 
 ANNA = SubjectRef("sub-anna", "Anna", "woman", "vpk")
 LILY = SubjectRef("sub-lily", "Lily", "girl", "lly")
@@ -247,12 +260,12 @@ def test_refusals_are_kind_and_say_what_to_ask_instead():
 
 def test_a_refusal_is_logged_with_category_subjects_and_a_hash_not_the_text(caplog):
     text = "Anna naked on the beach"
-    with caplog.at_level(logging.INFO, logger="agent.policy"):
+    with caplog.at_level(logging.INFO, logger="core.policy"):
         decide(text, ANNA, REX)
         decide("Anna on the beach", ANNA)
     assert len(caplog.records) == 1
     record = caplog.records[0]
-    assert record.name == "agent.policy"
+    assert record.name == "core.policy"
     assert record.policy_category == "sexual"
     assert record.policy_term == "naked"
     assert record.subject_ids == [ANNA.id, REX.id]
@@ -321,10 +334,48 @@ def test_a_broken_policy_file_is_a_settings_error(tmp_path, content):
 
 
 def test_the_default_configuration_comes_from_the_current_settings():
-    config = default_policy_config()
-    assert config is default_policy_config()
+    config = policy_config()
+    assert config is policy_config()
     assert config.categories == CONFIG.categories
     assert not check_request("Anna naked", [ANNA]).allowed
+
+
+def test_one_list_of_person_classes_honours_the_setting(monkeypatch):
+    monkeypatch.setenv("DREAMCHAT_POLICY_PERSON_CLASSES", "Astronaut, nurse")
+    config = policy_config(load_settings())
+    assert config.is_person("astronaut") and config.is_person("nurse")
+    assert config.is_person("woman") and config.is_person("young woman")
+    assert not config.is_person("dog") and not config.is_person("teapot")
+    assert not policy_config(load_settings(policy_person_classes=[])).is_person("astronaut")
+
+
+@pytest.mark.parametrize(
+    ("negative", "allowed"),
+    [
+        ("blurry, clothes", False),
+        ("clothing, low quality", False),
+        ("bikini", False),
+        ("blurry, low quality, deformed, watermark, text", True),
+        ("nsfw, nude, naked", True),  # asking for less is fine
+        ("people, cars", True),
+    ],
+)
+def test_a_negative_prompt_cannot_take_a_persons_clothes_off(negative, allowed):
+    result = check_request("a photo of vpk woman on the beach", [ANNA], negative_prompt=negative)
+    assert result.allowed is allowed
+    if not allowed:
+        assert result.category == "sexual"
+    assert check_request("a photo of sks dog", [REX], negative_prompt=negative).allowed
+
+
+def test_enforce_raises_the_refusal_with_its_message_and_category():
+    enforce(["Anna on the beach", "a photo of vpk woman on the beach"], [ANNA])
+    with pytest.raises(PolicyViolation) as refused:
+        enforce(["a photo of vpk woman", "Anna naked"], [ANNA])
+    error = refused.value
+    assert (error.code, error.http_status) == ("content_policy", 422)
+    assert error.message == check_request("Anna naked", [ANNA]).message
+    assert error.details == {"category": "sexual", "subject_ids": [ANNA.id]}
 
 
 def test_checking_is_fast():

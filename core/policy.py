@@ -1,4 +1,11 @@
-"""The content policy: which generation requests the assistant refuses, and how it says so.
+"""The content policy: which generation and training requests are refused, and how we say so.
+
+It lives here, below every door: ``worker.services`` runs it on every generation (prompt,
+negative prompt, and the person's own words when the prompt was compiled from them) and on
+every training (the class noun, which goes into the training prompts), so the REST API, the
+chat, MCP and ``/v1/chat/completions`` refuse the same requests with the same code
+(``content_policy``) and message. ``person_classes`` is also the one list that says which
+subjects are people: consent before training and the face check on photos use it.
 
 The rule that matters most: no sexual, violent or demeaning images of a *person* subject. Those
 adapters are trained on photos of real people, and a picture of a real person naked, hurt or
@@ -20,6 +27,9 @@ How it matches, and the trade-offs:
   of needing phrases ("shot dead", "getting shot") for the harmful senses.
 - Known innocent phrases ("shooting star", "skinny jeans", "ugly sweater", "nude lipstick",
   "playing dead") are removed before matching.
+- A negative prompt is not a request for its words ("nsfw, nude" there asks for *less*), so
+  only a category's ``negated_terms`` are looked for in it: clothing, when a person is in the
+  picture, because removing clothes through the negative prompt is asking for a nude.
 - Light obfuscation is undone first: accents, spaced or dotted letters ("n a k e d"), leetspeak
   ("n4ked", "k1ll"), stretched letters ("naaaked") and ``*`` for a letter ("s*x").
 - It is a word list, not a classifier: it will miss a determined paraphrase and occasionally
@@ -38,23 +48,23 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from core.errors import InvalidSettings
-from core.settings import get_settings
-
-from .prompts import SubjectRef
+from .errors import InvalidSettings, PolicyViolation
+from .settings import Settings, get_settings
 
 __all__ = [
     "DEFAULT_PERSON_CLASSES",
     "PolicyCategory",
     "PolicyConfig",
     "PolicyDecision",
+    "PolicySubject",
     "check_request",
-    "default_policy_config",
+    "enforce",
+    "policy_config",
 ]
 
-logger = logging.getLogger("agent.policy")
+logger = logging.getLogger("core.policy")
 
 DEFAULT_PERSON_CLASSES: frozenset[str] = frozenset(
     "person people man men woman women boy girl child children kid kids baby babies toddler "
@@ -63,6 +73,20 @@ DEFAULT_PERSON_CLASSES: frozenset[str] = frozenset(
     "girlfriend self me myself".split()
 )
 """Class nouns whose subjects are people. ``me``/``myself`` count as a subject's class only."""
+
+
+class PolicySubject(Protocol):
+    """What the policy needs to know of a subject: ``core.domain.Subject`` and the agent's
+    ``SubjectRef`` both fit."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def class_noun(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +98,8 @@ class PolicyCategory:
     any_terms: tuple[str, ...]
     person_message: str
     other_message: str
+    negated_terms: tuple[str, ...] = ()
+    """Refused in a *negative* prompt when a person is in the picture."""
 
 
 _SEXUAL = PolicyCategory(
@@ -104,6 +130,10 @@ _SEXUAL = PolicyCategory(
     other_message=(
         "I can't make sexual content. I'm happy to put {who} in a fun scene instead — on the "
         "beach, in the snow, or wearing a party hat."
+    ),
+    negated_terms=(
+        "clothes", "clothing", "clothed", "dressed", "garment", "underwear", "bra", "panties",
+        "swimsuit", "swimwear", "bikini", "censored", "censorship",
     ),
 )  # fmt: skip
 
@@ -357,7 +387,7 @@ class PolicyConfig:
     categories: tuple[PolicyCategory, ...]
     person_classes: frozenset[str] = DEFAULT_PERSON_CLASSES
     allowed_phrases: tuple[str, ...] = DEFAULT_ALLOWED_PHRASES
-    _lists: tuple[tuple[PolicyCategory, _Terms, _Terms], ...] = field(
+    _lists: tuple[tuple[PolicyCategory, _Terms, _Terms, _Terms], ...] = field(
         init=False, repr=False, compare=False
     )
     _allowed: _Terms = field(init=False, repr=False, compare=False)
@@ -365,7 +395,13 @@ class PolicyConfig:
 
     def __post_init__(self) -> None:
         lists = tuple(
-            (c, _Terms.build(c.any_terms), _Terms.build(c.person_terms)) for c in self.categories
+            (
+                c,
+                _Terms.build(c.any_terms),
+                _Terms.build(c.person_terms),
+                _Terms.build(c.negated_terms),
+            )
+            for c in self.categories
         )
         nouns = self.person_classes - {"me", "myself", "self"}
         people = {*nouns, *(f"{n}s" for n in nouns), "someone", "somebody", "persons", "humans"}
@@ -406,6 +442,7 @@ class PolicyConfig:
                     any_terms=(*(base.any_terms if base else ()), *any_terms.get(name, ())),
                     person_message=text.get("person", base.person_message if base else generic),
                     other_message=text.get("other", base.other_message if base else generic),
+                    negated_terms=base.negated_terms if base else (),
                 )
             )
         return PolicyConfig(
@@ -468,15 +505,25 @@ class PolicyConfig:
             terms=getattr(settings, "policy_extra_terms", None) or {},
         )
 
-    def is_person(self, subject: SubjectRef) -> bool:
-        return _key(subject.class_noun) in self.person_classes
+    def is_person(self, class_noun: str) -> bool:
+        """Whether subjects of this class are people: "woman", and "young woman" too."""
+        key = _key(class_noun)
+        return key in self.person_classes or key.rpartition(" ")[2] in self.person_classes
 
-    def find(self, text: str, *, person: bool) -> tuple[PolicyCategory, str, bool] | None:
-        """The first category the text falls in, the entry that matched and whether a person
-        is in the picture; ``None`` when it is allowed."""
+    def find(
+        self, text: str, *, person: bool, negative: str = ""
+    ) -> tuple[PolicyCategory, str, bool] | None:
+        """The first category the text (or, for people, the negative prompt) falls in, the
+        entry that matched and whether a person is in the picture; ``None`` when allowed."""
         streams = [self._allowed.mask(tokens) for tokens in _token_streams(text)]
         person = person or any(self._mentions_person(tokens) for tokens in streams)
-        for category, any_terms, person_terms in self._lists:
+        if person and negative:
+            negated = [self._allowed.mask(tokens) for tokens in _token_streams(negative)]
+            for category, _, _, negated_terms in self._lists:
+                for tokens in negated:
+                    if (term := negated_terms.first(tokens)) is not None:
+                        return category, f"negative:{term}", person
+        for category, any_terms, person_terms, _ in self._lists:
             for terms in (any_terms, person_terms) if person else (any_terms,):
                 for tokens in streams:
                     if (term := terms.first(tokens)) is not None:
@@ -500,20 +547,24 @@ def _key(text: str) -> str:
 
 
 _CACHE: dict[int, tuple[Any, PolicyConfig]] = {}
+_CACHE_SIZE = 8
 
 
-def default_policy_config() -> PolicyConfig:
-    """The configuration from the current settings, built once per settings object."""
-    settings = get_settings()
+def policy_config(settings: Settings | None = None) -> PolicyConfig:
+    """The configuration from these settings (default: the current ones). Building one takes
+    ~15 ms, so it is memoized per settings object (a pure function of them: a process may hold
+    a few, e.g. its own and a test's)."""
+    settings = settings or get_settings()
     cached = _CACHE.get(id(settings))
     if cached is None or cached[0] is not settings:
-        _CACHE.clear()
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
         cached = (settings, PolicyConfig.from_settings(settings))
         _CACHE[id(settings)] = cached
     return cached[1]
 
 
-def _who(subjects: Sequence[SubjectRef], *, person: bool) -> str:
+def _who(subjects: Sequence[PolicySubject], *, person: bool) -> str:
     names = [s.name for s in subjects]
     if not names:
         return "them" if person else "your subject"
@@ -522,17 +573,18 @@ def _who(subjects: Sequence[SubjectRef], *, person: bool) -> str:
 
 def check_request(
     text: str,
-    subjects_referenced: Sequence[SubjectRef] = (),
+    subjects_referenced: Sequence[PolicySubject] = (),
     *,
+    negative_prompt: str = "",
     config: PolicyConfig | None = None,
 ) -> PolicyDecision:
     """Decide whether to generate ``text`` with these subjects (the ones the request resolved
-    to — pass them, since "him" only says who it is after the prompt compiler ran). Run it
-    before ``compile_prompt``'s result is used: the compiler moves "without clothes" into the
-    negative prompt, which would otherwise turn a refusal into a nude."""
-    config = config or default_policy_config()
-    person = any(config.is_person(s) for s in subjects_referenced)
-    found = config.find(text, person=person)
+    to — pass them, since "him" only says who it is after the prompt compiler ran). The
+    negative prompt matters too: the prompt compiler moves "without clothes" there, which
+    would otherwise turn a refusal into a nude."""
+    config = config or policy_config()
+    person = any(config.is_person(s.class_noun) for s in subjects_referenced)
+    found = config.find(text, person=person, negative=negative_prompt)
     if found is None:
         return PolicyDecision(allowed=True)
     category, term, person = found
@@ -549,3 +601,27 @@ def check_request(
         },
     )
     return PolicyDecision(allowed=False, category=category.name, message=message, term=term)
+
+
+def enforce(
+    texts: Sequence[str],
+    subjects_referenced: Sequence[PolicySubject] = (),
+    *,
+    negative_prompt: str = "",
+    config: PolicyConfig | None = None,
+) -> None:
+    """``check_request`` for every text of one request; the first refusal is raised as
+    ``PolicyViolation`` (422 ``content_policy``) carrying the message to show the person."""
+    for text in texts:
+        decision = check_request(
+            text, subjects_referenced, negative_prompt=negative_prompt, config=config
+        )
+        negative_prompt = ""  # checked once is enough
+        if not decision.allowed:
+            raise PolicyViolation(
+                decision.message,
+                details={
+                    "category": decision.category,
+                    "subject_ids": [s.id for s in subjects_referenced],
+                },
+            )
