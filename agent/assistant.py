@@ -9,6 +9,7 @@ the caller is.
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -22,6 +23,7 @@ from langchain_core.messages import (
     messages_from_dict,
     messages_to_dict,
 )
+from redis.exceptions import LockNotOwnedError
 
 from core.domain import Scope
 from core.errors import Conflict, InvalidInput, NotFound
@@ -118,10 +120,10 @@ class Assistant:
         if conversation_id is None:
             return self._turn(scope, message, None, attachments, wait_seconds, create)
         check_id(conversation_id, CONVERSATION, what="conversation")
-        token = self.ctx.store.lock_conversation(
+        lock = self.ctx.store.conversation_lock(
             scope, conversation_id, ttl_seconds=TURN_LOCK_SECONDS
         )
-        if token is None:
+        if not lock.acquire():
             raise Conflict(
                 "I'm still answering your previous message in this conversation; send this "
                 "one when that answer arrives.",
@@ -130,7 +132,9 @@ class Assistant:
         try:
             return self._turn(scope, message, conversation_id, attachments, wait_seconds, create)
         finally:
-            self.ctx.store.unlock_conversation(scope, conversation_id, token)
+            # A turn that outlived the lock's expiry no longer owns it: nothing to release.
+            with suppress(LockNotOwnedError):
+                lock.release()
 
     def _turn(
         self,
