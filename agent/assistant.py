@@ -8,7 +8,6 @@ the caller is.
 
 from __future__ import annotations
 
-import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -153,7 +152,6 @@ class Assistant:
         session = ChatSession(
             self.ctx, scope, conversation_id, state, list(attachments), wait_seconds
         )
-        started = time.perf_counter()
         sent = [*_trim(history), human]
         # The agent's input TypedDict lists the concrete message classes (``AnyMessage``);
         # the stored history is typed as their base class, which the graph accepts as well.
@@ -176,7 +174,6 @@ class Assistant:
             new_messages=messages_to_dict(new),
             ttl_seconds=CONVERSATION_TTL,
         )
-        self.last_turn_ms = (time.perf_counter() - started) * 1000
         return ChatReply(
             conversation_id=conversation_id,
             reply=reply,

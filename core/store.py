@@ -529,9 +529,6 @@ class RedisStore:
     # append-only list of serialized chat messages. Appending is one RPUSH, so a worker can
     # write a "your model is ready" notice while the user is mid-turn without losing either.
 
-    def conversation_exists(self, scope: Scope, conversation_id: str) -> bool:
-        return bool(self.client.exists(self._user(scope, "conv", conversation_id)))
-
     def load_conversation(
         self, scope: Scope, conversation_id: str, *, last_messages: int = 200
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
