@@ -21,14 +21,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from agent.test_paraphrases import score  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from agent.assistant import Assistant  # noqa: E402
 from core.domain import Scope  # noqa: E402
 from core.redis_server import EmbeddedRedis  # noqa: E402
 from core.settings import load_settings  # noqa: E402
+from tests.agent.test_paraphrases import score  # noqa: E402
 from worker.context import context_from_settings  # noqa: E402
 
 SCRIPT = [

@@ -20,14 +20,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from worker.harness import ServiceEnv, wait_for  # noqa: E402
-from worker.webhook_receiver import WebhookReceiver  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from core.domain import Scope  # noqa: E402
 from core.redis_server import EmbeddedRedis  # noqa: E402
 from dreamchat.demo import synthetic_photos  # noqa: E402
+from tests.worker.harness import ServiceEnv, wait_for  # noqa: E402
+from tests.worker.webhook_receiver import WebhookReceiver  # noqa: E402
 from trainer import TrainConfig, train  # noqa: E402
 from trainer.generate import AdapterRef, GenerationRuntime  # noqa: E402
 from trainer.quiet import quiet_libraries  # noqa: E402
