@@ -98,7 +98,7 @@ class RedisStore:
         self, scope: Scope | None = None, *, tenant_id: str | None = None
     ) -> Iterator[str]:
         """Every key of one user, of one tenant (its users included), or with neither, of this
-        prefix. For audits, tests and erasing a user."""
+        prefix. For audits and tests."""
         if scope is not None:
             pattern = self._user(scope, "*")
         elif tenant_id is not None:
