@@ -8,7 +8,7 @@ the caller is.
 
 from __future__ import annotations
 
-import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from langchain_core.messages import (
     messages_from_dict,
     messages_to_dict,
 )
+from redis.exceptions import LockNotOwnedError
 
 from core.domain import Scope
 from core.errors import Conflict, InvalidInput, NotFound
@@ -118,10 +119,10 @@ class Assistant:
         if conversation_id is None:
             return self._turn(scope, message, None, attachments, wait_seconds, create)
         check_id(conversation_id, CONVERSATION, what="conversation")
-        token = self.ctx.store.lock_conversation(
+        lock = self.ctx.store.conversation_lock(
             scope, conversation_id, ttl_seconds=TURN_LOCK_SECONDS
         )
-        if token is None:
+        if not lock.acquire():
             raise Conflict(
                 "I'm still answering your previous message in this conversation; send this "
                 "one when that answer arrives.",
@@ -130,7 +131,9 @@ class Assistant:
         try:
             return self._turn(scope, message, conversation_id, attachments, wait_seconds, create)
         finally:
-            self.ctx.store.unlock_conversation(scope, conversation_id, token)
+            # A turn that outlived the lock's expiry no longer owns it: nothing to release.
+            with suppress(LockNotOwnedError):
+                lock.release()
 
     def _turn(
         self,
@@ -149,7 +152,6 @@ class Assistant:
         session = ChatSession(
             self.ctx, scope, conversation_id, state, list(attachments), wait_seconds
         )
-        started = time.perf_counter()
         sent = [*_trim(history), human]
         # The agent's input TypedDict lists the concrete message classes (``AnyMessage``);
         # the stored history is typed as their base class, which the graph accepts as well.
@@ -172,7 +174,6 @@ class Assistant:
             new_messages=messages_to_dict(new),
             ttl_seconds=CONVERSATION_TTL,
         )
-        self.last_turn_ms = (time.perf_counter() - started) * 1000
         return ChatReply(
             conversation_id=conversation_id,
             reply=reply,

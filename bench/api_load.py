@@ -11,9 +11,9 @@ grows a little. Between turns a session pauses ``--think`` seconds on average (u
 to one and a half times), as a person would; ``--think 0`` measures saturation instead.
 
 Latency counts turns started after ``--warmup`` seconds; errors count every turn (any non-2xx
-or exception). The API process's RSS (and thread count: the sync routes run on a thread pool that grows with
-concurrency) is read from ``/proc`` every second. Rate limits are set
-so high that they never refuse but still run. Targets (issue 5): p95 <= 150 ms, no errors,
+or exception). The API process's RSS and thread count (the sync routes run on a thread pool
+that grows with concurrency) are sampled every second. Rate limits are set so high that they
+never refuse but still run. Targets (issue 5): p95 <= 150 ms, no errors,
 RSS flat after warm-up.
 """
 
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -121,46 +122,47 @@ def wait_ready(process: subprocess.Popen, base_url: str, timeout: float = 180) -
     raise SystemExit(f"dreamchat run not ready after {timeout} s")
 
 
-def api_pids(pid: int) -> list[int]:
+def api_processes(pid: int) -> list[psutil.Process]:
     """The API processes: ``dreamchat run`` itself and, with ``--api-workers`` > 1, the
     uvicorn worker processes it spawned (not the RQ workers or Redis)."""
-    pids = [pid]
-    for child in Path(f"/proc/{pid}/task").glob("*/children"):
-        for cpid in child.read_text().split():
-            try:
-                cmd = Path(f"/proc/{cpid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"multiprocessing" in cmd:
-                pids.append(int(cpid))
-    return pids
+    try:
+        parent = psutil.Process(pid)
+        children = parent.children()
+    except psutil.NoSuchProcess:
+        return []
+    workers = []
+    for child in children:
+        try:
+            if any("multiprocessing" in part for part in child.cmdline()):
+                workers.append(child)
+        except psutil.Error:
+            continue
+    return [parent, *workers]
 
 
 def memory_and_threads(pid: int) -> tuple[int, int]:
-    """VmRSS in kB and the thread count of the API processes, summed."""
+    """RSS in kB and the thread count of the API processes, summed."""
     rss = threads = 0
-    for each in api_pids(pid):
+    for process in api_processes(pid):
         try:
-            status = dict(
-                line.split(":", 1) for line in Path(f"/proc/{each}/status").read_text().splitlines()
-            )
-        except OSError:
+            with process.oneshot():
+                rss += process.memory_info().rss // 1024
+                threads += process.num_threads()
+        except psutil.Error:
             continue
-        rss += int(status["VmRSS"].split()[0])
-        threads += int(status["Threads"])
     return rss, threads
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time of the API processes, summed (utime + stime from /proc/<pid>/stat)."""
-    total = 0
-    for each in api_pids(pid):
+    """CPU time (user + system) of the API processes, summed."""
+    total = 0.0
+    for process in api_processes(pid):
         try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            times = process.cpu_times()
+        except psutil.Error:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        total += times.user + times.system
+    return total
 
 
 async def sample_rss(pid: int, began: float, until: float, load: Load) -> None:

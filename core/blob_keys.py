@@ -3,13 +3,10 @@
     {tenant}/{user}/uploads/{upload_id}{.ext}              an upload not yet attached
     {tenant}/{user}/subjects/{subject_id}/photos/{name}    a subject's instance photos
     {tenant}/{user}/subjects/{subject_id}/adapter/…        its trained adapter
-    {tenant}/{user}/subjects/{subject_id}/checkpoints/…    checkpoints of its running training
     {tenant}/{user}/images/{image_id}.png                  generated images
-    _shared/class-priors/{cache_id}/…                      class-prior images, shared by all
 
 Everything of one user is under ``user_prefix(scope)`` and everything of one subject under
-``subject_prefix``, so deleting either is one ``delete_prefix``. Tenant ids never start with
-``_``, so ``_shared`` cannot collide with a tenant.
+``subject_prefix``, so deleting either is one ``delete_prefix``.
 """
 
 from __future__ import annotations
@@ -21,8 +18,6 @@ from .errors import InvalidInput
 __all__ = [
     "PHOTO_SUFFIXES",
     "adapter_prefix",
-    "checkpoint_prefix",
-    "class_prior_prefix",
     "find_upload",
     "image_key",
     "photo_key",
@@ -69,13 +64,5 @@ def adapter_prefix(scope: Scope, subject_id: str) -> str:
     return f"{subject_prefix(scope, subject_id)}/adapter"
 
 
-def checkpoint_prefix(scope: Scope, subject_id: str) -> str:
-    return f"{subject_prefix(scope, subject_id)}/checkpoints"
-
-
 def image_key(scope: Scope, image_id: str) -> str:
     return check_key(f"{user_prefix(scope)}/images/{image_id}.png")
-
-
-def class_prior_prefix(cache_id: str) -> str:
-    return check_key(f"_shared/class-priors/{cache_id}")

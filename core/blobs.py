@@ -1,4 +1,4 @@
-"""Blob storage: photos, adapters, checkpoints, class-prior images, generated images.
+"""Blob storage: uploads, subject photos, adapters, generated images.
 
 ``BlobStore`` is the interface (a local directory today, an S3-compatible bucket later);
 ``blob_keys`` names every key. Keys are ``/``-separated parts of letters, digits and
@@ -25,7 +25,6 @@ __all__ = [
     "BlobStore",
     "LocalBlobStore",
     "check_key",
-    "download_prefix",
     "upload_dir",
 ]
 
@@ -193,7 +192,7 @@ class LocalBlobStore(BlobStore):
 
 
 def upload_dir(blobs: BlobStore, prefix: str, directory: str | Path) -> list[str]:
-    """Copy a local directory tree (an adapter, a checkpoint) under ``prefix``."""
+    """Copy a local directory tree (an adapter) under ``prefix``."""
     root = Path(directory)
     keys = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -201,14 +200,3 @@ def upload_dir(blobs: BlobStore, prefix: str, directory: str | Path) -> list[str
         blobs.put_file(key, path)
         keys.append(key)
     return keys
-
-
-def download_prefix(blobs: BlobStore, prefix: str, directory: str | Path) -> Path:
-    """Materialize the blobs under ``prefix`` as a local directory tree."""
-    root = Path(directory)
-    for key in blobs.list_prefix(prefix):
-        target = root.joinpath(*key[len(prefix) :].lstrip("/").split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with blobs.open(key) as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-    return root

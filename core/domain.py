@@ -165,8 +165,6 @@ class TrainingRun(Record):
     attempt: int = Field(default=0, ge=0)
     """How many times a worker has started this run; above 1 after crash recovery."""
     cancel_requested: bool = False
-    checkpoint: str | None = None
-    """Blob prefix of the latest checkpoint, to resume from after a worker dies."""
     conversation_id: str | None = None
     """The chat that started it, where the "ready" notice is written."""
     created_at: datetime = Field(default_factory=utc_now)

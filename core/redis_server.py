@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import importlib.util
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Self
 
+import psutil
 import redis
 
 from .errors import Conflict, DreamchatError
@@ -56,15 +56,6 @@ def _ping(url: str) -> bool:
             return bool(client.ping())
     except redis.RedisError:
         return False
-
-
-def _alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie waiting for its parent to reap it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 class EmbeddedRedis:
@@ -200,20 +191,18 @@ class EmbeddedRedis:
     def _stop_orphan(self) -> None:
         """A server left running by a killed parent would share our files: stop it first.
         Only a process that is verifiably a redis-server is signalled (pids get reused)."""
-        pid_file = self.directory / "redis.pid"
         try:
-            pid = int(pid_file.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return
-        if b"redis-server" not in cmdline:
-            return
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(300):
-            if not _alive(pid):
+            process = psutil.Process(int((self.directory / "redis.pid").read_text().strip()))
+            if "redis-server" not in " ".join(process.cmdline()):
                 return
-            time.sleep(0.05)
-        os.kill(pid, signal.SIGKILL)
+            process.terminate()
+            try:
+                process.wait(15)
+            except psutil.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        except (OSError, ValueError, psutil.Error):  # no pid file, or the process is gone
+            return
 
     def _log_tail(self) -> str:
         lines: list[str] = []

@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
 import redis
 from redis.client import Pipeline
+from redis.lock import Lock
 
 from .domain import (
     Delivery,
@@ -98,7 +98,7 @@ class RedisStore:
         self, scope: Scope | None = None, *, tenant_id: str | None = None
     ) -> Iterator[str]:
         """Every key of one user, of one tenant (its users included), or with neither, of this
-        prefix. For audits, tests and erasing a user."""
+        prefix. For audits and tests."""
         if scope is not None:
             pattern = self._user(scope, "*")
         elif tenant_id is not None:
@@ -529,9 +529,6 @@ class RedisStore:
     # append-only list of serialized chat messages. Appending is one RPUSH, so a worker can
     # write a "your model is ready" notice while the user is mid-turn without losing either.
 
-    def conversation_exists(self, scope: Scope, conversation_id: str) -> bool:
-        return bool(self.client.exists(self._user(scope, "conv", conversation_id)))
-
     def load_conversation(
         self, scope: Scope, conversation_id: str, *, last_messages: int = 200
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
@@ -562,18 +559,16 @@ class RedisStore:
             pipe.expire(f"{key}:messages", ttl_seconds)
             pipe.execute()
 
-    def lock_conversation(
-        self, scope: Scope, conversation_id: str, *, ttl_seconds: int
-    ) -> str | None:
-        """A token if this caller may run the conversation's next turn; None if another turn is
-        running (two turns at once would each save over the other's state)."""
-        token = secrets.token_hex(8)
-        key = self._user(scope, "conv", conversation_id, "lock")
-        return token if self.client.set(key, token, nx=True, ex=ttl_seconds) else None
-
-    def unlock_conversation(self, scope: Scope, conversation_id: str, token: str) -> None:
-        key = self._user(scope, "conv", conversation_id, "lock")
-        self.client.eval(_RELEASE_IF_OWNER, 1, key, token)
+    def conversation_lock(self, scope: Scope, conversation_id: str, *, ttl_seconds: int) -> Lock:
+        """The lock a turn holds on its conversation: two turns at once would each save over
+        the other's state. ``acquire()`` does not wait; it answers False while another turn
+        holds the lock. The lock expires after ``ttl_seconds`` so a crashed process cannot hold
+        a conversation for good."""
+        return self.client.lock(
+            self._user(scope, "conv", conversation_id, "lock"),
+            timeout=ttl_seconds,
+            blocking=False,
+        )
 
     def append_conversation_message(
         self, scope: Scope, conversation_id: str, message: dict[str, Any]
@@ -644,12 +639,6 @@ class RedisStore:
     def release_idempotency_key(self, scope: Scope, *, operation: str, key: str) -> None:
         """Forget a claim whose request failed, so the client's retry runs it again."""
         self.client.delete(self._idempotency_key(scope, operation, key))
-
-
-_RELEASE_IF_OWNER = """
-if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
-return 0
-"""
 
 
 def _name_taken(name: str) -> Conflict:

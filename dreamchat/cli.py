@@ -17,16 +17,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dreamchat", description="LoRA DreamBooth personalization as a chat assistant."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    trainer_cli.register(commands)
-    from . import demo, launcher
+    from agent import cli as agent_cli
     from worker import cli as worker_cli
 
-    launcher.register(commands)
-    worker_cli.register(commands)
-    from agent import cli as agent_cli
+    from . import demo, launcher
 
-    agent_cli.register(commands)
-    demo.register(commands)
+    for layer in (trainer_cli, launcher, worker_cli, agent_cli, demo):
+        layer.register(commands)
     return parser
 
 

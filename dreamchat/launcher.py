@@ -49,9 +49,7 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
     else:
         options["log_level"] = "info"
     if args.api_workers > 1:
-        uvicorn.run(
-            "plugin.app:create_app", factory=True, workers=args.api_workers, **options
-        )
+        uvicorn.run("plugin.app:create_app", factory=True, workers=args.api_workers, **options)
     else:
         uvicorn.run(app, **options)
 

@@ -1,9 +1,9 @@
 """The HTTP app: built here from its parts, with no routes or rules of its own.
 
 ``create_app(ctx)`` is what ``dreamchat serve``/``run`` hand to uvicorn and what tests call with
-their own ``Context``; without one, the context is made from the settings on first use. More
-routers (chat, events, MCP) are added with ``app.include_router`` and get the same error
-handling, request ids, logging, metrics and CORS.
+their own ``Context``; without one, the context is made from the settings on first use. The
+routers (``routes.ROUTERS``, one per resource) share the error handlers; they and the ``/mcp``
+mount sit behind the same middleware: request ids, access logs, metrics, body limits and CORS.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@
 - ``TenantAdmin``: the authenticated tenant, API key only (webhooks, minting user tokens);
 - ``Idempotent``: Stripe-style ``Idempotency-Key`` handling for a POST.
 
-Routes added later (chat, SSE, MCP) reuse these, so authentication, origin checks and rate
-limits are written once.
+Every route with a caller takes it from these (chat and the event stream included), so
+authentication, origin checks and rate limits are written once.
 """
 
 from __future__ import annotations

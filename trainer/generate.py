@@ -13,7 +13,6 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,6 +207,3 @@ class GenerationRuntime:
             ).images
             self.last_seconds = time.perf_counter() - started
             return images
-
-    def adapter_metadata(self, refs: Sequence[AdapterRef]) -> list[dict[str, str]]:
-        return [read_adapter_metadata(r.path) for r in refs]

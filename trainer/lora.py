@@ -7,7 +7,6 @@ header — token, class noun, base fingerprint — so an adapter file explains i
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -126,7 +125,3 @@ def read_adapter_metadata(path: str | Path) -> dict[str, str]:
     except Exception as exc:  # safetensors raises its own error types for corrupt headers
         raise AdapterError(f"{file}: not a readable safetensors file ({exc})") from exc
     return {k[len(_META_PREFIX) :]: v for k, v in header.items() if k.startswith(_META_PREFIX)}
-
-
-def dump_metadata(metadata: dict[str, Any]) -> dict[str, str]:
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in metadata.items()}

@@ -9,7 +9,7 @@ import os
 from core.blob_keys import image_key
 from core.domain import Generation, JobStatus, Scope, WebhookEventType
 from core.errors import DreamchatError, NotFound
-from core.ids import new_id
+from core.ids import IMAGE, new_id
 from trainer import ADAPTER_FILE, TrainerError
 from trainer.generate import AdapterRef, GenerationRequest
 
@@ -111,7 +111,7 @@ def run_generation(
         for image in images:
             buffer = io.BytesIO()
             image.save(buffer, format="PNG")
-            image_id = new_id("img")
+            image_id = new_id(IMAGE)
             ctx.blobs.put(image_key(scope, image_id), buffer.getvalue())
             image_ids.append(image_id)
     except (TrainerError, DreamchatError) as exc:

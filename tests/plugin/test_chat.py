@@ -8,12 +8,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 from openai import OpenAI
 
+import agent.assistant as assistant_module
+from agent.assistant import Assistant
+from agent.offline_model import ChatOfflineIntents
 from core.subjects import list_subjects
 from plugin.app import create_app
 
@@ -190,25 +194,61 @@ def test_widget_script_demo_page_and_mcp_mount(api: Api, alice, server: str, mak
     assert mcp.status_code in (401, 422)  # the tools are there, but not for anonymous callers
 
 
+class _GatedModel(ChatOfflineIntents):
+    """The offline model, but each turn waits at the model call until the test lets it go."""
+
+    entered: Any = None
+    go_on: Any = None
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+        self.entered.set()
+        assert self.go_on.wait(10), "the test never let the turn finish"
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def _gate_turns(api: Api) -> tuple[threading.Event, threading.Event]:
+    entered, go_on = threading.Event(), threading.Event()
+    api.app.state.api.assistant = Assistant(
+        api.ctx, model=_GatedModel(entered=entered, go_on=go_on)
+    )
+    return entered, go_on
+
+
 def test_one_turn_at_a_time_per_conversation(api: Api, alice):
-    first = api.client.post("/v1/chat", headers=alice.headers, json={"message": "hi"}).json()
-    conversation = first["conversation_id"]
-    token = api.ctx.store.lock_conversation(
-        alice.scope, conversation, ttl_seconds=30
-    )  # a turn in flight
-    busy = api.client.post(
-        "/v1/chat",
-        headers=alice.headers,
-        json={"message": "hi again", "conversation_id": conversation},
+    conversation = api.client.post(
+        "/v1/chat", headers=alice.headers, json={"message": "hi"}
+    ).json()["conversation_id"]
+    entered, go_on = _gate_turns(api)
+    turn = {"message": "what can you do?", "conversation_id": conversation}
+    answers: list[httpx.Response] = []
+    first = threading.Thread(
+        target=lambda: answers.append(api.client.post("/v1/chat", headers=alice.headers, json=turn))
     )
-    assert busy.status_code == 409 and busy.json()["error"]["code"] == "conversation_busy"
-    api.ctx.store.unlock_conversation(alice.scope, conversation, token)
-    again = api.client.post(
-        "/v1/chat",
-        headers=alice.headers,
-        json={"message": "hi again", "conversation_id": conversation},
-    )
-    assert again.status_code == 200
-    assert api.ctx.store.lock_conversation(
-        alice.scope, conversation, ttl_seconds=30
-    )  # released after the turn
+    first.start()
+    try:
+        assert entered.wait(10)  # the first turn is inside the model, holding the conversation
+        busy = api.client.post("/v1/chat", headers=alice.headers, json=turn)
+        assert busy.status_code == 409 and busy.json()["error"]["code"] == "conversation_busy"
+    finally:
+        go_on.set()
+        first.join(10)
+    assert answers[0].status_code == 200, answers[0].text
+    again = api.client.post("/v1/chat", headers=alice.headers, json=turn)
+    assert again.status_code == 200  # released after the turn
+    history = api.ctx.store.load_conversation(alice.scope, conversation)
+    assert history is not None and len([m for m in history[1] if m["type"] == "human"]) == 3
+
+
+def test_a_turn_that_outlives_its_lock_still_answers(api: Api, alice, monkeypatch):
+    conversation = api.client.post(
+        "/v1/chat", headers=alice.headers, json={"message": "hi"}
+    ).json()["conversation_id"]
+    monkeypatch.setattr(assistant_module, "TURN_LOCK_SECONDS", 0.2)
+    entered, go_on = _gate_turns(api)
+    threading.Timer(0.5, go_on.set).start()  # the lock has expired when the turn ends
+    turn = {"message": "what can you do?", "conversation_id": conversation}
+    answer = api.client.post("/v1/chat", headers=alice.headers, json=turn)
+    assert entered.is_set() and answer.status_code == 200, answer.text
+    lock = api.ctx.store.conversation_lock(alice.scope, conversation, ttl_seconds=30)
+    assert lock.acquire()  # nothing left behind
+    lock.release()
