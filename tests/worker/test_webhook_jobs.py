@@ -28,6 +28,8 @@ from rq.job import Job
 
 from core.domain import Delivery, WebhookEndpoint, WebhookEvent
 from core.settings import Settings, get_settings, load_settings
+from tests.worker.test_events import purge_queue
+from tests.worker.webhook_receiver import ReceivedRequest, Reply, WebhookReceiver
 from worker.context import WEBHOOKS, Context, context_from_settings
 from worker.events import (
     create_webhook_endpoint,
@@ -43,8 +45,6 @@ from worker.webhook_jobs import (
     delivery_job_id,
     message_key,
 )
-from tests.worker.test_events import purge_queue
-from tests.worker.webhook_receiver import ReceivedRequest, Reply, WebhookReceiver
 
 LOCAL = ["127.0.0.1", "localhost"]
 SCHEDULE = [1, 1]

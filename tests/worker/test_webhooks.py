@@ -15,6 +15,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from tests.worker.webhook_receiver import Reply, WebhookReceiver
 from worker.webhook_delivery import (
     USER_AGENT,
     DeliveryOutcome,
@@ -31,7 +32,6 @@ from worker.webhooks import (
     next_retry_delay,
     signature_headers,
 )
-from tests.worker.webhook_receiver import Reply, WebhookReceiver
 
 LOCAL = ["127.0.0.1"]
 BODY = encode_event(
