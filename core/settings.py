@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     webhook_delivery_log_size: int = Field(default=100, ge=1, le=10_000)
 
     # Jobs and workers.
+    parent_pid: int | None = Field(default=None, ge=1)
+    """Set by ``dreamchat run`` for the processes it starts: they stop when it is gone."""
     train_job_timeout_seconds: int = Field(default=4 * 3600, ge=10)
     generate_job_timeout_seconds: int = Field(default=600, ge=10)
     webhook_job_timeout_seconds: int = Field(default=60, ge=5)

@@ -40,7 +40,8 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
     the environment (the API is stateless: everything lives in Redis and the blob store)."""
     import uvicorn
 
-    options: dict = {"host": args.host, "port": args.port}
+    # Open event streams (every widget holds one) must not hold a shutdown up for long.
+    options: dict = {"host": args.host, "port": args.port, "timeout_graceful_shutdown": 5}
     if args.log_format == "json":
         from plugin.metrics import configure_json_logging
 
@@ -49,9 +50,23 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
     else:
         options["log_level"] = "info"
     if args.api_workers > 1:
-        uvicorn.run("plugin.app:create_app", factory=True, workers=args.api_workers, **options)
+        # The API processes stop when this one is gone, however it ended (even SIGKILL).
+        os.environ["DREAMCHAT_PARENT_PID"] = str(os.getpid())
+        uvicorn.run("dreamchat.launcher:api_app", factory=True, workers=args.api_workers, **options)
     else:
         uvicorn.run(app, **options)
+
+
+def api_app():
+    """The app factory of each ``--api-workers`` process."""
+    from core.lifecycle import watch_parent
+    from core.settings import get_settings
+    from plugin.app import create_app
+
+    settings = get_settings()
+    if settings.parent_pid is not None:
+        watch_parent(settings.parent_pid)
+    return create_app()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -133,7 +148,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(f"API key:      {tenant['api_key']}")
         print(f"Open:         http://{args.host}:{args.port}/")
-        env = os.environ | {"REDIS_URL": url}
+        # Workers stop when this process is gone, however it ended (core/lifecycle.py).
+        env = os.environ | {"REDIS_URL": url, "DREAMCHAT_PARENT_PID": str(os.getpid())}
         # The model worker and a light webhook worker: deliveries never wait behind a training.
         workers = [
             subprocess.Popen(

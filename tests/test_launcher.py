@@ -11,6 +11,7 @@ import sys
 import time
 
 import httpx
+import psutil
 import pytest
 import redis
 
@@ -23,9 +24,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_run_starts_redis_api_worker_and_stops_them_on_ctrl_c(tmp_path, tiny_sd):
+def _start_run(tmp_path, tiny_sd) -> tuple[subprocess.Popen, int]:
+    """``dreamchat run`` in a subprocess, once ``/readyz`` says Redis and a worker are up."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DREAMCHAT_PARENT_PID")}
     env |= {"DREAMCHAT_DATA_DIR": str(tmp_path), "DREAMCHAT_BASE_MODEL": str(tiny_sd)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "dreamchat.cli", "run", "--port", str(port)],
@@ -34,22 +36,28 @@ def test_run_starts_redis_api_worker_and_stops_them_on_ctrl_c(tmp_path, tiny_sd)
         stderr=subprocess.STDOUT,
         text=True,
     )
+    deadline = time.monotonic() + 90
+    ready = None
+    while time.monotonic() < deadline:
+        try:
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            if ready.status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise AssertionError(proc.stdout.read() if proc.stdout else "dreamchat run exited")
+        time.sleep(0.5)
+    assert ready is not None and ready.json() == {
+        "ready": True,
+        "checks": {"redis": True, "worker": True},
+    }
+    return proc, port
+
+
+def test_run_starts_redis_api_worker_and_stops_them_on_ctrl_c(tmp_path, tiny_sd):
+    proc, _ = _start_run(tmp_path, tiny_sd)
     try:
-        deadline = time.monotonic() + 90
-        ready = None
-        while time.monotonic() < deadline:
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
-                if ready.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(0.5)
-        assert ready is not None and ready.json() == {
-            "ready": True,
-            "checks": {"redis": True, "worker": True},
-        }
         tenant = json.loads((tmp_path / "dev-tenant.json").read_text())
         assert tenant["tenant_id"].startswith("ten_") and tenant["api_key"].startswith("dck_")
         redis_url = (tmp_path / "redis" / "redis.url").read_text()
@@ -61,3 +69,21 @@ def test_run_starts_redis_api_worker_and_stops_them_on_ctrl_c(tmp_path, tiny_sd)
     assert tenant["api_key"] in out and "stopped: API, worker and Redis" in out
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+
+
+def test_nothing_outlives_a_sigkilled_run(tmp_path, tiny_sd):
+    """SIGKILL can't be caught: the API processes, workers (with rq's scheduler children) and
+    the embedded Redis notice their parent is gone and stop on their own, within seconds."""
+    proc, _ = _start_run(tmp_path, tiny_sd)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    names = " ".join(" ".join(c.cmdline()) for c in children)
+    assert "redis-server" in names and "worker" in names, names
+    assert len(children) >= 5, names  # Redis, two workers, two API processes
+    proc.kill()
+    proc.wait()
+    killed = time.monotonic()
+    gone, alive = psutil.wait_procs(children, timeout=20)
+    for process in alive:  # don't leave them behind if the test fails
+        process.kill()
+    assert not alive, [" ".join(p.cmdline()) for p in alive]
+    print(f"\n{len(gone)} processes gone {time.monotonic() - killed:.1f} s after SIGKILL")

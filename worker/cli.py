@@ -37,11 +37,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _worker(args: argparse.Namespace) -> int:
     import logging
 
+    from core.lifecycle import watch_parent
+    from core.settings import get_settings
+
     from .worker_process import run_worker
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if (parent := get_settings().parent_pid) is not None:  # started by `dreamchat run`
+        watch_parent(parent)
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
     run_worker(queues, burst=args.burst, name=args.name)
     return 0
