@@ -88,3 +88,93 @@ BARE_MODIFIERS: dict[str, tuple[str, str]] = {
     **{w: ("style", f"in {w}") for w in ("black and white", "sepia", "monochrome",
                                          "grayscale", "greyscale")},
 }  # fmt: skip
+
+# --- the intent parser's words ---------------------------------------------------------------
+
+CLASS_WORDS: dict[str, str] = {
+    **{
+        w: "dog"
+        for w in "dog dogs doggo doggy doggie pup puppy pupper hound retriever labrador lab poodle "
+        "terrier beagle corgi husky dachshund pug bulldog shepherd collie spaniel chihuahua shiba inu akita "
+        "labradoodle goldendoodle doodle schnauzer rottweiler boxer greyhound whippet pomeranian maltese "
+        "cockapoo cavapoo frenchie spaniel pitbull staffie westie yorkie newfoundland bernese "
+        "shihtzu shih-tzu samoyed malamute dalmatian mutt".split()
+    },
+    **{
+        w: "cat"
+        for w in "cat cats kitty kitten kitteh tabby moggy siamese persian ragdoll sphynx coon bengal".split()
+    },
+    **{
+        w: "person"
+        for w in "person me myself i self selfie face man woman guy girl boy lady son daughter "
+        "kid child baby wife husband mom mum mother dad father grandma grandpa grandmother grandfather "
+        "brother sister friend boyfriend girlfriend partner teen".split()
+    },
+    **{
+        w: w
+        for w in "backpack teapot shoe sneaker boot toy car bowl vase mug cup clock sunglasses robot bear "
+        "statue bag handbag watch bottle candle plant guitar bike bicycle hat lamp chair".split()
+    },
+    "sneakers": "shoe",
+    "sneaker": "shoe",
+    "shoes": "shoe",
+    "teddy": "bear",
+    "plushie": "toy",
+    "stuffie": "toy",
+    "bicycle": "bike",
+    "handbag": "bag",
+    "cup": "mug",
+    "rabbit": "rabbit",
+    "bunny": "rabbit",
+    "bird": "bird",
+    "parrot": "bird",
+    "hamster": "hamster",
+    "horse": "horse",
+    "pony": "horse",
+    "bottle": "bottle",
+}
+"""Words people use for a new subject → the class noun its DreamBooth prompts use."""
+
+PERSONAL_WORDS = frozenset({"me", "myself", "i", "self", "selfie", "face", "i'm"})
+"""Person words that name the speaker: a class only when nothing else is named."""
+
+SHORTHAND: dict[str, str] = {
+    "wat": "what", "wht": "what", "r": "are", "u": "you", "ur": "your", "pls": "please",
+    "plz": "please", "wich": "which", "whcih": "which", "hows": "how is", "whats": "what is",
+    "im": "i am", "dont": "don't", "cant": "can't", "trian": "train", "tain": "train",
+    "trainig": "training", "traning": "training", "pic": "picture", "pix": "pictures",
+    "thx": "thanks", "rn": "now", "n": "and", "abt": "about",
+}  # fmt: skip
+"""Texting shortcuts and typos, word for word."""
+
+COUNT_WORDS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "a couple": 2, "couple": 2, "a few": 3, "few": 3,
+}  # fmt: skip
+"""Image counts the intent parser reads (the compiler reads ``NUMBER_WORDS``)."""
+
+TITLES = frozenset("mr mrs ms miss dr sir lady lord captain professor prof uncle aunt".split())
+"""Words that start a name rather than being one ("Mr. Buttons")."""
+
+STOP_NAMES = frozenset(
+    "my the a an him her it them this that please now me photos pics pictures some more model "
+    "dog cat and is here are of".split()
+)
+"""Lower-case words that are never a subject's name."""
+
+NOT_SUBJECT_WORDS = frozenset(
+    "now please training going done ready yet status progress job going? model learning that "
+    "so for off up already all everything".split()
+)
+"""Words after "train"/"delete"/"status" that are not the subject they are about."""
+
+SENTENCE_CAPS = frozenset(
+    "I I'm I'd I've I'll OK Ok Hey Hi Hello Pls Please New Name Can Could Would Will Yes No "
+    "Thanks Meet Add This Here Make Show".split()
+)
+"""Capitalised words that are capitalised for grammar, not because they are names."""
+
+COMMAND_WORDS = frozenset(
+    "rename change please pls can could would update fix oops actually sorry typo call hey hi "
+    "ok okay the my i".split()
+)
+"""Words a rename request starts with that are not the subject's name."""
