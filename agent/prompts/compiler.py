@@ -83,14 +83,14 @@ def compile_prompt(
     before = [by_id[i] for i in previous.subject_ids if i in by_id] if previous else []
     if not WS.sub("", text):
         return Clarify("What would you like me to make?", reason="empty")
-    if not pool:
-        return ask_who(pool)
     lex = lexicon_for(pool)
     req = parse_request(text, has_previous=previous is not None, put_on=lex.put_on)
 
     drafted = draft_request(req, lex, focused, before)
     if isinstance(drafted, (Clarify, UnknownSubject)):
-        return drafted
+        return drafted  # with no subjects at all, still the one it names ("my dog", "Rex")
+    if not pool:
+        return ask_who(pool)
 
     if previous is not None and before:
         follow = drafted is None and (req.cued or _is_adjustment(req.text, lex))

@@ -264,9 +264,17 @@ def test_a_users_only_subject_needs_no_name():
 
 
 def test_no_subjects_at_all_offers_to_set_one_up():
-    result = compile_prompt("show my dog in Paris", [])
-    assert isinstance(result, Clarify) and result.reason == "no_subjects"
-    assert result.options == ()
+    for text in ("on the beach at sunset", "him in a red hat", "another one"):
+        result = compile_prompt(text, [])
+        assert isinstance(result, Clarify) and result.reason == "no_subjects", text
+        assert result.options == ()
+
+
+def test_with_no_subjects_the_one_named_is_reported():
+    """Not the whole request: the chat says which subject it doesn't know."""
+    assert compile_prompt("show my dog in Paris", []) == UnknownSubject("my dog", "dog")
+    assert compile_prompt("show Rex on the beach", []) == UnknownSubject("Rex")
+    assert compile_prompt("can you draw Bella and Rex at sunset", []) == UnknownSubject("Bella")
 
 
 def test_an_empty_request_asks_what_to_make():
