@@ -72,6 +72,11 @@ SELF_FAMILY = "person"
 
 SELF_NAMES = frozenset({"me", "myself", "i"})
 
+OBJECT_PRONOUNS = ("him", "her", "it", "them")
+PRONOUNS = (*OBJECT_PRONOUNS, "he", "she", "they")
+"""Words for the subject in focus (or the last picture's subjects), in the order patterns try
+them."""
+
 BARE_MODIFIERS: dict[str, tuple[str, str]] = {
     **{w: ("time", "at night") for w in ("night", "nighttime", "night time", "dark")},
     **{w: ("time", f"at {w}") for w in ("sunset", "sunrise", "dawn", "dusk", "noon",

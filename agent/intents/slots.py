@@ -11,13 +11,18 @@ from ..vocabulary import (
     COMMAND_WORDS,
     COUNT_WORDS,
     NOT_SUBJECT_WORDS,
+    OBJECT_PRONOUNS,
     PERSONAL_WORDS,
+    PRONOUNS,
     SENTENCE_CAPS,
     SHORTHAND,
     STOP_NAMES,
     TITLES,
 )
 from .patterns import NAME_AFTER, QUESTION, SCENE_PREP, SERVICE_WORDS
+
+_PRONOUN = re.compile(rf"\b({'|'.join(PRONOUNS)})\b")
+_OBJECT_PRONOUN = re.compile(rf"\b({'|'.join(OBJECT_PRONOUNS)})\b")
 
 
 def normalize(text: str) -> str:
@@ -133,7 +138,7 @@ def subject_ref(original: str, norm: str, *, after: re.Pattern[str] | None = Non
     name = cap_name(original, {"train", "cancel", "delete", "stop", "status", "how", "is", "show"})
     if name:
         return name
-    m = re.search(r"\b(him|her|it|them|he|she|they)\b", norm)
+    m = _PRONOUN.search(norm)
     if m:
         return m.group(1)
     if after is not None:
@@ -198,7 +203,7 @@ def names_in(original: str) -> list[str]:
 
 
 def pronoun(norm: str) -> str | None:
-    m = re.search(r"\b(him|her|it|them)\b", norm)
+    m = _OBJECT_PRONOUN.search(norm)
     return m.group(1) if m else None
 
 

@@ -8,10 +8,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from ..vocabulary import FAMILY_OF, IRREGULAR_PLURALS, KIND_FAMILIES, SELF_FAMILY, SELF_NAMES
+from ..vocabulary import (
+    FAMILY_OF,
+    IRREGULAR_PLURALS,
+    KIND_FAMILIES,
+    OBJECT_PRONOUNS,
+    PRONOUNS,
+    SELF_FAMILY,
+    SELF_NAMES,
+)
 from .results import SubjectRef
 from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, alternation, fold
 
+_PRONOUN = "|".join(PRONOUNS)
+_OBJECT_PRONOUN = "|".join(OBJECT_PRONOUNS)
 _PUT_ON = r"\b(?:put|place|stick)\s+(?!(?:my|our|him|her|it|them)\b)(?P<item>[^,]+?)\s+on(?:to)?\s+"
 
 
@@ -72,7 +82,7 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
         rf"|(?P<tok>\b(?P<tword>{tokens})(?:\s+(?:{kinds}))?)\b"
         rf"|(?P<name>\b(?P<nword>{names})(?:'s|')?)(?!\w)"
         r"|(?P<me>\b(?:me|myself)\b)"
-        r"|(?P<pron>\b(?:him|her|it|them|he|she|they)\b)",
+        rf"|(?P<pron>\b(?:{_PRONOUN})\b)",
         re.I,
     )
     suffix = re.compile(
@@ -83,7 +93,7 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     attrs_only = re.compile(
         rf"(?:(?:an?)\s+)?(?P<attrs>{ATTR_SEQ})(?:\s+(?:version|one|{kinds}))?", re.I
     )
-    target = rf"(?P<ref>him|her|it|them|{names}|(?:my|our|the)\s+(?:{kinds}))"
+    target = rf"(?P<ref>{_OBJECT_PRONOUN}|{names}|(?:my|our|the)\s+(?:{kinds}))"
     put_on = re.compile(rf"{_PUT_ON}{target}\b", re.I)
     return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only)
 
