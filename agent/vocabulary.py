@@ -77,6 +77,19 @@ PRONOUNS = (*OBJECT_PRONOUNS, "he", "she", "they")
 """Words for the subject in focus (or the last picture's subjects), in the order patterns try
 them."""
 
+STYLES: tuple[str, ...] = (
+    r"watercolou?r", r"oil", r"acrylic", r"pastel", r"pencil", r"charcoal", r"ink", r"crayon",
+    r"anime", r"manga", r"cartoon", r"comic(?:\s+book)?", r"pixel\s+art", r"3d", r"claymation",
+    r"clay", r"origami", r"lego", r"low[\s-]poly", r"cyberpunk", r"steampunk", r"vaporwave",
+    r"synthwave", r"pop\s+art", r"impressionist", r"cubist", r"surrealist", r"renaissance",
+    r"baroque", r"ukiyo[\s-]e", r"art\s+deco", r"art\s+nouveau", r"stained\s+glass", r"mosaic",
+    r"graffiti", r"vintage", r"retro", r"film\s+noir", r"noir", r"polaroid", r"cinematic",
+    r"photorealistic", r"hyperrealistic", r"realistic", r"studio\s+ghibli", r"ghibli", r"pixar",
+    r"disney", r"minimalist",
+)  # fmt: skip
+"""Art styles, as regex fragments tried in this order ("comic book" before "comic")."""
+
+# Scene modifiers said on their own ("at night" → "night"): kind and the phrase they stand for.
 BARE_MODIFIERS: dict[str, tuple[str, str]] = {
     **{w: ("time", "at night") for w in ("night", "nighttime", "night time", "dark")},
     **{w: ("time", f"at {w}") for w in ("sunset", "sunrise", "dawn", "dusk", "noon",

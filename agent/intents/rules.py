@@ -9,6 +9,7 @@ list, photos, training, status, introducing a new subject, and last a picture re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -96,7 +97,7 @@ class IntentRule:
     """``None``: the rule does not apply after all, and the next one is tried."""
 
 
-def _says(pattern: Any) -> Callable[[Message], bool]:
+def _says(pattern: re.Pattern[str]) -> Callable[[Message], bool]:
     return lambda m: bool(pattern.search(m.norm))
 
 
@@ -199,7 +200,7 @@ def _wants_pictures(m: Message) -> bool:
 # --- extractors ---------------------------------------------------------------------------
 
 
-def _about(m: Message, after: Any) -> dict[str, Any]:
+def _about(m: Message, after: re.Pattern[str] | None) -> dict[str, Any]:
     return maybe_subject(m.original, m.norm, after)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from ..vocabulary import ATTRIBUTE_KIND, BARE_MODIFIERS
 from .text import BOUNDARY, STYLE_NOUNS, STYLE_WORDS, WS, fold, style_phrase, tidy
 
+# Scene modifiers, by kind: a follow-up's modifier replaces the previous one of the same kind.
 _MODIFIERS: dict[str, re.Pattern[str]] = {
     "time": re.compile(
         r"\b(?:(?:at|during|by)\s+(?:the\s+)?(?:night\s*time|night|sunset|sunrise|dawn|dusk|noon"

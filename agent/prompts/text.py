@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..vocabulary import COLORS, FINISHES, SHAPES, SIZES
+from ..vocabulary import COLORS, FINISHES, SHAPES, SIZES, STYLES
 
 ATTR = (
     r"(?:(?:"
@@ -18,8 +18,6 @@ ATTR = (
 )
 
 ATTR_SEQ = rf"{ATTR}(?:(?:\s*,\s*|\s+){ATTR})*"
-
-
 ATTR_RE = re.compile(ATTR, re.I)
 
 BOUNDARY = (
@@ -28,30 +26,22 @@ BOUNDARY = (
     r"|dressed|as|\w+ing)\b"
 )
 
-# Scene modifiers, by kind: a follow-up's modifier replaces the previous one of the same kind.
-STYLE_WORDS = (
-    r"(?:watercolou?r|oil|acrylic|pastel|pencil|charcoal|ink|crayon|anime|manga|cartoon"
-    r"|comic(?:\s+book)?|pixel\s+art|3d|claymation|clay|origami|lego|low[\s-]poly|cyberpunk"
-    r"|steampunk|vaporwave|synthwave|pop\s+art|impressionist|cubist|surrealist|renaissance"
-    r"|baroque|ukiyo[\s-]e|art\s+deco|art\s+nouveau|stained\s+glass|mosaic|graffiti|vintage"
-    r"|retro|film\s+noir|noir|polaroid|cinematic|photorealistic|hyperrealistic|realistic"
-    r"|studio\s+ghibli|ghibli|pixar|disney|minimalist)"
-)
+STYLE_WORDS = "(?:" + "|".join(STYLES) + ")"
 
 STYLE_NOUNS = (
     r"(?:style|painting|drawing|sketch|illustration|render|rendering|art|artwork|photo"
     r"|photograph|film|movie|poster|cartoon|comic|sculpture|figure|figurine|character)"
 )
+"""What may follow a style word in a scene: "a watercolor painting", "anime style"."""
 
 WS = re.compile(r"\s+")
-
-
 _VOWELS = "aeiou"
 
 STYLE_NOUN = (
     r"(?:painting|drawing|sketch|illustration|render|rendering|photo|photograph|poster|cartoon"
     r"|comic|sculpture|statue|figure|figurine|character|caricature)"
 )
+"""What a request may lead with: "a watercolor painting of Rex"."""
 
 _ENDS_WITH_STYLE_NOUN = re.compile(rf"\b{STYLE_NOUN}$", re.I)
 
