@@ -11,10 +11,11 @@ from core.domain import Subject
 from core.subjects import list_subjects
 
 from .session import ChatSession
+from .vocabulary import PRONOUNS as SUBJECT_PRONOUNS
 
 __all__ = ["PRONOUNS", "SubjectNotResolved", "resolve_subject", "subject_list_text"]
 
-PRONOUNS = frozenset("him her it them he she they this that".split())
+PRONOUNS = frozenset((*SUBJECT_PRONOUNS, "this", "that"))
 _FILLER = re.compile(r"^(?:my|our|the|a|an)\s+|'s$|’s$")
 
 

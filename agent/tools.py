@@ -319,8 +319,6 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
     )
     if isinstance(compiled, UnknownSubject):
         return _unknown(compiled.reference, subjects)
-    if isinstance(compiled, Clarify) and compiled.reason == "no_subjects":
-        return _unknown(args.request, subjects)
     if isinstance(compiled, Clarify):
         return _fail(compiled.question, options=list(compiled.options))
     if args.count:

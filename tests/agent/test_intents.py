@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agent.intents import parse_intent
+from agent.intents.rename import RENAME_FORMS
+from agent.intents.slots import strip_ref
 
 
 @pytest.mark.parametrize(
@@ -88,3 +92,36 @@ def test_help_greeting_and_nonsense():
     assert "3–25 photos" in parse_intent("what can you do?").reply
     assert parse_intent("hello!").reply.startswith("Hi!")
     assert parse_intent("asdfgh qwerty").reply.startswith("I'm not sure")
+
+
+@pytest.mark.parametrize(
+    "form", RENAME_FORMS, ids=[f"{i}-{form.example}" for i, form in enumerate(RENAME_FORMS)]
+)
+def test_every_rename_form_reads_its_own_example(form):
+    """Each row of the rename table is checked on its own: its slots hold the old and the new
+    name of its example (whether an earlier form reads the sentence first is the table's
+    order, pinned by the cases below)."""
+    match = re.search(form.compiled(0), form.example)
+    assert match is not None, form.example
+    assert strip_ref(match.group("old_0")) in ("Rex", "his", "him")
+    assert match.group("new_0").startswith("Max")
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("rename Rex to Max", {"subject": "Rex", "new_name": "Max"}),
+        ("he should be called Max, not Rex", {"subject": "Rex", "new_name": "Max"}),
+        ("rename Rex? let's call him Max", {"subject": "Rex", "new_name": "Max"}),
+        ("from now on Rex is called Max.", {"subject": "Rex", "new_name": "Max"}),
+        ("call Rex Max instead please", {"subject": "Rex", "new_name": "Max"}),
+    ],
+)
+def test_rename_through_the_whole_table(text, args):
+    intent = parse_intent(text)
+    assert (intent.tool, intent.args) == ("rename_subject", args)
+
+
+def test_a_named_introduction_is_not_a_rename():
+    intent = parse_intent("this is my dog, he's called Rex")
+    assert (intent.tool, intent.args) == ("create_subject", {"name": "Rex", "class_noun": "dog"})

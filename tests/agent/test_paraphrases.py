@@ -1,10 +1,23 @@
 """How many plain-English paraphrases the offline model maps to the right tool call.
 
-Five sets, each written by someone who had seen neither the parser nor the other sets. Each
-was scored once on first contact, before any rule was written against it: B 83.6 %, C 86.5 %,
-D 87.2 %, E 91.3 % (target >= 90 %). A to D were then used to improve the rules and are
-regression guards here; E (``paraphrases_e.jsonl``) has never been used to change a rule and
-stays the held-out measure — keep it that way: don't tune the parser against its misses.
+Five sets, each written by someone who had seen neither the parser nor the other sets, each
+scored once on first contact before any rule was written against it (git history of
+``data/``: A and B came with the parser, C was scored once A and B had shaped the rules, D and
+E came later):
+
+=========================== ===== ============= ==========================================
+file                        set   first contact role
+=========================== ===== ============= ==========================================
+paraphrases_dev_a.jsonl     A     (the first)   development: rules written against it
+paraphrases_dev_b.jsonl     B     83.6 %        development
+paraphrases_dev_c.jsonl     C     86.5 %        development
+paraphrases_dev_d.jsonl     D     87.2 %        development
+paraphrases_heldout.jsonl   E     91.3 %        held out: never used to change a rule
+=========================== ===== ============= ==========================================
+
+Every set runs here with a floor at its score when the floors were set, so no rule change can
+quietly trade one set's phrasings for another's. The held-out set must stay held out: don't
+read its misses to write rules (target >= 90 %).
 """
 
 from __future__ import annotations
@@ -42,14 +55,28 @@ def score(name: str) -> tuple[int, int, list[str]]:
     return len(rows) - len(misses), len(rows), misses
 
 
-@pytest.mark.parametrize(
-    ("name", "minimum"), [("paraphrases.jsonl", 0.97), ("paraphrases_heldout.jsonl", 0.97)]
-)
-def test_development_sets_stay_understood(name, minimum):
+FLOORS = {
+    "paraphrases_dev_a.jsonl": 178,  # of 178
+    "paraphrases_dev_b.jsonl": 218,  # of 220
+    "paraphrases_dev_c.jsonl": 221,  # of 223
+    "paraphrases_dev_d.jsonl": 219,  # of 227
+}
+"""Rows each development set got right when the floors were set (2026-12-01)."""
+HELD_OUT = "paraphrases_heldout.jsonl"
+HELD_OUT_FLOOR = 211  # of 231: 91.3 %, its first-contact score
+
+
+def test_every_data_file_is_scored():
+    assert {p.name for p in DATA.glob("paraphrases*.jsonl")} == {*FLOORS, HELD_OUT}
+
+
+@pytest.mark.parametrize(("name", "floor"), FLOORS.items())
+def test_development_sets_stay_understood(name, floor):
     right, total, misses = score(name)
-    assert right / total >= minimum, misses
+    assert right >= floor, f"{right}/{total}; misses: {misses}"
 
 
 def test_held_out_set_meets_the_target():
-    right, total, misses = score("paraphrases_e.jsonl")
-    assert right / total >= 0.90, f"{right}/{total}; misses: {misses}"
+    right, total, _ = score(HELD_OUT)
+    # Counts only: its misses are not printed, so nobody tunes a rule against them.
+    assert right >= HELD_OUT_FLOOR and right / total >= 0.90, f"{right}/{total}"

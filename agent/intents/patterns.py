@@ -1,0 +1,162 @@
+"""The keyword patterns that tell one intent from another, matched against the normalised
+(lower-case, shorthand-expanded) message; the rules in ``rules`` decide in which order."""
+
+from __future__ import annotations
+
+import re
+
+YES = re.compile(
+    r"^(yes|yeah|yep|yup|sure|ok|okay|correct|confirm(ed)?|i confirm|i consent|go ahead|do it|"
+    r"absolutely|of course|that'?s me|it'?s me|i am|i do|affirmative|please do|y)\b"
+)
+
+NO = re.compile(r"^(no|nope|nah|don'?t|do not|stop|never ?mind|cancel that|not now|n)\b")
+
+
+HELP = re.compile(
+    r"\b(help|what can you do|how does (this|it|the .{1,40}) work|how do i (use|start|begin)|"
+    r"what do you do|instructions|getting started|what are you|how many (photos|pictures|pics|images) "
+    r"(do you|should i|do i)|what kind of (photos|pictures)|what (photos|pictures) (do you|should)|"
+    r"how long does (training|it) (usually )?take|is it free|what is this|does it cost|how much (does|is)|"
+    r"pric(e|es|ing)|privacy|private|do you keep|do you store|delete my data|what is dreambooth|"
+    r"why do i (have|need)|do you support|can i use (this|it|you) for|what (image )?resolution|"
+    r"what are the steps|explain( me)?|can i make pictures of .* or only|is it safe|"
+    r"(do|does) (the )?(photos|pictures|pics) (need|have) to|professional|keep my (photos|pictures|data)|"
+    r"(data|photos|pictures) (shared|private|safe|stored)|shared with|commercial(ly)?|copyright|"
+    r"best number of|how many (photos|pictures|pics)|difference between|any size|cropped|"
+    r"how many subjects can|limit on|what formats?|do you delete my|sell my data|why do you need|"
+    r"is there a limit|instead of photos|video instead)\b"
+)
+
+GREETING = re.compile(
+    r"^(hi|hello|hey|howdy|good (morning|afternoon|evening)|yo|hiya|greetings)\b[\s!.]*$"
+)
+
+THANKS = re.compile(
+    r"^(thanks|thank you|thx|ty|cheers|great|awesome|perfect|cool|nice|love it)\b[\s!.]*$"
+)
+
+LIST = re.compile(
+    r"\b(list|show|which|what|who)\b.{0,30}\b(subjects?|pets?|models?|profiles?|characters?|things|ones|items|"
+    r"products)\b(?! (in|on|at|wearing|with) )"
+    r"|\bwhat (do i have|have i got)\b|\bmy (subjects|models|pets)\b\??$|\bwho (do you know|have i added)\b"
+    r"|\b(do you have|have you got) (any|my) (subjects|pets|models)\b|^subjects\??$"
+    r"|\bdo i have any\b|\bhow many (subjects|pets|models|things)\b|\blist (everything|all)\b"
+    r"|\bwhat (have i|did i) (trained|added|uploaded|set up|saved|made)\b|\bwhat'?s (saved|stored|in here|set up)\b"
+    r"|\b(all|everything) (i'?ve|i have) (added|trained|saved|uploaded|set up|made|registered)\b"
+    r"|\b(in|on) my (account|profile)\b|\bw(h)?ich models\b|\bremind me (which|what)\b|\b(which|what) (\w+ )?(are|is) (set up|saved|registered|stored)\b"
+    r"|\b(which|what) (\w+ )?(have i|i'?ve) (made|created|registered|set up|uploaded|added|trained)\b"
+    r"|\bwhat (\w+ )?(have i|did i) (registered|made|created)\b|\bsubjects (are )?(saved|set up|stored)\b"
+    r"|\bwho do i have\b|\b(did i|have i) (already )?(add|added|set up)\b|\blist of (everything|all|my)\b"
+    r"|\bremind me of (my|the) .{0,20}names\b|\b(forgot|forget|forgotten) the names\b|\b(what|which) subjects are there\b"
+)
+
+CANCEL = re.compile(
+    r"\btraining\b.{0,30}\bbe (stopped|cancel+ed|aborted|halted)\b"
+    r"|\b(abandon|end|scrap)\b.{0,12}\b(train|training)\b"
+    r"|\b(cancel|abort|halt|kill|stop|quit|terminate|pause)\b.{0,40}\b(train|training|learning|it|job|model)"
+    r"|\b(cancel|abort|stop) (the |that )?(train|training|job)|^(cancel|abort|stop)( it| that| training)?[.!]*( |$)"
+    r"|\bstop (training|learning)\b|\bdon'?t train\b|\bcall off\b"
+)
+
+DELETE = re.compile(
+    r"\b(delete|remove|erase|forget|get rid of|wipe|destroy|trash|bin|scrap|ditch)\b"
+)
+
+STATUS = re.compile(
+    r"\b(status|progress|eta|how long|how much longer|how far|done yet|finished( yet)?|ready( yet)?|"
+    r"is it (done|ready|finished)|how'?s (the )?(training|it going)|how is (the )?training|"
+    r"how(?:'?s| is) \w+ (going|coming|doing)( along)?|still training|(is|are) (he|she|it|they|\w+) (trained|done|ready)|"
+    r"check (on|in on) |trained yet|percentage|training (complete|completed|over)|is (it|the training) complete|"
+    r"or is (it|he|she|they) still (training|learning)|time left|what % |(did|has) .{1,30}training (finish|finished|end|ended|complete)|"
+    r"model coming along|almost (done|ready|finished)|still learning|can i use \w+ yet|"
+    r"how long (until|till|before)|when will .* (be )?(ready|done)|percent|% done|any news|update on)\b"
+)
+
+TRAIN = re.compile(
+    r"\b(train|training|retrain|learn|teach|fine-?tune|start (the )?(model|it)|build (the |a |his |her )?model|"
+    r"make (the |a |his |her |its )?model|create (the |a |his |her )?model|get .{0,25}model (going|started)|"
+    r"kick ?off|begin|go ahead|let'?s go|start)\b"
+)
+
+GENERATE = re.compile(
+    r"\b(show|draw|paint|render|generate|create|make|picture|pictures|pic|pics|photo|photos|image|images|portrait|"
+    r"imagine|put|place|depict|sketch|illustrate|visuali[sz]e|shot|selfie|wallpaper|poster|as an?|dressed|"
+    r"wearing|in the style|version|another|again|one more|more of|same but|same one|redo|variation|"
+    r"make it|now (in|at|on|with|as)|what about|how about|do one|one where|one of (him|her|it|them)|"
+    r"more like (that|this|these)|like that but|similar|can it be|brighter|darker|portrait of)\b"
+)
+
+SCENE_PREP = re.compile(
+    r"\b(in|on|at|with|wearing|as|under|inside|near|by|riding|eating|playing|sitting|"
+    r"running|jumping|swimming|flying|dressed|holding|during)\b"
+)
+
+CREATE = re.compile(
+    r"\b(this is|meet|here'?s|introduc\w*|add|new|create|set ?up|register|start|i have|i'?ve got|got a)\b"
+)
+
+WANT_PICS = re.compile(r"\b(i (want|would like|'d like)|can (you|i) (make|get|have)|i'?d love)\b")
+
+
+NAME_AFTER = re.compile(
+    r"\b(?i:named|called|name is|name's|names|name:|goes by|known as|under the name|call (?:him|her|it|them|me)|"
+    r"name (?:him|her|it|them|me))\s+['\"]?(?P<name>[A-Za-z][\w'.-]*(?: [A-Z][\w'.-]*)*)"
+)
+
+RENAME_WORDS = re.compile(
+    r"\b(rename|renamed|change .{0,25}name|new name|fix (the|his|her|its) name|name (it|him|her|them) |"
+    r"should (be|now be) (called|named)|typo|misspel\w*|spelled .{0,10}wrong|wrong name)\b"
+)
+
+QUESTION = re.compile(
+    r"^(can|could|do|does|is|are|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
+)
+
+SERVICE_WORDS = re.compile(
+    r"\b(photos?|pictures?|pics?|images?|data|training|model|models|account|subjects?|price|cost|pay|"
+    r"free|privacy|private|delete|keep|store|share|format|resolution|limit|quality|results?|video|"
+    r"commercial\w*|license|safe|secure|how long|how many|work)\b"
+)
+
+# --- the narrower patterns single rules use ---------------------------------------------------
+
+NAME_ANSWER_LEAD = re.compile(
+    r"^(it'?s|he'?s|she'?s|his name is|her name is|its name is|call (him|her|it))\s+"
+)
+HELP_TOPICS = re.compile(
+    r"\b(work|do you need|should i|steps|support|cost|why|private|"
+    r"resolution|only|need to be|professional|forever|shared|"
+    r"commercially|best number|difference|size|subjects can|delete my|sell|limit|instead)\b"
+)
+"""Help questions that may also contain a picture word ("what size should the photos be")."""
+DELETE_COMMAND = re.compile(
+    r"^(please |pls |can you |could you )?(delete|remove|erase|forget|get rid of|wipe|trash|bin|scrap|ditch)\b"
+)
+DELETE_ALL = re.compile(
+    r"\b(delete|remove|erase|get rid of)\b.{0,40}\b(all|everything|and (all )?(his|her|its|their))\b"
+)
+WANT_GONE = re.compile(r"\b(like|want|need) \w+( \w+)? (deleted|removed|gone)\b")
+LIST_SCENE = re.compile(
+    r"\b(subjects?|pets?|models?) (in|on|at|wearing|with) (?!my (account|profile))"
+)
+"""'my pets on the beach' asks for a picture, not the list."""
+MORE = re.compile(r"\bmore\b")
+TRAIN_WORD = re.compile(r"\btrain\b")
+EXPLICIT_TRAIN = re.compile(
+    r"\b(start|begin|kick off|fire up|go ahead and|launch) (the )?(training|train)\b|"
+    r"\b(start|begin) learning\b|\bbuild (a |the )?model (of|for)\b|"
+    r"(^|[-,.!:] ?)(pls |please |ok |okay |now )?train\b"
+)
+TRAIN_QUESTION = re.compile(r"\b(how|when|is|status|progress)\b[^-,.!:]*\btrain")
+PICTURE_VERB = re.compile(r"\b(show|draw|make|generate|picture)\b")
+STILL_TRAINING = re.compile(r"\b(still training|still learning|yet)\b")
+INTRODUCED = re.compile(
+    r"\b(my|our) (\w+ )?\w+ (is called|is named|, [a-z]+$)|\b(set|sign) (him|her|it|them) up\b"
+    r"|\bmodel of (my|our) \w+,? [a-z]+|\b(add|register|new subject|new one)\b.{0,30}\b(my|our) "
+)
+NAMED_CREATE = re.compile(r"\b(add|train you on|model of|register|set up|new|meet|create)\b")
+ME = re.compile(r"\b(me|myself)\b")
+TRAIN_VERB = re.compile(r"\b(train|retrain|teach|learn|fine-?tune)\b")
+MY_SOMETHING = re.compile(r"\bmy (\w+)\b")
+OF_THEM = re.compile(r"\bof them\b")

@@ -1,0 +1,189 @@
+"""``compile_prompt``: runs the steps, handles follow-ups against the previous generation, and
+renders the prompt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .draft import Draft, ask_who, draft_request, implicit_draft
+from .lexicon import Lexicon, lexicon_for
+from .request import Request, parse_request
+from .results import (
+    DEFAULT_BASE_SIZE,
+    DEFAULT_NEGATIVE_PROMPT,
+    PHOTO_LEAD,
+    Aspect,
+    Clarify,
+    CompiledPrompt,
+    PromptResult,
+    SubjectRef,
+    UnknownSubject,
+    size_for,
+)
+from .scenes import STARTERS, clean_attrs, join_scene, merge_attrs, normalize_scene, split_modifiers
+from .text import ATTR_RE, WS, fold
+
+
+def _render(lead: str, subjects: Sequence[SubjectRef], attrs: Sequence[str], scene: str) -> str:
+    """The subjects the scene does not already place ("playing with zwx cat") lead the prompt."""
+    in_scene = set(re.findall(r"\S+", scene.casefold()))
+    leading = [s for s in subjects if fold(s.token) not in in_scene] or list(subjects[:1])
+    phrases = [subject.phrase for subject in leading]
+    phrases[0] = " ".join([*attrs, phrases[0]])
+    group = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+    head = f"{lead} {group}".strip()
+    if not scene:
+        return head
+    joiner = " " if STARTERS.match(scene) else ", "
+    return f"{head}{joiner}{scene}"
+
+
+def _negative(base: str, extra: Iterable[str]) -> str:
+    parts = [p.strip() for p in base.split(",") if p.strip()]
+    seen = {fold(p) for p in parts}
+    for phrase in extra:
+        if fold(phrase) not in seen:
+            seen.add(fold(phrase))
+            parts.append(phrase)
+    return ", ".join(parts)
+
+
+def _is_adjustment(text: str, lex: Lexicon) -> bool:
+    """Whether the text only adjusts a picture ("at night", "purple", "as a watercolor")."""
+    if not text:
+        return True
+    if lex.attrs_only.fullmatch(text):
+        return True
+    base, _ = split_modifiers(text)
+    return not base
+
+
+def compile_prompt(
+    text: str,
+    subjects: Sequence[SubjectRef],
+    *,
+    focus: str | None = None,
+    previous: CompiledPrompt | None = None,
+    base_size: int = DEFAULT_BASE_SIZE,
+    lead: str = PHOTO_LEAD,
+) -> PromptResult:
+    """Compile one request.
+
+    ``subjects`` are the user's own subjects (nobody else's can be reached: only these are
+    searched); ``focus`` is the id of the subject the conversation is about, for "him"/"it";
+    ``previous`` is the last generation, for follow-ups. ``lead`` starts every prompt:
+    ``PHOTO_LEAD`` (``a photo of sks dog in Paris``) or ``BENCH_LEAD`` (``a sks dog in the
+    jungle``, DreamBench's own form). A request that names nobody uses ``focus``, else the
+    previous generation's subjects, else the user's only subject, else asks.
+    """
+    pool = tuple(subjects)
+    by_id = {s.id: s for s in pool}
+    focused = by_id.get(focus) if focus else None
+    before = [by_id[i] for i in previous.subject_ids if i in by_id] if previous else []
+    if not WS.sub("", text):
+        return Clarify("What would you like me to make?", reason="empty")
+    lex = lexicon_for(pool)
+    req = parse_request(text, has_previous=previous is not None, put_on=lex.put_on)
+
+    drafted = draft_request(req, lex, focused, before)
+    if isinstance(drafted, (Clarify, UnknownSubject)):
+        return drafted  # with no subjects at all, still the one it names ("my dog", "Rex")
+    if not pool:
+        return ask_who(pool)
+
+    if previous is not None and before:
+        follow = drafted is None and (req.cued or _is_adjustment(req.text, lex))
+        swap = drafted is not None and req.cued and not drafted.scene and not drafted.attrs
+        if follow or swap:
+            if swap:
+                assert drafted is not None
+                people = [*before, *drafted.subjects] if req.also else drafted.subjects
+                drafted = Draft(list(dict.fromkeys(people)), "")
+            return _follow_up(
+                req, lex, previous, before, drafted if swap else None, base_size, lead
+            )
+
+    if drafted is None:
+        if req.repeat and previous is None:
+            return Clarify(
+                "There's no earlier picture in this conversation yet — what would you like "
+                "me to make?",
+                options=tuple(s.name for s in pool),
+                option_ids=tuple(s.id for s in pool),
+                reason="nothing_to_repeat",
+            )
+        fallback = [focused] if focused else before or (list(pool) if len(pool) == 1 else [])
+        if not fallback:
+            return ask_who(pool)
+        drafted = implicit_draft(req, lex, fallback)
+
+    count = req.count or 1
+    aspect = req.aspect or Aspect.SQUARE
+    width, height = size_for(aspect, base_size)
+    return CompiledPrompt(
+        prompt=_render(lead, drafted.subjects, drafted.attrs, drafted.scene),
+        negative_prompt=_negative(DEFAULT_NEGATIVE_PROMPT, req.negatives),
+        count=count,
+        width=width,
+        height=height,
+        aspect=aspect,
+        seed=req.seed,
+        subject_ids=tuple(s.id for s in drafted.subjects),
+        scene=drafted.scene,
+        attributes=tuple(drafted.attrs),
+        notes=tuple(req.notes),
+    )
+
+
+def _follow_up(
+    req: Request,
+    lex: Lexicon,
+    previous: CompiledPrompt,
+    before: list[SubjectRef],
+    swapped: Draft | None,
+    base_size: int,
+    lead: str,
+) -> CompiledPrompt:
+    """Rebuild the previous generation with this request's changes."""
+    subjects = swapped.subjects if swapped else before
+    attrs: tuple[str, ...] = previous.attributes if not swapped else ()
+    scene = previous.scene
+    if req.text and swapped is None:
+        adjust = lex.attrs_only.fullmatch(req.text)
+        if adjust is not None:
+            attrs = merge_attrs(attrs, clean_attrs(ATTR_RE.findall(adjust.group("attrs"))))
+        else:
+            old_base, old_mods = split_modifiers(previous.scene)
+            new_base, new_mods = split_modifiers(normalize_scene(req.text))
+            if new_base and not old_base:
+                old_mods = []  # the old scene *was* its modifiers ("in the snow"): replace it
+            kinds = {kind for kind, _ in new_mods}
+            kept = [(kind, phrase) for kind, phrase in old_mods if kind not in kinds]
+            scene = join_scene(new_base or old_base, [*kept, *new_mods])
+
+    settings_only = req.bare and not req.same and (req.count is not None) and not req.aspect
+    if req.seed is not None:
+        seed: int | None = req.seed
+    elif req.same_seed:
+        seed = previous.seed
+    elif req.repeat or settings_only or previous.seed is None:
+        seed = None
+    else:
+        seed = previous.seed
+    count = req.count or (1 if req.repeat_one else previous.count)
+    aspect = req.aspect or previous.aspect
+    width, height = size_for(aspect, base_size)
+    return CompiledPrompt(
+        prompt=_render(lead, subjects, attrs, scene),
+        negative_prompt=_negative(previous.negative_prompt, req.negatives),
+        count=count,
+        width=width,
+        height=height,
+        aspect=aspect,
+        seed=seed,
+        subject_ids=tuple(s.id for s in subjects),
+        scene=scene,
+        attributes=attrs,
+        notes=tuple(req.notes),
+    )

@@ -1,0 +1,269 @@
+"""Step 4 of the compiler: which subjects the request names, the attributes next to them, and
+the scene around them, or why it cannot say (a subject the person does not have, or which of
+two dogs)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..vocabulary import SELF_FAMILY
+from .lexicon import Lexicon, Ref, find_refs
+from .request import Request
+from .results import Clarify, SubjectRef, UnknownSubject
+from .scenes import STARTERS, clean_attrs, normalize_scene
+from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, fold, tidy
+
+_PREFIX = re.compile(
+    rf"(?:(?:a|an|the|one)\s+)?(?:(?P<attrs>{ATTR_SEQ})\s+)?"
+    r"(?:(?:version|variant|copy|edition)\s+of\s+)?",
+    re.I,
+)
+
+_GAP = re.compile(
+    r"\s*,?\s*(?:(?:and|&|plus|with|together\s+with|along\s+with|alongside|as\s+well\s+as)\s+)?"
+    rf"(?:(?:a|an|the)\s+)?(?:{ATTR_SEQ}\s+)?",
+    re.I,
+)
+
+_CONNECTOR_BEFORE = re.compile(
+    r"(?:\b(?:with|and|of|featuring|starring|plus|including)\s*|&\s*)$", re.I
+)
+
+_UNKNOWN = re.compile(
+    rf"(?P<ref>(?:my|our)\s+(?:(?:{ATTR}|little|old|new|best|cute|sweet|beloved|favou?rite"
+    r"|lovely|big|small)\s+)*"
+    rf"(?P<noun>[a-z][a-z'-]*(?:\s+(?!{BOUNDARY}|and\b|{ATTR})[a-z][a-z'-]*){{0,2}}))",
+    re.I,
+)
+
+_GAP_AND = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:and|&|plus)\s+)", re.I)
+
+
+_NAME_LIKE = re.compile(rf"(?P<word>[A-Z][\w'-]*)(?:'s)?(?=\s*(?:$|,|{BOUNDARY}|and\b))")
+
+_NOT_NAMES = frozenset(
+    "a an the this that these those it its in on at with my our your i me please "
+    "some any one".split()
+)
+
+
+def _prefix_end(text: str) -> int:
+    match = _PREFIX.match(text)
+    return match.end() if match else 0
+
+
+@dataclass(slots=True)
+class Draft:
+    subjects: list[SubjectRef]
+    scene: str
+    attrs: list[str] = field(default_factory=list)
+
+
+def _ask_which(ref: Ref) -> Clarify:
+    names = tuple(s.name for s in ref.subjects)
+    noun = ref.subjects[0].class_noun if ref.kind == "kind" else "one"
+    listed = ", ".join(names[:-1]) + " or " + names[-1]
+    return Clarify(
+        question=f"Which {noun} do you mean — {listed}?",
+        options=names,
+        option_ids=tuple(s.id for s in ref.subjects),
+        reason="ambiguous_subject",
+    )
+
+
+def ask_who(subjects: Sequence[SubjectRef]) -> Clarify:
+    if not subjects:
+        return Clarify(
+            question="You don't have any subjects yet. Would you like to set one up? "
+            "Tell me who or what it is and send me 3 or more photos.",
+            reason="no_subjects",
+        )
+    names = tuple(s.name for s in subjects)
+    return Clarify(
+        question="Who should be in the picture? You have " + ", ".join(names) + ".",
+        options=names,
+        option_ids=tuple(s.id for s in subjects),
+        reason="no_subject",
+    )
+
+
+_Resolved = list[SubjectRef] | Clarify | UnknownSubject
+
+
+def _resolve(
+    ref: Ref, lex: Lexicon, focus: SubjectRef | None, previous: Sequence[SubjectRef]
+) -> _Resolved:
+    if ref.kind == "pron":
+        plural = ref.text.lower() in ("them", "they")
+        if plural and previous:
+            return list(previous)
+        if focus is not None:
+            return [focus]
+        if previous:
+            return list(previous)
+        return ask_who(lex.subjects)
+    if not ref.subjects:
+        if ref.kind == "me":
+            return UnknownSubject("you", SELF_FAMILY)
+        return UnknownSubject(ref.text)
+    if len(ref.subjects) > 1 and not ref.plural:
+        if focus is not None and focus in ref.subjects:
+            return [focus]
+        return _ask_which(ref)
+    return list(ref.subjects)
+
+
+@dataclass(slots=True)
+class _Lead:
+    """The references a request starts with ("a red Rex and my cat …"), their attributes and
+    where they end."""
+
+    refs: list[Ref]
+    attrs: list[str]
+    end: int
+
+
+def _lead_group(text: str, refs: list[Ref]) -> _Lead | None:
+    """``None`` when the request starts with something else ("in Paris with Rex")."""
+    if not refs:
+        return None
+    prefix = _PREFIX.fullmatch(text[: refs[0].start])
+    if prefix is None:
+        return None
+    attrs = ATTR_RE.findall(prefix.group("attrs") or "") + refs[0].attrs
+    group = [refs[0]]
+    for ref in refs[1:]:
+        gap = text[group[-1].end : ref.start]
+        if ref.kind == "pron" or ref.article or not _GAP.fullmatch(gap):
+            break
+        group.append(ref)
+    return _Lead(group, attrs, group[-1].end)
+
+
+def _unknown_after(text: str, start: int, lex: Lexicon, *, leading: bool) -> UnknownSubject | None:
+    """A subject the user does not have where one is expected: leading the request ("my
+    horse on the beach") or joined to the subjects it starts with ("Rex and Bella")."""
+    rest = text[start:]
+    if not leading:
+        gap = _GAP_AND.match(rest)
+        if gap is None:
+            return None
+        rest = rest[gap.end() :]
+        name = _NAME_LIKE.match(rest)
+        if name is not None and _is_name(name.group("word"), lex):
+            return UnknownSubject(name.group("word"))
+    match = _UNKNOWN.match(rest)
+    if match is None:
+        return None
+    return UnknownSubject(tidy(match.group("ref")), fold(match.group("noun")))
+
+
+def _is_name(word: str, lex: Lexicon) -> bool:
+    return word.lower() not in _NOT_NAMES and fold(word) not in lex.forms
+
+
+def draft_request(
+    req: Request, lex: Lexicon, focus: SubjectRef | None, previous: Sequence[SubjectRef]
+) -> Draft | Clarify | UnknownSubject | None:
+    """Subjects, attributes and scene of the request; ``None`` when it names no subject."""
+    text = req.text
+    refs = find_refs(text, lex)
+    lead = _lead_group(text, refs)
+    in_lead = {id(r) for r in lead.refs} if lead else set()
+    # "a dog" counts only where it leads; "me" only where it leads or resolves.
+    explicit = [
+        r
+        for r in refs
+        if r.kind != "pron"
+        and (id(r) in in_lead or not (r.article or (r.kind == "me" and len(r.subjects) != 1)))
+    ]
+    if lead is not None and lead.refs[0].kind == "pron":
+        if explicit:  # "it" in "sunflowers around it" is scene, not a subject
+            lead = None
+        else:  # "him wearing a red hat"
+            lead = _Lead(lead.refs[:1], lead.attrs, lead.refs[0].end)
+    if not explicit and lead is None:
+        unknown = _unknown_after(text, _prefix_end(text), lex, leading=True)
+        name = _NAME_LIKE.match(text)
+        if unknown is None and name and req.commanded and _is_name(name.group("word"), lex):
+            unknown = UnknownSubject(name.group("word"))
+        return unknown
+    if lead is not None:
+        return _draft_in_place(text, lead, explicit, lex, focus, previous)
+    return _draft_lifted(text, explicit, lex, focus, previous)
+
+
+def _draft_in_place(
+    text: str,
+    lead: _Lead,
+    explicit: list[Ref],
+    lex: Lexicon,
+    focus: SubjectRef | None,
+    previous: Sequence[SubjectRef],
+) -> Draft | Clarify | UnknownSubject:
+    """The request starts with its subjects: what follows is the scene, with any other
+    subject it mentions kept where it is ("Rex playing with zwx cat")."""
+    subjects: list[SubjectRef] = []
+    for ref in lead.refs:
+        resolved = _resolve(ref, lex, focus, previous)
+        if not isinstance(resolved, list):
+            return resolved
+        subjects.extend(s for s in resolved if s not in subjects)
+    unknown = _unknown_after(text, lead.end, lex, leading=False)
+    if unknown is not None:
+        return unknown
+    attrs, cursor = list(lead.attrs), lead.end
+    if suffix := lex.suffix.match(text, lead.end):  # "Rex, but shiny", "Rex a cube shaped dog"
+        attrs += ATTR_RE.findall(suffix.group("attrs"))
+        cursor = suffix.end()
+    pieces = []
+    in_lead = {id(r) for r in lead.refs}
+    for ref in explicit:
+        if id(ref) in in_lead:
+            continue
+        resolved = _resolve(ref, lex, focus, previous)
+        if not isinstance(resolved, list):
+            return resolved
+        pieces += [text[cursor : ref.start], " and ".join(s.phrase for s in resolved)]
+        subjects.extend(s for s in resolved if s not in subjects)
+        cursor = ref.end
+    pieces.append(text[cursor:])
+    return Draft(subjects, normalize_scene("".join(pieces)), clean_attrs(attrs))
+
+
+def _draft_lifted(
+    text: str,
+    explicit: list[Ref],
+    lex: Lexicon,
+    focus: SubjectRef | None,
+    previous: Sequence[SubjectRef],
+) -> Draft | Clarify | UnknownSubject:
+    """The subjects come later ("in Paris with Rex"): lift them out, keep the rest."""
+    subjects: list[SubjectRef] = []
+    pieces, cursor, attrs = [], 0, []
+    for ref in explicit:
+        resolved = _resolve(ref, lex, focus, previous)
+        if not isinstance(resolved, list):
+            return resolved
+        subjects.extend(s for s in resolved if s not in subjects)
+        attrs.extend(ref.attrs)
+        pieces.append(_CONNECTOR_BEFORE.sub("", text[cursor : ref.start]))
+        cursor = ref.end
+    pieces.append(text[cursor:])
+    scene = normalize_scene(" ".join(pieces))
+    if scene[:1].isupper() and not STARTERS.match(scene):
+        scene = f"in {scene}"  # "Paris with Rex" → "in Paris"
+    return Draft(subjects, scene, clean_attrs(attrs))
+
+
+def implicit_draft(req: Request, lex: Lexicon, subjects: list[SubjectRef]) -> Draft:
+    """The request names nobody ("on the beach", "a red one"): the scene is all of it."""
+    rest = req.text
+    attrs: list[str] = []
+    suffix = lex.suffix.match(rest)
+    if suffix is not None:
+        attrs = ATTR_RE.findall(suffix.group("attrs"))
+        rest = rest[suffix.end() :]
+    return Draft(subjects, normalize_scene(rest), clean_attrs(attrs))

@@ -1,0 +1,146 @@
+"""The per-user lexicon: patterns that find references to the person's own subjects (names,
+tokens, kinds such as "my puppy", "me", pronouns), built once per set of subjects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from ..vocabulary import (
+    FAMILY_OF,
+    IRREGULAR_PLURALS,
+    KIND_FAMILIES,
+    OBJECT_PRONOUNS,
+    PRONOUNS,
+    SELF_FAMILY,
+    SELF_NAMES,
+)
+from .results import SubjectRef
+from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, alternation, fold
+
+_PRONOUN = "|".join(PRONOUNS)
+_OBJECT_PRONOUN = "|".join(OBJECT_PRONOUNS)
+_PUT_ON = r"\b(?:put|place|stick)\s+(?!(?:my|our|him|her|it|them)\b)(?P<item>[^,]+?)\s+on(?:to)?\s+"
+
+
+def _plural(word: str) -> str:
+    head, _, last = word.rpartition(" ")
+    if last in IRREGULAR_PLURALS:
+        plural = IRREGULAR_PLURALS[last]
+    elif last.endswith(("s", "x", "ch", "sh")):
+        plural = last if last.endswith("s") else last + "es"
+    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "i", "o", "u"):
+        plural = last[:-1] + "ies"
+    else:
+        plural = last + "s"
+    return f"{head} {plural}" if head else plural
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The per-user patterns, built once per set of subjects (``_lexicon`` caches them)."""
+
+    subjects: tuple[SubjectRef, ...]
+    refs: re.Pattern[str]
+    forms: dict[str, tuple[str, str, bool]]
+    """Kind word → (exact class it names, family, plural)."""
+    suffix: re.Pattern[str]
+    put_on: re.Pattern[str]
+    attrs_only: re.Pattern[str]
+
+    def by_kind(self, word: str) -> tuple[list[SubjectRef], bool]:
+        exact, family, plural = self.forms[fold(word)]
+        found = [s for s in self.subjects if fold(s.class_noun) == exact]
+        if not found:
+            found = [s for s in self.subjects if family_of(s.class_noun) == family]
+        return found, plural
+
+
+def family_of(class_noun: str) -> str:
+    key = fold(class_noun)
+    return FAMILY_OF.get(key, key)
+
+
+@lru_cache(maxsize=512)
+def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
+    forms: dict[str, tuple[str, str, bool]] = {}
+    for subject in subjects:
+        noun = fold(subject.class_noun)
+        family = family_of(noun)
+        for word in (*KIND_FAMILIES.get(family, ()), noun):
+            forms.setdefault(word, (noun, family, False))
+            forms.setdefault(_plural(word), (noun, family, True))
+        forms[noun] = (noun, family, False)
+    kinds = alternation(forms) or r"(?!)"
+    names = alternation(fold(s.name) for s in subjects) or r"(?!)"
+    tokens = alternation(fold(s.token) for s in subjects) or r"(?!)"
+    refs = re.compile(
+        rf"(?P<kind>\b(?P<det>my|our|the|a|an|this|that)\s+(?P<kattrs>(?:{ATTR}\s+)*?)"
+        rf"(?P<kword>{kinds})(?:'s|')?)(?!\w)"
+        rf"|(?P<tok>\b(?P<tword>{tokens})(?:\s+(?:{kinds}))?)\b"
+        rf"|(?P<name>\b(?P<nword>{names})(?:'s|')?)(?!\w)"
+        r"|(?P<me>\b(?:me|myself)\b)"
+        rf"|(?P<pron>\b(?:{_PRONOUN})\b)",
+        re.I,
+    )
+    suffix = re.compile(
+        rf"\s*,?\s*(?:(?:in|as|and)\s+)?(?:(?:an?)\s+)?(?P<attrs>{ATTR_SEQ})"
+        rf"(?:\s+(?:version|one|{kinds}))?(?=\s*(?:$|,|{BOUNDARY}))",
+        re.I,
+    )
+    attrs_only = re.compile(
+        rf"(?:(?:an?)\s+)?(?P<attrs>{ATTR_SEQ})(?:\s+(?:version|one|{kinds}))?", re.I
+    )
+    target = rf"(?P<ref>{_OBJECT_PRONOUN}|{names}|(?:my|our|the)\s+(?:{kinds}))"
+    put_on = re.compile(rf"{_PUT_ON}{target}\b", re.I)
+    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only)
+
+
+@dataclass(slots=True)
+class Ref:
+    start: int
+    end: int
+    text: str
+    subjects: list[SubjectRef]
+    kind: Literal["kind", "tok", "name", "me", "pron"]
+    attrs: list[str] = field(default_factory=list)
+    article: bool = False
+    """Found as "a dog"/"an X": a reference only where it leads the request."""
+    plural: bool = False
+    """"my dogs": all of them, never a question."""
+
+
+def find_refs(text: str, lex: Lexicon) -> list[Ref]:
+    refs: list[Ref] = []
+    for match in lex.refs.finditer(text):
+        if match.group("kind"):
+            found, plural = lex.by_kind(match.group("kword"))
+            refs.append(
+                Ref(
+                    match.start(),
+                    match.end(),
+                    match.group(0),
+                    found,
+                    "kind",
+                    attrs=ATTR_RE.findall(match.group("kattrs") or ""),
+                    article=match.group("det").lower() in ("a", "an"),
+                    plural=plural,
+                )
+            )
+        elif match.group("tok"):
+            word = fold(match.group("tword"))
+            found = [s for s in lex.subjects if fold(s.token) == word]
+            refs.append(Ref(match.start(), match.end(), match.group(0), found, "tok"))
+        elif match.group("name"):
+            word = fold(match.group("nword"))
+            found = [s for s in lex.subjects if fold(s.name) == word]
+            refs.append(Ref(match.start(), match.end(), match.group(0), found, "name"))
+        elif match.group("me"):
+            named = [s for s in lex.subjects if fold(s.name) in SELF_NAMES]
+            found = named or [s for s in lex.subjects if family_of(s.class_noun) == SELF_FAMILY]
+            refs.append(Ref(match.start(), match.end(), match.group(0), found, "me"))
+        else:
+            refs.append(Ref(match.start(), match.end(), match.group(0), [], "pron"))
+    return refs

@@ -1,0 +1,362 @@
+"""Steps 1-3 of the compiler: negatives, seed, follow-up cues, image count, aspect, then the
+command and politeness words, each cut out of the request; what is left is subjects and scene."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..vocabulary import NUMBER_WORDS, SHAPES
+from .results import MAX_IMAGES, Aspect
+from .text import STYLE_NOUN, STYLE_WORDS, WS, has_any, style_phrase, take, tidy
+
+_NUM = (
+    r"(?P<n>\d{1,3}|a\s+couple(?:\s+of)?|a\s+pair\s+of|a\s+few|a\s+handful\s+of|a\s+dozen"
+    r"|a\s+single|several|single|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+    r"|twelve|twenty)"
+)
+
+_COUNT_NOUN = (
+    r"(?:pictures?|photos?|photographs?|images?|pics?|shots?|versions?|variations?|variants?"
+    r"|options?|renders?|copies|takes|ones|selfies?|portraits?)"
+)
+
+_COUNT_PATTERNS = (
+    re.compile(
+        rf"\b{_NUM}\s+(?:more\s+|different\s+|new\s+|other\s+|more\s+different\s+)?"
+        rf"(?:of\s+(?:them|those|these|it|that|this)\b|{_COUNT_NOUN}\b(?:\s+of\b)?)",
+        re.I,
+    ),
+    re.compile(rf"\b{_NUM}\s+more\b", re.I),
+    re.compile(
+        rf"^(?:make|give|generate|show|create|draw|render|do)\s+(?:me\s+|us\s+)?{_NUM}"
+        r"(?=\s*(?:$|,|please\b))",
+        re.I,
+    ),
+    re.compile(r"(?:^|(?<=\s))[x×]\s?(?P<n>\d{1,2})\b", re.I),
+)
+
+_ASPECT_WORDS: dict[str, Aspect] = {
+    "square": Aspect.SQUARE,
+    "portrait": Aspect.PORTRAIT,
+    "vertical": Aspect.PORTRAIT,
+    "landscape": Aspect.LANDSCAPE,
+    "horizontal": Aspect.LANDSCAPE,
+    "wide": Aspect.WIDE,
+    "widescreen": Aspect.WIDE,
+    "panoramic": Aspect.WIDE,
+    "panorama": Aspect.WIDE,
+    "tall": Aspect.TALL,
+}
+
+_RATIO_WORDS: dict[str, Aspect] = {
+    "1:1": Aspect.SQUARE,
+    "2:3": Aspect.PORTRAIT,
+    "3:4": Aspect.PORTRAIT,
+    "4:5": Aspect.PORTRAIT,
+    "3:2": Aspect.LANDSCAPE,
+    "4:3": Aspect.LANDSCAPE,
+    "5:4": Aspect.LANDSCAPE,
+    "16:9": Aspect.WIDE,
+    "21:9": Aspect.WIDE,
+    "9:16": Aspect.TALL,
+}
+
+_ASPECT_WORD = (
+    r"(?P<a>square|portrait|vertical|landscape|horizontal|widescreen|wide|panoramic|tall)"
+)
+
+_ASPECT_NOUN = (
+    r"(?:format|orientation|aspect(?:\s+ratio)?|ratio|mode|image|picture|photo|shot|crop"
+    r"|version|one|size|layout|frame)"
+)
+
+# Aspect words are also scene words ("tall grass", "a town square", "a mountain landscape"), so
+# they count only next to an aspect noun, after "in"/"as a", or standing alone as a follow-up.
+_ASPECT_PATTERNS = (
+    re.compile(
+        r"\b(?:in\s+|at\s+|as\s+)?(?:an?\s+)?(?P<r>1:1|2:3|3:4|4:5|3:2|4:3|5:4|16:9|21:9|9:16)"
+        r"(?:\s+(?:aspect\s+ratio|aspect|ratio|format))?(?!\d)",
+        re.I,
+    ),
+    re.compile(rf"\b(?:in\s+|as\s+)?(?:an?\s+)?{_ASPECT_WORD}\s+{_ASPECT_NOUN}\b", re.I),
+    re.compile(r"\b(?:in\s+)?(?P<a>widescreen|panoramic|panorama)\b", re.I),
+    re.compile(r"\bin\s+(?P<a>portrait|landscape|vertical|horizontal|square)\b(?!\s+of\b)", re.I),
+    re.compile(r"\b(?:an?\s+)?(?P<a>portrait)\s+of\b", re.I),
+    re.compile(
+        rf"(?:^|(?<=,)|\b(?:make\s+(?:it|them|this|that)|but|and|now)\s+)\s*(?:in\s+|as\s+)?"
+        rf"(?:an?\s+)?{_ASPECT_WORD}(?=\s*(?:$|,|please\b|and\b|instead\b|this\s+time\b))",
+        re.I,
+    ),
+    re.compile(r"\b(?:as\s+an?\s+|for\s+(?:a|my)\s+)?phone\s+(?:wallpaper|background)\b", re.I),
+)
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+_SHAPE_NORMAL = (
+    (re.compile(r"\b(\w+)-shaped\b", re.I), r"\1 shaped"),
+    (
+        re.compile(
+            r"\b(?:shaped\s+like|in\s+the\s+shape\s+of|as)\s+an?\s+(" + "|".join(SHAPES) + r")\b",
+            re.I,
+        ),
+        r"\1 shaped",
+    ),
+    (re.compile(r"\b(?:black\s*(?:and|&|n)\s*white|b\s*&\s*w)\b", re.I), "black and white"),
+)
+
+_NEGATIVE = re.compile(
+    r"(?:,\s*)?\b(?:but\s+)?(?:with\s+no|without(?:\s+any)?|no|minus|excluding"
+    r"|(?:don'?t|do\s+not)\s+(?:include|show|add|put|want)(?:\s+any)?)"
+    r"\s+(?P<x>[a-z0-9][^,;.]*?)"
+    r"(?P<where>\s+in\s+(?:the\s+)?(?:background|frame|picture|shot|image|photo|scene))?"
+    r"(?=\s*(?:$|[,;.]|\band\s+(?:no|without)\b|\b(?:please|thanks)\b"
+    r"|\b(?:in|on|at|under|near|by|during|wearing|while|with)\b))",
+    re.I,
+)
+
+_NOT_NEGATIVES = frozenset({"thanks", "thank you", "problem", "worries", "way", "more"})
+
+
+_SEED = re.compile(
+    r"\b(?:with\s+|using\s+)?(?:the\s+)?seed\s*(?:=|:|#|of|number)?\s*(?P<seed>\d{1,9})\b", re.I
+)
+
+_REPEAT = re.compile(
+    r"\b(?:another(?:\s+one)?|one\s+more|(?:try|do\s+(?:it|that|this))\s+again|again"
+    r"|re-?roll|re-?generate|re-?do(?:\s+it)?|(?:a\s+)?(?:different|new)\s+one"
+    r"|more\s+like\s+(?:this|that)|more(?=\s*(?:please\s*)?$))\b",
+    re.I,
+)
+
+_SAME = re.compile(
+    r"\b(?:with\s+|using\s+)?(?:the\s+)?same(?:\s+(?:one|thing|picture|image|photo|scene|prompt"
+    r"|(?P<seed>seed)))?\b",
+    re.I,
+)
+
+_MAKE_IT = re.compile(
+    r"\b(?:make|turn|change|set|switch|do)\s+(?:it|this|that|them|those|these"
+    r"|the\s+(?:image|picture|photo|last\s+one|scene|background))(?:\s+(?:to|into|be|look))?\b",
+    re.I,
+)
+
+_MODIFY = re.compile(
+    r"\b(?:now|instead|this\s+time|but|(?:what|how)\s+about|rather|change\s+to)\b", re.I
+)
+
+_ALSO = re.compile(r"\b(?:too|as\s+well|also)\b", re.I)
+
+
+_COMMANDS = re.compile(
+    r"^(?:"
+    r"(?:hey|hi|hello|ok(?:ay)?|so|um+|uh+|yes|yeah|yep|sure|cool|great|nice|awesome|perfect"
+    r"|wow|lovely|alright|thanks|thank\s+you|hmm+)\b[\s,!.]*"
+    r"|(?:please|pls|plz|kindly|just|maybe|quickly|then|and|or)\b"
+    r"|(?:could|can|would|will)\s+(?:you|u)\b"
+    r"|(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see)\b"
+    r"|(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+(?:want|wanna|need)|we(?:'d|\s+would)\s+like)"
+    r"(?:\s+to\s+(?:see|get|have))?\b"
+    r"|(?:let\s+me|let'?s)\s+(?:see|get|have)\b"
+    r"|(?P<verb>show|make|give|send|get|generate|create|draw|render|paint|sketch|imagine|picture"
+    r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take|snap|try|do)"
+    r"(?:\s+(?:me|us)(?!\s+(?:in|on|at|as|wearing|with|dressed|under|near|by|next|\w+ing)\b))?\b"
+    r"|(?P<how>(?:what|how)\s+(?:would|might|will|does|do|could))\b"
+    r"|(?:(?:some|a|an|the|one|new|quick|nice|cool|cute|fun|funny|great|beautiful|lovely|good)"
+    r"\s+)*(?:pictures?|photos?|photographs?|images?|pics?|snaps?|shots?|renders?|renderings?"
+    r"|selfies?)(?:\s+(?:of|with|where|featuring|showing))?\b"
+    r"|(?:of|for)\b"
+    r")[\s,]*",
+    re.I,
+)
+
+_TRAILING = re.compile(
+    r"[\s,]*\b(?:please|pls|plz|thanks|thank\s+you|thx|ty|for\s+me|for\s+us|if\s+you\s+can"
+    r"|if\s+possible|real\s+quick)\s*$",
+    re.I,
+)
+
+_LOOK = re.compile(r"\blooks?(?:\s+like)?\b", re.I)
+
+
+_LEAD_STYLE = re.compile(
+    rf"^(?:an?\s+)?(?P<style>(?:{STYLE_WORDS}\s+)?{STYLE_NOUN}|{STYLE_WORDS}"
+    r"(?:\s+(?:art|style))?)\s+of\s+",
+    re.I,
+)
+
+_ARTICLE = re.compile(r"^(?:an?|the|any)\s+", re.I)
+
+
+_LIST_SEPARATOR = re.compile(r"\s*(?:\band\b|,|&)\s*", re.I)
+
+
+@dataclass(slots=True)
+class Request:
+    """What step 1–3 found; ``text`` is what is left for subjects and scene."""
+
+    text: str
+    negatives: list[str] = field(default_factory=list)
+    seed: int | None = None
+    count: int | None = None
+    aspect: Aspect | None = None
+    notes: list[str] = field(default_factory=list)
+    repeat: bool = False
+    repeat_one: bool = False
+    same: bool = False
+    same_seed: bool = False
+    modify: bool = False
+    also: bool = False
+    commanded: bool = False
+
+    @property
+    def cued(self) -> bool:
+        return self.repeat or self.same or self.modify or self.also
+
+    @property
+    def bare(self) -> bool:
+        """Only settings were given ("4 of them", "square", "seed 7", "without people")."""
+        return not self.text
+
+
+_SHAPE_CUES = ("shape", " as a", "black", "&")
+
+_SENTENCE_END = re.compile(r"[?!;]+")
+
+
+def _normalize(text: str) -> str:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = text.replace('"', "")
+    if has_any(text, _SHAPE_CUES):
+        for pattern, replacement in _SHAPE_NORMAL:
+            text = pattern.sub(replacement, text)
+    if "?" in text or "!" in text or ";" in text:
+        text = _SENTENCE_END.sub(",", text)
+    return WS.sub(" ", text).strip(" .,…")
+
+
+def _number(raw: str) -> int:
+    raw = WS.sub(" ", raw.lower())
+    return int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
+
+
+_PUT_CUES = ("put", "place", "stick")
+
+_NEGATIVE_CUES = ("no ", "without", "minus", "excluding", "don't", "dont", "do not")
+
+
+_REPEAT_CUES = ("another", "more", "again", "roll", "regenerate", "redo", "re-do", "different",
+                "new one")  # fmt: skip
+
+
+_MAKE_IT_CUES = ("make", "turn", "change", "set", "switch", "do ")
+
+_MODIFY_CUES = ("now", "instead", "this time", "but", "about", "rather", "change to")
+
+
+_COUNT_CUES = (*"0123456789", "x", "×", "one", "two", "three", "four", "five", "six", "seven",
+               "eight", "nine", "ten", "eleven", "twelve", "twenty", "couple", "pair", "few",
+               "handful", "dozen", "single", "several")  # fmt: skip
+
+
+_ASPECT_CUES = ("square", "portrait", "vertical", "landscape", "horizontal", "wide", "panoram",
+                "tall", ":", "phone")  # fmt: skip
+
+
+def _take_negatives(text: str, req: Request) -> str:
+    while has_any(text, _NEGATIVE_CUES) and (match := _NEGATIVE.search(text)):
+        phrase = tidy(_ARTICLE.sub("", match.group("x")))
+        if phrase.lower() in _NOT_NEGATIVES:
+            break
+        req.negatives.extend(p for p in _LIST_SEPARATOR.split(phrase) if p)
+        text = tidy(text[: match.start()] + " " + text[match.end() :])
+    return text
+
+
+def _take_count(text: str, req: Request) -> str:
+    for pattern in _COUNT_PATTERNS if has_any(text, _COUNT_CUES) else ():
+        match, text = take(pattern, text)
+        if match:
+            requested = _number(match.group("n"))
+            req.repeat = req.repeat or " more" in match[0].lower()  # "2 more": new ones
+            req.count = min(max(requested, 1), MAX_IMAGES)
+            if requested > MAX_IMAGES:
+                req.notes.append(
+                    f"You asked for {requested} images; I make at most {MAX_IMAGES} at a time, "
+                    f"so here are {MAX_IMAGES}."
+                )
+            break
+    return text
+
+
+def _take_cues(text: str, req: Request, *, has_previous: bool) -> str:
+    match, text = take(_REPEAT, text, _REPEAT_CUES)
+    if match:
+        req.repeat = True
+        req.repeat_one = "one" in match[0].lower()
+    match, text = take(_SAME, text, ("same",))
+    req.same = match is not None
+    req.same_seed = bool(match and match.group("seed"))
+    if has_previous:  # "make it …" is about the last picture only when there is one
+        match, text = take(_MAKE_IT, text, _MAKE_IT_CUES)
+        req.modify = match is not None
+    while True:
+        match, text = take(_MODIFY, text, _MODIFY_CUES)
+        if match is None:
+            break
+        req.modify = True
+    match, text = take(_ALSO, text, ("too", "as well", "also"))
+    req.also = match is not None
+    return text
+
+
+def _take_aspect(text: str, req: Request) -> str:
+    for pattern in _ASPECT_PATTERNS if has_any(text, _ASPECT_CUES) else ():
+        match, text = take(pattern, text)
+        if match:
+            groups = match.groupdict()
+            if groups.get("r"):
+                req.aspect = _RATIO_WORDS[groups["r"]]
+            elif groups.get("a"):
+                req.aspect = _ASPECT_WORDS[groups["a"].lower()]
+            else:  # a phone wallpaper
+                req.aspect = Aspect.TALL
+            break
+    return text
+
+
+def _strip_commands(text: str, req: Request) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        match = _COMMANDS.match(text)
+        if match and match.end():
+            req.commanded = req.commanded or bool(match.group("verb") or match.group("how"))
+            if match.group("how"):  # "what would Rex look like in …"
+                text = _LOOK.sub("", text, count=1)
+            text = tidy(text[match.end() :])
+        if trailing := _TRAILING.search(text, max(0, len(text) - 24)):
+            text = tidy(text[: trailing.start()])
+    if style := _LEAD_STYLE.match(text):  # "a watercolor painting of Rex" → "Rex as a …"
+        text = tidy(f"{text[style.end() :]} {style_phrase(style.group('style'))}")
+    return text
+
+
+def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> Request:
+    """Steps 1–3 of the module docstring."""
+    req = Request(text="")
+    text = _normalize(raw)
+    if has_any(text, _PUT_CUES):  # "put a santa hat on Rex" → "Rex wearing a santa hat"
+        text = put_on.sub(lambda m: f"{m.group('ref')} wearing {m.group('item')}", text)
+    text = _take_negatives(text, req)
+    match, text = take(_SEED, text, ("seed",))
+    if match:
+        req.seed = int(match.group("seed"))
+    text = _take_count(text, req)
+    text = _take_cues(text, req, has_previous=has_previous)
+    text = _take_aspect(text, req)
+    req.text = _strip_commands(text, req)
+    return req

@@ -1,0 +1,113 @@
+"""Scenes: tidying what is left after the subjects, splitting it into a base and modifiers
+(time, weather, season, style, lighting), and merging a follow-up's modifiers and attributes
+into the previous generation's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from ..vocabulary import ATTRIBUTE_KIND, BARE_MODIFIERS
+from .text import BOUNDARY, STYLE_NOUNS, STYLE_WORDS, WS, fold, style_phrase, tidy
+
+# Scene modifiers, by kind: a follow-up's modifier replaces the previous one of the same kind.
+_MODIFIERS: dict[str, re.Pattern[str]] = {
+    "time": re.compile(
+        r"\b(?:(?:at|during|by)\s+(?:the\s+)?(?:night\s*time|night|sunset|sunrise|dawn|dusk|noon"
+        r"|midday|midnight|twilight|daybreak|golden\s+hour|blue\s+hour|day\s*time|day"
+        r"|moonlight)"
+        r"|in\s+the\s+(?:early\s+|late\s+)?(?:morning|afternoon|evening|night|dark|moonlight"
+        r"|sunlight|sunshine)"
+        r"|in\s+(?:broad\s+)?daylight|after\s+dark"
+        r"|under\s+(?:the\s+|a\s+)?(?:stars|starry\s+sky|night\s+sky|full\s+moon|moonlight|moon"
+        r"|midday\s+sun|northern\s+lights)"
+        r"|on\s+a\s+(?:sunny|bright|clear)\s+(?:day|morning|afternoon))\b",
+        re.I,
+    ),
+    "weather": re.compile(
+        r"\b(?:in\s+(?:the\s+|a\s+)?(?:heavy\s+|light\s+|pouring\s+)?(?:rain|snow|fog|mist|storm"
+        r"|thunderstorm|blizzard|snowstorm|sandstorm|drizzle|hail)"
+        r"|during\s+(?:a|the)\s+(?:rainstorm|rain|snowfall|snowstorm|snow|storm|thunderstorm"
+        r"|blizzard)"
+        r"|on\s+a\s+(?:rainy|snowy|foggy|misty|stormy|cloudy|windy|overcast|grey|gray)\s+day"
+        r"|while\s+it(?:'s|\s+is)\s+(?:raining|snowing)|under\s+a\s+rainbow)\b",
+        re.I,
+    ),
+    "season": re.compile(
+        r"\b(?:(?:in|during)\s+(?:the\s+)?(?:winter|summer|spring|autumn|fall)(?:\s*time)?"
+        r"|on\s+(?:christmas|halloween)(?:\s+(?:day|eve|night|morning))?)\b",
+        re.I,
+    ),
+    "style": re.compile(
+        r"\b(?:in\s+the\s+style\s+of\s+[^,]+?(?=\s*(?:$|,|\b(?:at|during|on|with|under)\b))"
+        rf"|(?:as|in)\s+(?:an?\s+)?{STYLE_WORDS}(?:\s+{STYLE_NOUNS})?"
+        rf"|(?:in\s+)?(?:an?\s+)?{STYLE_WORDS}\s+style"
+        r"|in\s+(?:black\s+and\s+white|sepia|monochrome|gr[ae]yscale|technicolou?r)"
+        r"|as\s+(?:an?\s+)?(?:painting|drawing|sketch|cartoon|caricature|illustration|sculpture"
+        r"|statue|figurine|plushie|action\s+figure|emoji|sticker|comic|movie\s+poster|poster"
+        r"|render))\b",
+        re.I,
+    ),
+    "lighting": re.compile(
+        r"\b(?:with\s+(?:dramatic|soft|studio|neon|warm|cold|moody|cinematic|natural|rim"
+        r"|golden)\s+light(?:ing|s)?"
+        r"|in\s+(?:neon|soft|warm|dramatic|natural|golden)\s+light(?:s|ing)?"
+        r"|by\s+(?:candle|fire)light)\b",
+        re.I,
+    ),
+}
+
+_BARE_STYLE = re.compile(
+    rf"(?:an?\s+)?(?:{STYLE_WORDS}(?:\s+{STYLE_NOUNS})?"
+    r"|painting|drawing|sketch|cartoon|illustration|sculpture|statue)",
+    re.I,
+)
+
+_SCENE_VERBS = (
+    (re.compile(r"^(?:is|are|was|gets|getting)\s+", re.I), ""),
+    (re.compile(r"^(?:wears?|to\s+wear)\b", re.I), "wearing"),
+    (re.compile(r"^with\s+(?P<item>(?:an?|some|the)\s+[^,]+?)\s+on$", re.I), r"wearing \g<item>"),
+)
+
+STARTERS = re.compile(rf"(?:{BOUNDARY}|and\b|with\b|without\b|\w+ed\b|,)", re.I)
+
+
+def normalize_scene(scene: str) -> str:
+    scene = tidy(scene)
+    for pattern, replacement in _SCENE_VERBS:
+        scene = pattern.sub(replacement, scene)
+    return tidy(scene)
+
+
+def split_modifiers(scene: str) -> tuple[str, list[tuple[str, str]]]:
+    """``"on the beach at sunset"`` → ``("on the beach", [("time", "at sunset")])``."""
+    found: list[tuple[int, str, str]] = []
+    rest = scene
+    for kind, pattern in _MODIFIERS.items():
+        for match in pattern.finditer(rest):
+            found.append((match.start(), kind, tidy(match.group(0))))
+        rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
+    base = tidy(rest)
+    bare = BARE_MODIFIERS.get(fold(base))
+    if bare is not None:
+        found.append((len(scene), *bare))
+        base = ""
+    elif base and _BARE_STYLE.fullmatch(base):
+        found.append((len(scene), "style", style_phrase(base)))
+        base = ""
+    found.sort()
+    return base, [(kind, phrase) for _, kind, phrase in found]
+
+
+def join_scene(base: str, modifiers: Sequence[tuple[str, str]]) -> str:
+    return tidy(" ".join([base, *(phrase for _, phrase in modifiers)]))
+
+
+def merge_attrs(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    replaced = {ATTRIBUTE_KIND.get(fold(a), a) for a in new}
+    kept = [a for a in old if ATTRIBUTE_KIND.get(fold(a), a) not in replaced]
+    return tuple(dict.fromkeys([*kept, *new]))
+
+
+def clean_attrs(words: Iterable[str]) -> list[str]:
+    return [WS.sub(" ", w.lower()) for w in words]
