@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agent.assistant import Assistant  # noqa: E402
+from agent.prompts import CompiledPrompt, SubjectRef, compile_prompt  # noqa: E402
 from core.domain import Scope  # noqa: E402
+from core.policy import check_request  # noqa: E402
 from core.redis_server import EmbeddedRedis  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from tests.agent.test_paraphrases import FLOORS, HELD_OUT, score  # noqa: E402
@@ -70,11 +72,41 @@ def latency(turns: int) -> dict:
     }
 
 
+def per_call_us(rounds: int = 300) -> dict:
+    """The prompt compiler and the content policy alone, per call (both were timed tests;
+    targets live here now): each should stay well under a millisecond."""
+    rex = SubjectRef("sub_rex", "Rex", "dog", "sks")
+    anna = SubjectRef("sub_anna", "Anna", "woman", "zwx")
+    requests = [
+        "Can you show me 2 pictures of Rex on the beach at sunset without people?",
+        "Rex and Anna in a park",
+        "make it at night",
+        "same but square",
+        "a red version of Rex",
+    ]
+    previous = compile_prompt("Rex on the beach at sunset", [rex, anna])
+    assert isinstance(previous, CompiledPrompt)
+    figures = {}
+    for name, call in (
+        ("compile_prompt_us", lambda t: compile_prompt(t, [rex, anna], previous=previous)),
+        ("policy_check_us", lambda t: check_request(t, [anna])),
+    ):
+        for text in requests:  # warm caches
+            call(text)
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for text in requests:
+                call(text)
+        elapsed = time.perf_counter() - started
+        figures[name] = round(elapsed / (rounds * len(requests)) * 1e6, 1)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=400)
     args = parser.parse_args()
-    figures = {"chat_turn": latency(args.turns), "paraphrases": {}}
+    figures = {"chat_turn": latency(args.turns), **per_call_us(), "paraphrases": {}}
     for name in (*FLOORS, HELD_OUT):
         right, total, _ = score(name)
         figures["paraphrases"][name] = {

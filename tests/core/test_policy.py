@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -376,20 +375,3 @@ def test_enforce_raises_the_refusal_with_its_message_and_category():
     assert (error.code, error.http_status) == ("content_policy", 422)
     assert error.message == check_request("Anna naked", [ANNA]).message
     assert error.details == {"category": "sexual", "subject_ids": [ANNA.id]}
-
-
-def test_checking_is_fast():
-    texts = [
-        "Can you show me 2 pictures of Anna on the beach at sunset without people?",
-        "Anna n4k3d",
-        "Rex fighting a pillow in the living room",
-    ]
-    for text in texts:
-        decide(text, ANNA)
-    rounds = 300
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for text in texts:
-            decide(text, ANNA)
-    per_call = (time.perf_counter() - started) / (rounds * len(texts))
-    assert per_call < 1e-3, f"{per_call * 1e6:.0f} µs per check"

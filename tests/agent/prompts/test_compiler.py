@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -146,22 +145,3 @@ def test_compiled_prompts_round_trip_through_json(sunset):
 
 
 # --- speed ---------------------------------------------------------------------------------------
-
-
-def test_compiling_is_well_under_a_millisecond(sunset):
-    requests = [
-        "Can you show me 2 pictures of Rex on the beach at sunset without people?",
-        "my dog and my cat in a park",
-        "make it at night",
-        "same but square",
-        "a red version of my teapot",
-    ]
-    for text in requests:  # warm the per-user cache
-        compile_prompt(text, MINE, previous=sunset)
-    rounds = 200
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for text in requests:
-            compile_prompt(text, MINE, previous=sunset)
-    per_call = (time.perf_counter() - started) / (rounds * len(requests))
-    assert per_call < 1e-3, f"{per_call * 1e6:.0f} µs per call"
