@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -40,6 +41,23 @@ match on `code`. **Rate limits** answer 429 with `Retry-After`.
 """
 
 
+def _state_settings_in_schema(app: FastAPI, api: ApiState) -> None:
+    """Limits that are settings appear in the OpenAPI document with this server's values, so
+    the schema allows exactly what the server does."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            token = schema["components"]["schemas"]["UserTokenRequest"]["properties"]
+            ttl = token["ttl_seconds"]["anyOf"][0]
+            ttl["maximum"] = api.config.user_token_max_ttl_seconds
+            ttl["minimum"] = min(ttl.get("minimum", 60), ttl["maximum"])
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(ctx: Context | None = None) -> FastAPI:
     settings = ctx.settings if ctx is not None else get_settings()
     api = ApiState(settings, ctx)
@@ -57,6 +75,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.api = api
+    _state_settings_in_schema(app, api)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

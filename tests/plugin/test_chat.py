@@ -106,7 +106,8 @@ def test_bad_chat_input(api: Api, alice):
     bad_id = api.client.post(
         "/v1/chat", headers=alice.headers, json={"message": "hi", "conversation_id": "nope"}
     )
-    assert bad_id.status_code == 422 and bad_id.json()["error"]["code"] == "invalid_conversation_id"
+    assert bad_id.status_code == 404
+    assert bad_id.json()["error"]["code"] == "conversation_not_found"
 
 
 def test_the_official_openai_client(server: str, api: Api, alice):
