@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agent.mcp_server import mcp_http_app
 from core.settings import get_settings
+from core.version import dreamchat_version
 from worker.context import Context
 
 from .deps import ApiState
@@ -70,7 +71,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
 
     app = FastAPI(
         title="dreamchat",
-        version="0.1.0",
+        version=dreamchat_version(),
         description=_DESCRIPTION,
         lifespan=lifespan,
     )
