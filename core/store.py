@@ -671,7 +671,9 @@ class RedisStore:
         self, scope: Scope, *, after: str = "0-0", count: int = 1000
     ) -> list[tuple[str, dict[str, Any]]]:
         """Entries after ``after`` (an entry id), oldest first."""
-        entries = self.client.xrange(self.events_key(scope), min=f"({after}", count=count)
+        entries: list[Any] = self.client.xrange(
+            self.events_key(scope), min=f"({after}", count=count
+        )  # type: ignore[assignment]
         return [(_text(i), decode_event(fields)) for i, fields in entries]
 
 

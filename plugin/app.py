@@ -54,6 +54,7 @@ def _state_settings_in_schema(app: FastAPI, api: ApiState) -> None:
             ttl = token["ttl_seconds"]["anyOf"][0]
             ttl["maximum"] = api.config.user_token_max_ttl_seconds
             ttl["minimum"] = min(ttl.get("minimum", 60), ttl["maximum"])
+        assert app.openapi_schema is not None
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -42,8 +42,8 @@ __all__ = [
 
 MODEL_NAME = "dreamchat"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_USER_TEXT = {"type": "string", "pattern": r"\S"}
-_USER_MESSAGE = {
+_USER_TEXT: dict[str, Any] = {"type": "string", "pattern": r"\S"}
+_USER_MESSAGE: dict[str, Any] = {
     "type": "object",
     "required": ["role", "content"],
     "properties": {

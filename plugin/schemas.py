@@ -43,7 +43,6 @@ __all__ = [
     "SubjectId",
     "UploadIdStr",
     "WebhookId",
-    "id_path",
     "DeletedResponse",
     "DeliveryList",
     "DeliveryOut",
@@ -91,35 +90,29 @@ CLASS_NOUN_PATTERN = r"^\s*[A-Za-z](?:[A-Za-z\s-]*[A-Za-z])?\s*$"
 """Plain words in ASCII letters, spaces and hyphens; case and spacing are normalized."""
 
 
-def _documented(pattern: str, example: str | None = None) -> Any:
-    extra: dict[str, Any] = {"pattern": pattern}
-    return Field(json_schema_extra=extra, examples=[example] if example else None)
+def _documented(*prefixes: str) -> Any:
+    return Field(
+        json_schema_extra={"pattern": id_pattern(*prefixes)}, examples=[example_id(prefixes[0])]
+    )
 
 
-def _id_str(*prefixes: str) -> Any:
-    return Annotated[str, _documented(id_pattern(*prefixes), example_id(prefixes[0]))]
-
-
-def id_path(*prefixes: str) -> Any:
+def _id_path(*prefixes: str) -> Any:
     """A path parameter holding one of our ids; a malformed one is answered like an unknown
     one (404), which is what the schema's 404 promises."""
-    return Annotated[
-        str,
-        Path(
-            max_length=64,
-            examples=[example_id(prefixes[0])],
-            json_schema_extra={"pattern": id_pattern(*prefixes)},
-        ),
-    ]
+    return Path(
+        max_length=64,
+        examples=[example_id(prefixes[0])],
+        json_schema_extra={"pattern": id_pattern(*prefixes)},
+    )
 
 
-SubjectIdStr = _id_str(SUBJECT)
-UploadIdStr = _id_str(UPLOAD)
-ConversationIdStr = _id_str(CONVERSATION)
-SubjectId = id_path(SUBJECT)
-GenerationId = id_path(GENERATION)
-JobId = id_path(TRAINING, GENERATION)
-WebhookId = id_path(ENDPOINT)
+SubjectIdStr = Annotated[str, _documented(SUBJECT)]
+UploadIdStr = Annotated[str, _documented(UPLOAD)]
+ConversationIdStr = Annotated[str, _documented(CONVERSATION)]
+SubjectId = Annotated[str, _id_path(SUBJECT)]
+GenerationId = Annotated[str, _id_path(GENERATION)]
+JobId = Annotated[str, _id_path(TRAINING, GENERATION)]
+WebhookId = Annotated[str, _id_path(ENDPOINT)]
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:

@@ -204,7 +204,7 @@ def _conversation_id(scope: Scope, request: ChatCompletionRequest, header: str |
         **responses(404, 409),
         200: {
             "description": "A chat.completion object, or chat.completion.chunk events when streaming"
-        }
+        },
     },
 )
 def chat_completions(

@@ -14,6 +14,7 @@ What JSON Schema can't say is configured here, each with its reason, and nothing
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from rq import Worker
 from schemathesis.config import SchemathesisConfig
@@ -30,9 +31,7 @@ def _failures(event: events.ScenarioFinished) -> list[str]:
                 failure = node.failure_info.failure
                 interaction = event.recorder.interactions.get(case_id)
                 response = getattr(interaction, "response", None)
-                answer = (
-                    f"[{response.status_code}] {response.content[:300]!r}" if response else "-"
-                )
+                answer = f"[{response.status_code}] {response.content[:300]!r}" if response else "-"
                 found.append(
                     f"[{event.phase.value}] {event.recorder.label} {node.name}: {failure.title}\n"
                     f"{failure.message}\n{answer}\n{node.failure_info.code_sample}"
@@ -73,6 +72,7 @@ def _run(schema, failures: list[str], phases: set[str], operations: set[str]) ->
             failures.append(f"engine error: {event}")
 
 
+@pytest.mark.timeout(300)
 def test_the_api_does_what_its_schema_says(make_api):
     api = make_api(event_stream_seconds=0.2, event_ping_seconds=0.1)
     caller = api.caller()
