@@ -236,7 +236,9 @@ class RedisStore:
         self, scope: Scope, subject_id: str, *, force: bool = False
     ) -> SubjectDeletion:
         """Remove a subject and everything recorded about it: its training runs, the
-        generations that used it (they depict it), its token and name. Blobs are the caller's.
+        generations that used it (they depict it), its token and name, and the user's event
+        log (its events name the subject; the rest only matter to a client reconnecting just
+        now). Blobs are the caller's.
 
         A subject that is training is refused with ``Conflict`` unless ``force``: its worker
         would otherwise write an adapter for a subject that no longer exists.
@@ -257,7 +259,7 @@ class RedisStore:
                 pipe.watch(*gen_keys)
             generations = [self._load(pipe, k, Generation) for k in gen_keys]
             pipe.multi()
-            pipe.delete(key, trainings_key, generations_key)
+            pipe.delete(key, trainings_key, generations_key, self.events_key(scope))
             pipe.zrem(self._user(scope, "subjects"), subject_id)
             pipe.hdel(self._user(scope, "subject_tokens"), subject.token)
             pipe.hdel(self._user(scope, "subject_names"), _name_key(subject.name))
