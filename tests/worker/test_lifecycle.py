@@ -48,7 +48,11 @@ def test_progress_retention_and_deletion(service, photos_dir):
             worker,
         )
 
-        events = [event for _, event in ctx.store.read_events(scope)]  # the user's event log
+        def logged() -> list[dict]:  # the user's event log, once "ready" (sent last) is in
+            events = [event for _, event in ctx.store.read_events(scope)]
+            return events if events and events[-1]["type"] == "training.ready" else []
+
+        events = wait_for(logged, 10, "the training.ready event", worker)
         kinds = [e["type"] for e in events]
         assert kinds[0] == "training.started" and kinds[-1] == "training.ready"
         progress = [e for e in events if e["type"] == "training.progress"]
