@@ -1,7 +1,8 @@
 """The published OpenAPI document says exactly what the server does, checked the way an
-integrator would: schemathesis' own engine (examples, coverage and fuzzing phases) with every
-check it has — schema-valid requests are accepted, schema-violating ones refused, statuses,
-headers, content types and bodies match the schema, ``Allow`` lists the documented methods.
+integrator would: schemathesis' own engine (examples, coverage, fuzzing and stateful phases)
+with every check it has — schema-valid requests are accepted, schema-violating ones refused,
+statuses, headers, content types and bodies match the schema, ``Allow`` lists the documented
+methods.
 Bounded: a few examples per operation, and event streams end quickly.
 
 What JSON Schema can't say is configured here, each with its reason, and nothing else:
@@ -20,7 +21,7 @@ from rq import Worker
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-PHASES = ("examples", "coverage", "fuzzing")
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
 def _failures(event: events.ScenarioFinished) -> list[str]:
@@ -48,7 +49,6 @@ def _config(caller, **checks) -> SchemathesisConfig:
                 "deterministic": True,
                 "allow-extra-parameters": False,
             },
-            "phases": {"stateful": {"enabled": False}},
             "checks": checks,
         }
     )
