@@ -47,6 +47,7 @@ from core.errors import DreamchatError, InvalidInput, Unauthenticated
 from core.ids import CONVERSATION, check_external_id, new_id
 from core.store import RedisStore
 from core.tenants import authenticate
+from core.version import dreamchat_version
 from worker.context import Context as WorkerContext
 
 from .session import CONVERSATION_TTL, ChatSession, ConversationState
@@ -95,6 +96,7 @@ def build_mcp_server(resolve_session: SessionResolver) -> MCPServer:
     """An MCP server offering every tool of ``TOOLS``; ``resolve_session`` says who calls."""
     return MCPServer(
         "dreamchat",
+        version=dreamchat_version(),
         instructions=INSTRUCTIONS,
         tools=[_mcp_tool(spec, resolve_session) for spec in TOOLS],
         log_level="WARNING",

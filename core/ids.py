@@ -14,7 +14,7 @@ import hmac
 import re
 import secrets
 
-from .errors import InvalidInput
+from .errors import InvalidInput, NotFound
 
 __all__ = [
     "ENDPOINT",
@@ -28,7 +28,9 @@ __all__ = [
     "api_key_matches",
     "check_external_id",
     "check_id",
+    "example_id",
     "hash_api_key",
+    "id_pattern",
     "new_api_key",
     "new_id",
     "new_webhook_secret",
@@ -48,10 +50,12 @@ CONVERSATION = "cnv"
 _PREFIXES = frozenset(
     {SUBJECT, TRAINING, GENERATION, IMAGE, UPLOAD, ENDPOINT, MESSAGE, TENANT, CONVERSATION}
 )
-_ID_BODY = re.compile(r"[a-z2-7]{24}")
+_ID_BODY_PATTERN = "[a-z2-7]{24}"
+_ID_BODY = re.compile(_ID_BODY_PATTERN)
 # Tenant and user ids end up in Redis keys (":" separates parts) and blob paths ("/"), so both
 # characters are out; a leading letter or digit rules out "." and "..".
-_EXTERNAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=-]{0,127}")
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,127}$"
+_EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN[1:-1])
 _API_KEY_PREFIX = "dck_"
 
 
@@ -62,11 +66,33 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{body}"
 
 
+def id_pattern(*prefixes: str) -> str:
+    """The JSON Schema ``pattern`` of ids with one of these prefixes, for the OpenAPI document."""
+    unknown = set(prefixes) - _PREFIXES
+    if not prefixes or unknown:
+        raise ValueError(f"unknown id prefix(es) {sorted(unknown)!r}")
+    alternatives = "|".join(prefixes)
+    return (
+        f"^({alternatives})_{_ID_BODY_PATTERN}$"
+        if len(prefixes) > 1
+        else f"^{prefixes[0]}_{_ID_BODY_PATTERN}$"
+    )
+
+
+def example_id(prefix: str) -> str:
+    """A well-formed, stable id for documentation examples (never one we issued)."""
+    if prefix not in _PREFIXES:
+        raise ValueError(f"unknown id prefix {prefix!r}")
+    digest = hashlib.sha256(f"example:{prefix}".encode()).digest()[:15]
+    return f"{prefix}_{base64.b32encode(digest).decode('ascii').lower()}"
+
+
 def check_id(value: object, prefix: str, *, what: str) -> str:
     """Refuse ids that we could not have issued before they reach a Redis key or a path.
 
     ``what`` names the thing in the error ("subject"), giving codes like ``subject_not_found``:
-    a malformed id is reported like an unknown one, which is what it is to the caller.
+    a malformed id is reported like an unknown one (404), which is what it is to the caller,
+    so every door answers one code for "no such thing".
     """
     if (
         isinstance(value, str)
@@ -74,10 +100,11 @@ def check_id(value: object, prefix: str, *, what: str) -> str:
         and _ID_BODY.fullmatch(value, len(prefix) + 1)
     ):
         return value
-    raise InvalidInput(
-        f"{value!r} is not a {what} id; {what} ids look like {prefix}_… — check the id you sent.",
-        code=f"invalid_{what}_id",
-        details={"id": str(value)[:100]},
+    raise NotFound(
+        f"No {what} {str(value)[:100]!r}: {what} ids look like {prefix}_ and 24 letters and "
+        "digits — check the id you sent.",
+        code=f"{what}_not_found",
+        details={f"{what}_id": str(value)[:100]},
     )
 
 

@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     never for a deployment that other people can reach."""
     chat_wait_seconds: float = Field(default=5.0, ge=0, le=60)
     """How long a chat turn waits for a generation before answering with its id."""
+    event_log_length: int = Field(default=1000, ge=10)
+    """Events kept per user for ``GET /v1/events`` clients that reconnect (``Last-Event-ID``)."""
+    event_log_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    event_stream_seconds: float = Field(default=300.0, gt=0)
+    """One event stream response ends after this long; clients reconnect with
+    ``Last-Event-ID`` and miss nothing, and load balancers get to move long-lived streams."""
+    event_ping_seconds: float = Field(default=15.0, gt=0)
 
     # Webhooks.
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -43,7 +43,7 @@ from .domain import (
 from .errors import Conflict, LimitExceeded, NotFound
 from .ids import check_external_id
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisStore", "decode_event"]
 
 R = TypeVar("R", bound=Record)
 _OPERATION = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
@@ -57,6 +57,12 @@ def _text(value: object) -> str:
     if isinstance(value, str):
         return value
     raise TypeError(f"expected bytes or str from Redis, got {type(value).__name__}")
+
+
+def decode_event(fields: dict[Any, Any]) -> dict[str, Any]:
+    """An event log entry's fields (as any client returns them) back into the event."""
+    raw = fields.get(b"data", fields.get("data"))
+    return json.loads(_text(raw))
 
 
 def _name_key(name: str) -> str:
@@ -230,7 +236,9 @@ class RedisStore:
         self, scope: Scope, subject_id: str, *, force: bool = False
     ) -> SubjectDeletion:
         """Remove a subject and everything recorded about it: its training runs, the
-        generations that used it (they depict it), its token and name. Blobs are the caller's.
+        generations that used it (they depict it), its token and name, and the user's event
+        log (its events name the subject; the rest only matter to a client reconnecting just
+        now). Blobs are the caller's.
 
         A subject that is training is refused with ``Conflict`` unless ``force``: its worker
         would otherwise write an adapter for a subject that no longer exists.
@@ -251,7 +259,7 @@ class RedisStore:
                 pipe.watch(*gen_keys)
             generations = [self._load(pipe, k, Generation) for k in gen_keys]
             pipe.multi()
-            pipe.delete(key, trainings_key, generations_key)
+            pipe.delete(key, trainings_key, generations_key, self.events_key(scope))
             pipe.zrem(self._user(scope, "subjects"), subject_id)
             pipe.hdel(self._user(scope, "subject_tokens"), subject.token)
             pipe.hdel(self._user(scope, "subject_names"), _name_key(subject.name))
@@ -639,6 +647,36 @@ class RedisStore:
     def release_idempotency_key(self, scope: Scope, *, operation: str, key: str) -> None:
         """Forget a claim whose request failed, so the client's retry runs it again."""
         self.client.delete(self._idempotency_key(scope, operation, key))
+
+    # Live events (contract) ----------------------------------------------------------------
+    # A Redis stream per user: entry ids are the SSE ``id:`` lines, so a client that
+    # reconnects with ``Last-Event-ID`` is sent exactly what it missed (as long as the log,
+    # trimmed to about ``max_len`` entries and kept ``ttl_seconds`` after the last one, holds it).
+
+    def events_key(self, scope: Scope) -> str:
+        """For the SSE route, which reads the stream with an asyncio client."""
+        return self._user(scope, "events")
+
+    def append_event(
+        self, scope: Scope, event: dict[str, Any], *, max_len: int, ttl_seconds: int
+    ) -> str:
+        key = self.events_key(scope)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.xadd(
+                key, {"data": json.dumps(event, default=str)}, maxlen=max_len, approximate=True
+            )
+            pipe.expire(key, ttl_seconds)
+            entry_id, _ = pipe.execute()
+        return _text(entry_id)
+
+    def read_events(
+        self, scope: Scope, *, after: str = "0-0", count: int = 1000
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Entries after ``after`` (an entry id), oldest first."""
+        entries: list[Any] = self.client.xrange(
+            self.events_key(scope), min=f"({after}", count=count
+        )  # type: ignore[assignment]
+        return [(_text(i), decode_event(fields)) for i, fields in entries]
 
 
 def _name_taken(name: str) -> Conflict:

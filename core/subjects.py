@@ -63,7 +63,7 @@ def _clean_name(name: str) -> str:
             f"Give the subject a name of 1 to {_MAX_NAME} characters, like 'Rex'.",
             code="invalid_subject_name",
         )
-    if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
         raise InvalidInput(
             "Subject names can't contain control characters.", code="invalid_subject_name"
         )
@@ -72,7 +72,7 @@ def _clean_name(name: str) -> str:
 
 def _clean_class_noun(class_noun: str) -> str:
     cleaned = " ".join(str(class_noun).split()).lower()
-    if not _CLASS_NOUN.fullmatch(cleaned):
+    if not cleaned.isascii() or not _CLASS_NOUN.fullmatch(cleaned):
         raise InvalidInput(
             "The class noun says what kind of thing the subject is, in plain lowercase words: "
             "'dog', 'person', 'teddy bear'.",
@@ -272,8 +272,8 @@ def ensure_trainable(subject: Subject, *, settings: Settings | None = None) -> N
     if subject.status is SubjectStatus.TRAINING:
         raise _busy_training(subject)
     have = len(subject.photos)
-    if have < settings.min_photos:
-        raise InvalidInput(
+    if have < settings.min_photos:  # the subject's state, not the request: 409
+        raise Conflict(
             f"{subject.name!r} has {have} photos; training needs at least "
             f"{settings.min_photos}. Attach {settings.min_photos - have} more.",
             code="not_enough_photos",

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from agent.mcp_server import mcp_http_app
 from core.settings import get_settings
+from core.version import dreamchat_version
 from worker.context import Context
 
 from .deps import ApiState
@@ -40,6 +42,24 @@ match on `code`. **Rate limits** answer 429 with `Retry-After`.
 """
 
 
+def _state_settings_in_schema(app: FastAPI, api: ApiState) -> None:
+    """Limits that are settings appear in the OpenAPI document with this server's values, so
+    the schema allows exactly what the server does."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            token = schema["components"]["schemas"]["UserTokenRequest"]["properties"]
+            ttl = token["ttl_seconds"]["anyOf"][0]
+            ttl["maximum"] = api.config.user_token_max_ttl_seconds
+            ttl["minimum"] = min(ttl.get("minimum", 60), ttl["maximum"])
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(ctx: Context | None = None) -> FastAPI:
     settings = ctx.settings if ctx is not None else get_settings()
     api = ApiState(settings, ctx)
@@ -52,11 +72,12 @@ def create_app(ctx: Context | None = None) -> FastAPI:
 
     app = FastAPI(
         title="dreamchat",
-        version="0.1.0",
+        version=dreamchat_version(),
         description=_DESCRIPTION,
         lifespan=lifespan,
     )
     app.state.api = api
+    _state_settings_in_schema(app, api)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

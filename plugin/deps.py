@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, WithJsonSchema
 
 from core.domain import Scope, Tenant
 
 if TYPE_CHECKING:
     from agent.assistant import Assistant
 from core.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
+from core.ids import EXTERNAL_ID_PATTERN
 from core.photos import PhotoLimits
 from core.settings import Settings
 from worker.context import Context, context_from_settings
@@ -162,6 +163,7 @@ _bearer = HTTPBearer(
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 UserIdHeader = Annotated[
     str | None,
+    WithJsonSchema({"type": "string", "pattern": EXTERNAL_ID_PATTERN}),
     Header(
         alias="X-User-Id",
         description="The end user, with a tenant API key. Not needed with a user token.",

@@ -27,8 +27,9 @@ from typing import Any
 import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from core.errors import DreamchatError, LimitExceeded
 
@@ -173,9 +174,28 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's own ``Allow`` names only the
+    first route that matched the path, so ``/v1/subjects`` would claim GET alone."""
+    allowed = set()
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.add(method)
+    return sorted(allowed | {"OPTIONS"}) if allowed else []
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 405:
+        allow = ", ".join(_allowed_methods(request))
+        if request.method == "OPTIONS":  # not a CORS preflight (the middleware answers those)
+            return Response(status_code=204, headers={"Allow": allow})
+        exc.headers = {**(exc.headers or {}), "Allow": allow}
     code = _HTTP_CODES.get(status, "http_error")
     details: dict[str, Any] = {}
     if status == 400:  # FastAPI could not parse the body: bad input, like a validation error

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.domain import (
@@ -20,9 +21,28 @@ from core.domain import (
     WebhookEndpoint,
     WebhookEventType,
 )
+from core.ids import (
+    CONVERSATION,
+    ENDPOINT,
+    EXTERNAL_ID_PATTERN,
+    GENERATION,
+    SUBJECT,
+    TRAINING,
+    UPLOAD,
+    example_id,
+    id_pattern,
+)
 
 __all__ = [
+    "CLASS_NOUN_PATTERN",
+    "NAME_PATTERN",
     "AttachPhotos",
+    "ConversationIdStr",
+    "GenerationId",
+    "JobId",
+    "SubjectId",
+    "UploadIdStr",
+    "WebhookId",
     "DeletedResponse",
     "DeliveryList",
     "DeliveryOut",
@@ -54,10 +74,45 @@ __all__ = [
     "WebhookOut",
 ]
 
-_SUBJECT_ID = "sub_4k2mbzq7f3x5vu6ryh2dnwaelo"
-_UPLOAD_ID = "upl_n3vt6ywq2hm5ks7fzr4xpcjeid"
-_GENERATION_ID = "gen_q5w2ze7ryh3nkcm6vt4sfxpd2b"
-_TRAINING_ID = "trn_7hx3mq5ekz2pw6ra4ntcyvusjd"
+_SUBJECT_ID = example_id(SUBJECT)
+_UPLOAD_ID = example_id(UPLOAD)
+_GENERATION_ID = example_id(GENERATION)
+_TRAINING_ID = example_id(TRAINING)
+
+# Patterns the OpenAPI document states without FastAPI enforcing them: the service functions
+# check the same rules and answer with their own codes (an id that is not ours: 404
+# ``<thing>_not_found``; a bad name: 422 ``invalid_subject_name``), so every door gives one
+# code. They are written in the regex dialect both JSON Schema validators and Python share.
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+NAME_PATTERN = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+"""Some visible character and no control characters (``core.subjects`` cleans the rest)."""
+CLASS_NOUN_PATTERN = r"^\s*[A-Za-z](?:[A-Za-z\s-]*[A-Za-z])?\s*$"
+"""Plain words in ASCII letters, spaces and hyphens; case and spacing are normalized."""
+
+
+def _documented(*prefixes: str) -> Any:
+    return Field(
+        json_schema_extra={"pattern": id_pattern(*prefixes)}, examples=[example_id(prefixes[0])]
+    )
+
+
+def _id_path(*prefixes: str) -> Any:
+    """A path parameter holding one of our ids; a malformed one is answered like an unknown
+    one (404), which is what the schema's 404 promises."""
+    return Path(
+        max_length=64,
+        examples=[example_id(prefixes[0])],
+        json_schema_extra={"pattern": id_pattern(*prefixes)},
+    )
+
+
+SubjectIdStr = Annotated[str, _documented(SUBJECT)]
+UploadIdStr = Annotated[str, _documented(UPLOAD)]
+ConversationIdStr = Annotated[str, _documented(CONVERSATION)]
+SubjectId = Annotated[str, _id_path(SUBJECT)]
+GenerationId = Annotated[str, _id_path(GENERATION)]
+JobId = Annotated[str, _id_path(TRAINING, GENERATION)]
+WebhookId = Annotated[str, _id_path(ENDPOINT)]
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -119,12 +174,17 @@ class Readiness(BaseModel):
 
 class UserTokenRequest(_Input):
     model_config = _examples({"user_id": "user-42", "ttl_seconds": 3600})
-    user_id: str = Field(min_length=1, max_length=128, description="Your id for the end user.")
+    user_id: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Your id for the end user: letters, digits and . _ @ + = -.",
+        json_schema_extra={"pattern": EXTERNAL_ID_PATTERN},
+    )
     ttl_seconds: int | None = Field(
         default=None,
         ge=60,
-        le=7 * 24 * 3600,
-        description="Lifetime; default one hour, capped by the server's maximum.",
+        description="Lifetime; default one hour. The maximum is the server's "
+        "``DREAMCHAT_USER_TOKEN_MAX_TTL_SECONDS``, stated in this schema.",
     )
 
 
@@ -171,15 +231,18 @@ class UploadResponse(BaseModel):
 
 class SubjectCreate(_Input):
     model_config = _examples({"name": "Rex", "class_noun": "dog"})
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, json_schema_extra={"pattern": NAME_PATTERN})
     class_noun: str = Field(
-        min_length=1, max_length=40, description="What kind of thing: 'dog', 'person', 'mug'."
+        min_length=1,
+        max_length=40,
+        description="What kind of thing: 'dog', 'person', 'teddy bear'.",
+        json_schema_extra={"pattern": CLASS_NOUN_PATTERN},
     )
 
 
 class SubjectRename(_Input):
     model_config = _examples({"name": "Rex the Great"})
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, json_schema_extra={"pattern": NAME_PATTERN})
 
 
 class PhotoOut(BaseModel):
@@ -236,7 +299,7 @@ class SubjectList(BaseModel):
 
 class AttachPhotos(_Input):
     model_config = _examples({"upload_ids": [_UPLOAD_ID]})
-    upload_ids: list[str] = Field(min_length=1, max_length=200)
+    upload_ids: list[UploadIdStr] = Field(min_length=1, max_length=200)
 
 
 class SubjectDeleted(BaseModel):
@@ -339,7 +402,7 @@ class GenerationCreate(_Input):
             "seed": 1234,
         }
     )
-    subject_ids: list[str] = Field(min_length=1, max_length=4)
+    subject_ids: list[SubjectIdStr] = Field(min_length=1, max_length=4)
     prompt: str = Field(min_length=1, max_length=2000, pattern=r"\S")
     negative_prompt: str = Field(default="", max_length=2000)
     count: int = Field(default=1, ge=1, le=4)

@@ -43,8 +43,8 @@ class Context:
         return {}
 
     def async_redis(self):
-        """An asyncio client to the same server (the SSE stream waits on pub/sub without a
-        thread per listener)."""
+        """An asyncio client to the same server (the SSE stream waits on the event log without
+        a thread per listener)."""
         import redis.asyncio as aioredis
 
         kwargs = self.redis.connection_pool.connection_kwargs
@@ -62,10 +62,6 @@ class Context:
             password=kwargs.get("password"),
             username=kwargs.get("username"),
         )
-
-    def events_channel(self, tenant_id: str, user_id: str) -> str:
-        """Per-user pub/sub channel the HTTP layer streams as server-sent events."""
-        return f"{self.settings.key_prefix}:{tenant_id}:{user_id}:events"
 
 
 def context_from_settings(

@@ -1,4 +1,4 @@
-"""Telling people how a job is going: RQ job meta, the run record, and the user's event channel.
+"""Telling people how a job is going: RQ job meta, the run record, and the user's event log.
 
 Training steps can be milliseconds apart, so everything here is throttled: a ``Throttle``
 lets one update through per interval (and always the last one), and the step loop pays one
@@ -7,12 +7,13 @@ lets one update through per interval (and always the last one), and the step loo
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from rq import get_current_job
+
+from core.domain import Scope
 
 from .context import Context
 
@@ -33,9 +34,16 @@ class Throttle:
         return False
 
 
-def publish(ctx: Context, tenant_id: str, user_id: str, event: dict[str, Any]) -> None:
-    """Send ``event`` to the user's channel (the SSE stream); nobody listening is fine."""
-    ctx.redis.publish(ctx.events_channel(tenant_id, user_id), json.dumps(event, default=str))
+def publish(ctx: Context, tenant_id: str, user_id: str, event: dict[str, Any]) -> str:
+    """Append ``event`` to the user's event log, which ``GET /v1/events`` streams; nobody
+    listening is fine, and one who reconnects later still gets it. Returns the event's id."""
+    settings = ctx.settings
+    return ctx.store.append_event(
+        Scope(tenant_id, user_id),
+        event,
+        max_len=settings.event_log_length,
+        ttl_seconds=settings.event_log_ttl_seconds,
+    )
 
 
 def set_job_meta(**fields: Any) -> None:

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from core.domain import Generation, Scope
 from worker import services
 
 from ..deps import Ctx, CurrentScope, Idempotent, ImageLinker, ImageLinks
 from ..errors import responses
-from ..schemas import GenerationCreate, GenerationOut, ImageOut, JobError
+from ..schemas import GenerationCreate, GenerationId, GenerationOut, ImageOut, JobError
 
 __all__ = ["generation_out", "router"]
 
 router = APIRouter(
     prefix="/v1/generations", tags=["generations"], responses=responses(401, 403, 422, 429)
 )
-
-GenerationId = Annotated[str, Path(max_length=64, examples=["gen_q5w2ze7ryh3nkcm6vt4sfxpd2b"])]
 
 
 def generation_out(generation: Generation, scope: Scope, links: ImageLinker) -> GenerationOut:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from core.errors import Conflict
 from core.ids import GENERATION
@@ -12,13 +10,11 @@ from worker import services
 
 from ..deps import Ctx, CurrentScope
 from ..errors import responses
-from ..schemas import JobOut
+from ..schemas import JobId, JobOut
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=responses(401, 403, 404, 422, 429))
-
-JobId = Annotated[str, Path(max_length=64, examples=["trn_7hx3mq5ekz2pw6ra4ntcyvusjd"])]
 
 
 @router.get("/{job_id}", summary="Status, progress, ETA and queue position of a job")

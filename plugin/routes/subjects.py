@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body
 
 from core import subjects
 from worker import services
@@ -15,6 +15,7 @@ from ..schemas import (
     AttachPhotos,
     SubjectCreate,
     SubjectDeleted,
+    SubjectId,
     SubjectList,
     SubjectOut,
     SubjectRename,
@@ -27,8 +28,6 @@ __all__ = ["router"]
 router = APIRouter(
     prefix="/v1/subjects", tags=["subjects"], responses=responses(401, 403, 422, 429)
 )
-
-SubjectId = Annotated[str, Path(max_length=64, examples=["sub_4k2mbzq7f3x5vu6ryh2dnwaelo"])]
 
 
 @router.get("", summary="List the user's subjects")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 
 from core import photos
+from core.ids import SUBJECT, id_pattern
 
 from ..deps import Api, CurrentScope
 from ..errors import responses
@@ -31,6 +32,7 @@ def upload_photo(
         str | None,
         Form(
             max_length=64,
+            json_schema_extra={"pattern": id_pattern(SUBJECT)},
             description="Also check the photo against this subject: duplicates, and a face "
             "for people.",
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from worker import events
 
@@ -16,6 +16,7 @@ from ..schemas import (
     DeliveryOut,
     WebhookCreate,
     WebhookCreated,
+    WebhookId,
     WebhookList,
     WebhookOut,
 )
@@ -25,8 +26,6 @@ __all__ = ["router"]
 router = APIRouter(
     prefix="/v1/webhooks", tags=["webhooks"], responses=responses(401, 403, 422, 429)
 )
-
-WebhookId = Annotated[str, Path(max_length=64, examples=["whe_5fz3q2mxk7ry4nwc6vhtepda2b"])]
 
 
 @router.post("", status_code=201, summary="Register a webhook endpoint")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -114,3 +116,10 @@ def test_cli_prints_the_mcp_tool_list(capsys: pytest.CaptureFixture[str]) -> Non
     listed = _dreamchat(capsys, "tools", "--format", "mcp")
     assert [t["name"] for t in listed] == [spec.name for spec in TOOLS]
     assert [t["inputSchema"] for t in listed] == [spec.args.model_json_schema() for spec in TOOLS]
+
+
+def test_the_integration_guide_lists_every_tool() -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "integrate.md").read_text(encoding="utf-8")
+    listed = re.search(r"The tools: (.+?)\.\n", guide, re.S)
+    assert listed is not None
+    assert re.findall(r"`(\w+)`", listed.group(1)) == [spec.name for spec in TOOLS]

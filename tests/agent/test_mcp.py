@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,9 @@ async def test_stdio_lists_and_calls_the_tools(ctx: Context, api_key: str) -> No
         cwd=REPO,
     )
     async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+        hello = await session.initialize()
+        assert hello.server_info.name == "dreamchat"
+        assert hello.server_info.version == version("dreamchat") != ""
         await _check_tool_list(session)
 
         created = _result(

@@ -7,7 +7,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from core import ids
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 
 
 @pytest.mark.parametrize(
@@ -19,8 +19,22 @@ def test_new_ids_are_prefixed_random_and_checkable(prefix: str) -> None:
     assert len(made) == 200
     assert all(re.fullmatch(rf"{prefix}_[a-z2-7]{{24}}", i) for i in made)
     assert all(ids.check_id(i, prefix, what="thing") == i for i in made)
+    pattern = ids.id_pattern(prefix)
+    assert all(re.search(pattern, i) for i in made)
+    assert re.search(pattern, ids.example_id(prefix))
+    assert ids.example_id(prefix) == ids.example_id(prefix) and ids.example_id(prefix) not in made
     with pytest.raises(ValueError):
         ids.new_id("nope")
+
+
+def test_malformed_ids_are_unknown_ids() -> None:
+    """One answer for "no such thing", whatever the shape of the id: 404 ``<what>_not_found``."""
+    for bad in ("", "sub_", "trn_" + "a" * 24, "sub_../../x", "sub_" + "a" * 26, None, 7):
+        with pytest.raises(NotFound) as exc:
+            ids.check_id(bad, ids.SUBJECT, what="subject")
+        assert exc.value.code == "subject_not_found" and exc.value.http_status == 404
+        assert not re.search(ids.id_pattern(ids.SUBJECT), str(bad))
+    assert re.search(ids.id_pattern(ids.TRAINING, ids.GENERATION), ids.new_id(ids.GENERATION))
 
 
 def test_check_external_id() -> None:

@@ -294,3 +294,25 @@ def test_works_with_decoded_responses(
     assert store.subject_tokens(ALICE) == {rex.token}
     assert rex.created_at.year == 2030
     client.close()
+
+
+def test_event_log_is_per_user_ordered_trimmed_and_expiring(store: RedisStore) -> None:
+    bob = Scope("ten_a", "bob")
+    ids = [store.append_event(ALICE, {"n": n}, max_len=10, ttl_seconds=60) for n in range(200)]
+    store.append_event(bob, {"n": -1}, max_len=10, ttl_seconds=60)
+    assert ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-"))))
+    kept = store.read_events(ALICE)
+    assert 10 <= len(kept) < 200 and kept[-1] == (ids[-1], {"n": 199})  # trimmed, about 10
+    assert store.read_events(ALICE, after=ids[-3]) == [(ids[-2], {"n": 198}), (ids[-1], {"n": 199})]
+    assert store.read_events(bob) == [(store.read_events(bob)[0][0], {"n": -1})]
+    key = store.events_key(ALICE)
+    assert key.startswith(f"{store.prefix}:ten_a:alice:") and 0 < store.client.ttl(key) <= 60
+
+
+def test_deleting_a_subject_clears_the_event_log_that_names_it(store: RedisStore) -> None:
+    rex = subjects.create_subject(store, scope=ALICE, name="Rex", class_noun="dog")
+    store.append_event(
+        ALICE, {"type": "training.ready", "subject_name": "Rex"}, max_len=10, ttl_seconds=60
+    )
+    store.delete_subject(ALICE, rex.id)
+    assert store.read_events(ALICE) == [] and not store.client.exists(store.events_key(ALICE))

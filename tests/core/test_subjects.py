@@ -173,7 +173,7 @@ def test_attach_unknown_upload_stores_nothing(
     assert exc.value.code == "upload_not_found"
     assert store.get_subject(ALICE, rex.id).photos == []
     assert all(find_upload(tmp_blob_store, ALICE, u) for u in good)
-    with pytest.raises(InvalidInput) as bad:
+    with pytest.raises(NotFound) as bad:
         subjects.attach_photos(
             store,
             tmp_blob_store,
@@ -182,12 +182,12 @@ def test_attach_unknown_upload_stores_nothing(
             upload_ids=["../../etc/passwd"],
             settings=settings,
         )
-    assert bad.value.code == "invalid_upload_id"
+    assert bad.value.code == "upload_not_found"
 
 
 def test_too_few_photos_is_not_trainable(store: RedisStore, settings: Settings) -> None:
     rex = subjects.create_subject(store, scope=ALICE, name="Rex", class_noun="dog")
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Conflict) as exc:
         subjects.ensure_trainable(rex, settings=settings)
     assert exc.value.code == "not_enough_photos"
     assert "Attach 3 more" in exc.value.message
@@ -354,9 +354,9 @@ def test_purge_photos_keeps_the_adapter(
 
 def test_malformed_subject_ids_are_refused(store: RedisStore) -> None:
     for bad in ("", "sub_", "trn_" + "a" * 24, "sub_../../x", "sub_AAAAAAAAAAAAAAAAAAAAAAAA"):
-        with pytest.raises(InvalidInput) as exc:
+        with pytest.raises(NotFound) as exc:
             subjects.get_subject(store, scope=ALICE, subject_id=bad)
-        assert exc.value.code == "invalid_subject_id"
+        assert exc.value.code == "subject_not_found"
     with pytest.raises(NotFound):
         subjects.get_subject(store, scope=ALICE, subject_id="sub_" + "a" * 24)
 

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -20,12 +21,15 @@ from agent.assistant import Assistant
 from agent.offline_model import ChatOfflineIntents
 from core.subjects import list_subjects
 from plugin.app import create_app
+from plugin.openai_compat import count_tokens
+from worker.progress import publish
 
 from .conftest import Api
 
 
-@pytest.fixture
-def server(api: Api) -> Iterator[str]:
+@contextmanager
+def serving(api: Api) -> Iterator[str]:
+    """The app on a real uvicorn server on a free port, stopped on the way out."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     uv = uvicorn.Server(uvicorn.Config(create_app(api.ctx), log_level="warning", lifespan="on"))
@@ -34,10 +38,18 @@ def server(api: Api) -> Iterator[str]:
     deadline = time.monotonic() + 10
     while not uv.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    uv.should_exit = True
-    thread.join(10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        uv.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def server(api: Api) -> Iterator[str]:
+    with serving(api) as url:
+        yield url
 
 
 def test_chat_turns_keep_a_conversation(api: Api, alice):
@@ -106,7 +118,8 @@ def test_bad_chat_input(api: Api, alice):
     bad_id = api.client.post(
         "/v1/chat", headers=alice.headers, json={"message": "hi", "conversation_id": "nope"}
     )
-    assert bad_id.status_code == 422 and bad_id.json()["error"]["code"] == "invalid_conversation_id"
+    assert bad_id.status_code == 404
+    assert bad_id.json()["error"]["code"] == "conversation_not_found"
 
 
 def test_the_official_openai_client(server: str, api: Api, alice):
@@ -138,6 +151,45 @@ def test_the_official_openai_client(server: str, api: Api, alice):
     assert "401" in str(err.value) or "invalid" in str(err.value).lower()
 
 
+def test_openai_models_usage_and_max_tokens(server: str, api: Api, alice):
+    """What chat UIs rely on, through the official client: the model list, ``usage``, the
+    streamed usage chunk, and ``max_tokens`` cutting the reply with ``finish_reason: length``."""
+    client = OpenAI(
+        base_url=f"{server}/v1", api_key=alice.api_key, default_headers={"X-User-Id": alice.user_id}
+    )
+    assert [m.id for m in client.models.list()] == ["dreamchat"]
+    messages = [{"role": "user", "content": "what can you do?"}]
+    full = client.chat.completions.create(model="dreamchat", messages=messages)
+    reply = full.choices[0].message.content
+    assert full.choices[0].finish_reason == "stop"
+    assert full.usage.prompt_tokens == count_tokens("what can you do?") == 5
+    assert full.usage.completion_tokens == count_tokens(reply) > 10
+    assert full.usage.total_tokens == full.usage.prompt_tokens + full.usage.completion_tokens
+
+    cut = client.chat.completions.create(model="dreamchat", messages=messages, max_tokens=4)
+    assert cut.choices[0].finish_reason == "length" and cut.usage.completion_tokens == 4
+    assert reply.startswith(cut.choices[0].message.content)
+    assert len(cut.choices[0].message.content) < len(reply)
+
+    chunks = list(
+        client.chat.completions.create(
+            model="dreamchat",
+            messages=messages,
+            stream=True,
+            stream_options={"include_usage": True},
+            max_completion_tokens=6,
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert count_tokens(text) == 6 and reply.startswith(text)
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+    last = chunks[-1]
+    assert last.choices == [] and last.usage.completion_tokens == 6
+    assert all(c.usage is None for c in chunks[:-1])
+    plain = list(client.chat.completions.create(model="dreamchat", messages=messages, stream=True))
+    assert all(c.usage is None for c in plain) and plain[-1].choices
+
+
 def test_event_stream_delivers_chat_replies(server: str, api: Api, alice):
     token = api.client.post(
         "/v1/user-tokens", headers=alice.admin, json={"user_id": alice.user_id}
@@ -167,6 +219,67 @@ def test_event_stream_delivers_chat_replies(server: str, api: Api, alice):
     )
     thread.join(15)
     assert events and events[0]["type"] == "chat.reply" and events[0]["reply"].startswith("Hi!")
+
+
+def sse_events(lines: Iterator[str], until: int | None = None) -> list[dict]:
+    """Server-sent events as ``{"id", "event", "data"}`` dicts, comments skipped; stops after
+    ``until`` events or when the stream ends."""
+    events: list[dict] = []
+    fields: dict = {}
+    for line in lines:
+        if line:
+            name, _, value = line.partition(":")
+            if name:
+                fields[name] = value.removeprefix(" ")
+            continue
+        if "data" in fields:
+            events.append({**fields, "data": json.loads(fields["data"])})
+            if until is not None and len(events) == until:
+                break
+        fields = {}
+    return events
+
+
+def test_a_reconnecting_client_gets_exactly_the_events_it_missed(make_api):
+    api = make_api(event_stream_seconds=1.5, event_ping_seconds=0.3)
+    alice = api.caller()
+    scope = alice.scope
+
+    def send(n: int) -> None:
+        publish(api.ctx, scope.tenant_id, scope.user_id, {"type": "training.progress", "n": n})
+
+    publish(api.ctx, scope.tenant_id, "bob", {"type": "training.progress", "n": -1})
+    send(0)  # before anyone listens: a fresh connection starts after it
+    with serving(api) as url:
+        token = httpx.post(
+            f"{url}/v1/user-tokens", headers=alice.admin, json={"user_id": alice.user_id}
+        ).json()["token"]
+        stream = f"{url}/v1/events?token={token}"
+        with httpx.stream("GET", stream, timeout=10) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            lines = response.iter_lines()
+            assert next(lines).startswith(":")  # connected: the cursor is set
+            send(1)
+            send(2)
+            first = sse_events(lines, until=2)
+        assert [e["data"]["n"] for e in first] == [1, 2]
+        assert all(e["event"] == "training.progress" for e in first)
+        assert first[0]["id"] < first[1]["id"]  # Redis stream ids: "<ms>-<seq>"
+
+        for n in (3, 4, 5):  # while the client is away
+            send(n)
+        resume = {"Last-Event-ID": first[-1]["id"]}
+        with httpx.stream("GET", stream, headers=resume, timeout=10) as response:
+            missed = sse_events(response.iter_lines())  # until the server ends the stream
+        assert [e["data"]["n"] for e in missed] == [3, 4, 5]
+        assert [e["id"] for e in missed] == sorted({e["id"] for e in missed})
+
+        with httpx.stream("GET", stream, timeout=10) as response:
+            assert sse_events(response.iter_lines()) == []  # no Last-Event-ID: nothing old
+        with httpx.stream("GET", stream, headers={"Last-Event-ID": "0"}, timeout=10) as response:
+            assert [e["data"]["n"] for e in sse_events(response.iter_lines())] == list(range(6))
+        bad = httpx.get(stream, headers={"Last-Event-ID": "latest"}, timeout=10)
+        assert bad.status_code == 422 and "Last-Event-ID" in bad.json()["error"]["message"]
 
 
 def test_widget_script_demo_page_and_mcp_mount(api: Api, alice, server: str, make_api):

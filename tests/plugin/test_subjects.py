@@ -56,11 +56,30 @@ def test_malformed_json_is_a_422(api, alice):
 
 
 def test_unknown_subject(api, alice):
-    for method in ("GET", "DELETE"):
-        response = api.client.request(method, "/v1/subjects/sub_" + "b" * 24, headers=alice.headers)
-        assert response.status_code == 404
-        assert response.json()["error"]["code"] == "subject_not_found"
-    assert api.client.get("/v1/subjects/not-an-id", headers=alice.headers).status_code == 422
+    """A malformed id is an unknown one: 404, as the schema's 404 and its id pattern say."""
+    for subject_id in ("sub_" + "b" * 24, "not-an-id", "sub_" + "b" * 26):
+        for method in ("GET", "DELETE"):
+            response = api.client.request(
+                method, f"/v1/subjects/{subject_id}", headers=alice.headers
+            )
+            assert response.status_code == 404
+            assert response.json()["error"]["code"] == "subject_not_found"
+
+
+def test_allow_lists_every_method_of_the_path(api, alice):
+    options = api.client.options("/v1/subjects", headers=alice.headers)
+    assert options.status_code == 204
+    assert options.headers["allow"] == "GET, OPTIONS, POST"
+    put = api.client.put("/v1/subjects/sub_" + "b" * 24, headers=alice.headers)
+    assert put.status_code == 405 and put.json()["error"]["code"] == "method_not_allowed"
+    assert put.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
+    preflight = api.client.options(
+        "/v1/subjects",
+        headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert (
+        preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+    )
 
 
 def test_thirty_photos_on_one_subject(api, alice):
@@ -93,7 +112,7 @@ def test_attach_unknown_or_malformed_uploads(api, alice):
     missing = api.client.post(path, headers=alice.headers, json={"upload_ids": ["upl_" + "c" * 24]})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "upload_not_found"
     malformed = api.client.post(path, headers=alice.headers, json={"upload_ids": ["x"]})
-    assert malformed.status_code == 422
+    assert malformed.status_code == 404 and malformed.json()["error"]["code"] == "upload_not_found"
     empty = api.client.post(path, headers=alice.headers, json={"upload_ids": []})
     assert empty.status_code == 422
 
@@ -150,7 +169,7 @@ def test_train_overrides_are_checked(api, alice, body, code):
 def test_training_needs_enough_photos(api, alice):
     subject = api.subject(alice)
     response = api.client.post(f"/v1/subjects/{subject['id']}/train", headers=alice.headers)
-    assert response.status_code == 422 and response.json()["error"]["code"] == "not_enough_photos"
+    assert response.status_code == 409 and response.json()["error"]["code"] == "not_enough_photos"
 
 
 def test_idempotency_key_replays_the_first_answer(api, alice):
@@ -199,7 +218,7 @@ def test_a_failed_request_does_not_use_up_its_key(api, alice):
     subject = api.subject(alice)
     path = f"/v1/subjects/{subject['id']}/train"
     headers = alice.headers | {"Idempotency-Key": "k-2"}
-    assert api.client.post(path, headers=headers).status_code == 422  # no photos yet
+    assert api.client.post(path, headers=headers).status_code == 409  # no photos yet
     uploads = [api.upload_ok(alice, 400 + i) for i in range(3)]
     api.client.post(
         f"/v1/subjects/{subject['id']}/photos", headers=alice.headers, json={"upload_ids": uploads}

@@ -170,7 +170,7 @@ def test_an_unknown_or_foreign_subject_is_not_found_and_nothing_is_stored(api, a
         response = api.upload(alice, photos.photo(12), subject_id=subject_id)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "subject_not_found"
-    assert api.upload(alice, photos.photo(12), subject_id="nope").status_code == 422
+    assert api.upload(alice, photos.photo(12), subject_id="nope").status_code == 404
     assert api.blob_keys() == []
 
 

@@ -58,4 +58,4 @@ def test_bad_webhooks_are_refused(api):
         if code:
             assert response.json()["error"]["code"] == code, response.json()
     assert api.client.get("/v1/webhooks", headers=acme.admin).json() == {"data": []}
-    assert api.client.delete("/v1/webhooks/nope", headers=acme.admin).status_code == 422
+    assert api.client.delete("/v1/webhooks/nope", headers=acme.admin).status_code == 404

@@ -193,11 +193,11 @@ def test_delete_removes_the_endpoint_and_its_log(ctx: Context) -> None:
         delete_webhook_endpoint(ctx, tenant_id=TENANT_A, endpoint_id=endpoint_id)
 
 
-def test_malformed_endpoint_ids_are_invalid_input(ctx: Context) -> None:
+def test_malformed_endpoint_ids_are_unknown_ones(ctx: Context) -> None:
     for call in (delete_webhook_endpoint, list_deliveries):
-        with pytest.raises(InvalidInput) as caught:
+        with pytest.raises(NotFound) as caught:
             call(ctx, tenant_id=TENANT_A, endpoint_id="../_tenant")
-        assert caught.value.code == "invalid_webhook_id"
+        assert caught.value.code == "webhook_not_found"
 
 
 def test_a_tenant_cannot_see_or_touch_another_tenants_endpoints(ctx: Context) -> None:

@@ -33,8 +33,6 @@ def test_progress_retention_and_deletion(service, photos_dir):
     ctx = service.ctx
     scope = Scope("ten_life", "gina")
     worker = service.start_worker()
-    pubsub = ctx.redis.pubsub()
-    pubsub.subscribe(ctx.events_channel(scope.tenant_id, scope.user_id))
     with WebhookReceiver() as receiver:
         create_webhook_endpoint(ctx, tenant_id=scope.tenant_id, url=receiver.url, events=[])
         subject = service.trainable_subject(scope, photos_dir)
@@ -50,10 +48,11 @@ def test_progress_retention_and_deletion(service, photos_dir):
             worker,
         )
 
-        events = []
-        while (message := pubsub.get_message(timeout=1.0)) is not None or not events:
-            if message and message["type"] == "message":
-                events.append(json.loads(message["data"]))
+        def logged() -> list[dict]:  # the user's event log, once "ready" (sent last) is in
+            events = [event for _, event in ctx.store.read_events(scope)]
+            return events if events and events[-1]["type"] == "training.ready" else []
+
+        events = wait_for(logged, 10, "the training.ready event", worker)
         kinds = [e["type"] for e in events]
         assert kinds[0] == "training.started" and kinds[-1] == "training.ready"
         progress = [e for e in events if e["type"] == "training.progress"]

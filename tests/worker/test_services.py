@@ -47,7 +47,7 @@ def test_bad_input_gives_clear_errors_and_changes_nothing(service, ready):
     ctx = service.ctx
     with pytest.raises(NotFound):
         services.start_training(ctx, scope=ALICE, subject_id="sub_" + "a" * 24)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         services.start_training(ctx, scope=ALICE, subject_id="not-an-id")
     with pytest.raises(InvalidInput) as err:
         services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"steps": 10**6})
@@ -59,7 +59,7 @@ def test_bad_input_gives_clear_errors_and_changes_nothing(service, ready):
     assert ctx.store.list_training_runs(ALICE, ready.id) == []
 
     few = create_subject(ctx.store, scope=ALICE, name="Tiny", class_noun="cat")
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(Conflict) as err:
         services.start_training(ctx, scope=ALICE, subject_id=few.id)
     assert err.value.code == "not_enough_photos"
 
