@@ -85,7 +85,7 @@ class GenerateArgs(BaseModel):
         description="The person's request in their words, e.g. 'show my dog in Paris'"
     )
     subjects: list[str] = Field(default_factory=list, description="Subject names mentioned, if any")
-    count: int | None = Field(default=None, ge=1, le=4, description="How many images (1-4)")
+    count: int | None = Field(default=None, description="How many images (usually 1-4)")
     aspect: Literal["square", "portrait", "landscape"] | None = None
 
 

@@ -2,8 +2,8 @@
 
 Records carry their own ``tenant_id``/``user_id`` so a job that received only ids can check it
 was handed the right scope, and so a record read back from Redis says whose it is. Field bounds
-here are sanity limits on what may be stored; the service functions apply the (configurable)
-product limits and explain them to the user.
+here are the hard ranges of ``core.limits`` (what the worker can run); the service functions
+apply the configurable product limits inside them and explain them to the user.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from . import limits
 from .ids import check_external_id
 
 __all__ = [
@@ -185,11 +186,13 @@ class Generation(Record):
     prompt: str = Field(min_length=1, max_length=2000)
     """The exact prompt sent to the pipeline, so results can be reproduced."""
     negative_prompt: str = Field(default="", max_length=2000)
-    seed: int = Field(ge=0, le=2**32 - 1)
-    count: int = Field(default=1, ge=1, le=16)
-    width: int = Field(default=512, ge=64, le=2048)
-    height: int = Field(default=512, ge=64, le=2048)
-    steps: int = Field(default=25, ge=1, le=500)
+    seed: int = Field(ge=limits.SEED.lo, le=limits.SEED.hi)
+    count: int = Field(
+        default=1, ge=limits.IMAGES_PER_GENERATION.lo, le=limits.IMAGES_PER_GENERATION.hi
+    )
+    width: int = Field(default=512, ge=limits.IMAGE_SIDE.lo, le=limits.IMAGE_SIDE.hi)
+    height: int = Field(default=512, ge=limits.IMAGE_SIDE.lo, le=limits.IMAGE_SIDE.hi)
+    steps: int = Field(default=25, ge=limits.GENERATION_STEPS.lo, le=limits.GENERATION_STEPS.hi)
     guidance_scale: float = Field(default=7.5, ge=0.0, le=50.0)
     status: JobStatus = JobStatus.QUEUED
     images: list[str] = Field(default_factory=list)
