@@ -265,8 +265,7 @@ def generate(
     for subject in subjects:
         if subject.status is not SubjectStatus.READY and not subject.adapter:
             raise InvalidInput(
-                f"{subject.name!r} isn't trained yet (status: {subject.status}); "
-                "train it first, then ask again.",
+                f'{subject.name} isn\'t trained yet. Say "train {subject.name}" first.',
                 code="subject_not_ready",
                 details={"subject_id": subject.id},
             )

@@ -153,9 +153,9 @@ def test_train_queues_a_job(api, alice):
     ("body", "code"),
     [
         ({"steps": 10**6}, "invalid_training_options"),
-        ({"steps": 0}, "invalid_request"),
+        ({"steps": 0}, "invalid_training_options"),
         ({"rank": 64}, "invalid_request"),
-        ({"learning_rate": 1.0}, "invalid_request"),
+        ({"learning_rate": 1.0}, "invalid_training_options"),
     ],
 )
 def test_train_overrides_are_checked(api, alice, body, code):
