@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.domain import (
     Delivery,
+    EventType,
     JobStatus,
     Subject,
     SubjectDeletion,
     SubjectStatus,
     WebhookEndpoint,
-    WebhookEventType,
 )
 from core.ids import (
     CONVERSATION,
@@ -471,7 +471,7 @@ class WebhookCreate(_Input):
         }
     )
     url: str = Field(min_length=1, max_length=2000)
-    events: list[WebhookEventType] = Field(
+    events: list[EventType] = Field(
         default_factory=list,
         description="Empty: every event except the chatty, opt-in training.progress.",
     )
@@ -490,7 +490,7 @@ class WebhookOut(BaseModel):
     )
     id: str
     url: str
-    events: list[WebhookEventType]
+    events: list[EventType]
     enabled: bool
     disabled_reason: str | None
     created_at: datetime
@@ -510,7 +510,7 @@ class WebhookList(BaseModel):
 
 class DeliveryOut(BaseModel):
     message_id: str = Field(description="The ``webhook-id`` header, the same on every retry.")
-    event_type: WebhookEventType
+    event_type: EventType
     attempt: int
     status_code: int | None
     error: str | None

@@ -7,7 +7,7 @@ import logging
 import os
 
 from core.blob_keys import image_key
-from core.domain import Generation, JobStatus, Scope, WebhookEventType
+from core.domain import EventType, Generation, JobStatus, Scope
 from core.errors import DreamchatError, InvalidInput, NotFound
 from core.ids import IMAGE, new_id
 from trainer import ADAPTER_FILE, TrainerError
@@ -71,11 +71,9 @@ def _finish(
         "error_code": done.error_code,
     }
     succeeded = status is JobStatus.SUCCEEDED
-    event = (
-        WebhookEventType.GENERATION_SUCCEEDED if succeeded else WebhookEventType.GENERATION_FAILED
-    )
+    event = EventType.GENERATION_SUCCEEDED if succeeded else EventType.GENERATION_FAILED
     emit_event(ctx, tenant_id=scope.tenant_id, event_type=event, data=data)
-    publish(ctx, scope.tenant_id, scope.user_id, {"type": str(event), **data})
+    publish(ctx, scope.tenant_id, scope.user_id, event, data)
     return done
 
 

@@ -19,6 +19,7 @@ from rq.job import Job
 
 from core.domain import (
     Consent,
+    EventType,
     Generation,
     JobStatus,
     Scope,
@@ -26,7 +27,6 @@ from core.domain import (
     SubjectDeletion,
     SubjectStatus,
     TrainingRun,
-    WebhookEventType,
 )
 from core.errors import InvalidInput, NotFound, Unavailable
 from core.ids import GENERATION, SUBJECT, TRAINING, check_id, new_id
@@ -212,7 +212,8 @@ def cancel_training(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
             ctx,
             scope.tenant_id,
             scope.user_id,
-            {"type": "training.cancelled", "training_id": run.id, "subject_id": run.subject_id},
+            EventType.TRAINING_CANCELLED,
+            {"training_id": run.id, "subject_id": run.subject_id},
         )
     return training_status(ctx, scope=scope, training_id=run.id)
 
@@ -352,7 +353,7 @@ def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDel
     emit_event(
         ctx,
         tenant_id=scope.tenant_id,
-        event_type=WebhookEventType.SUBJECT_DELETED,
+        event_type=EventType.SUBJECT_DELETED,
         data=deletion.event_data(),
     )
     return deletion

@@ -27,7 +27,7 @@ import httpx
 import redis
 from rq.exceptions import DuplicateJobError
 
-from core.domain import Delivery, WebhookEndpoint, WebhookEventType, utc_now
+from core.domain import Delivery, EventType, WebhookEndpoint, utc_now
 from core.errors import NotFound
 from core.ids import ENDPOINT, MESSAGE, check_external_id, check_id
 from core.settings import Settings
@@ -186,7 +186,7 @@ def deliver(
     delivery = Delivery(
         message_id=message_id,
         endpoint_id=endpoint_id,
-        event_type=WebhookEventType(json.loads(body)["type"]),
+        event_type=EventType(json.loads(body)["type"]),
         attempt=attempt,
         status_code=outcome.status_code,
         error=outcome.error,
