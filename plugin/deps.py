@@ -135,8 +135,7 @@ class ApiState:
     @cached_property
     def limiter(self) -> RateLimiter:
         return RateLimiter(
-            self.ctx.redis,
-            prefix=self.settings.key_prefix,
+            self.ctx.store,
             tenant_per_minute=self.config.rate_limit_tenant_per_minute,
             user_per_minute=self.config.rate_limit_user_per_minute,
         )

@@ -9,8 +9,8 @@ started with the scheduler, which moves due jobs onto the queue about once a sec
 attempts carry the same message id, so the receiver sees the same ``webhook-id`` every time and
 can deduplicate.
 
-An event's body is stored once, when it is emitted (:func:`save_message`), under
-``{prefix}:{tenant}:_webhook_message:{message id}``, and every attempt to every endpoint sends
+An event's body is stored once, when it is emitted (:func:`save_message`, in the store), and
+every attempt to every endpoint sends
 exactly those bytes. The key expires a day after the whole retry schedule could have run.
 """
 
@@ -42,7 +42,6 @@ __all__ = [
     "deliver_webhook",
     "delivery_job_id",
     "load_message",
-    "message_key",
     "message_ttl_seconds",
     "save_message",
 ]
@@ -67,13 +66,6 @@ class AttemptResult(StrEnum):
 # Messages -----------------------------------------------------------------------------------
 
 
-def message_key(prefix: str, tenant_id: str, message_id: str) -> str:
-    """Tenant data lives under ``{prefix}:{tenant}:_…`` (see :mod:`core.store`)."""
-    check_external_id(tenant_id, what="tenant id")
-    check_id(message_id, MESSAGE, what="message")
-    return f"{prefix}:{tenant_id}:_webhook_message:{message_id}"
-
-
 def message_ttl_seconds(settings: Settings) -> int:
     """Long enough for every attempt: the delays, each attempt's job timeout, and a margin."""
     schedule = settings.webhook_retry_schedule
@@ -91,15 +83,17 @@ def save_message(
 ) -> None:
     """Store the exact bytes every attempt will send; pass ``pipeline`` to commit them together
     with the jobs that need them."""
-    key = message_key(ctx.settings.key_prefix, tenant_id, message_id)
-    (pipeline if pipeline is not None else ctx.redis).set(
-        key, body, ex=message_ttl_seconds(ctx.settings)
+    ctx.store.save_webhook_message(
+        tenant_id,
+        message_id,
+        body,
+        ttl_seconds=message_ttl_seconds(ctx.settings),
+        pipeline=pipeline,
     )
 
 
 def load_message(ctx: Context, *, tenant_id: str, message_id: str) -> bytes | None:
-    raw = ctx.redis.get(message_key(ctx.settings.key_prefix, tenant_id, message_id))
-    return raw.encode("utf-8") if isinstance(raw, str) else raw  # str if the client decodes
+    return ctx.store.load_webhook_message(tenant_id, message_id)
 
 
 def delivery_job_id(message_id: str, endpoint_id: str, attempt: int) -> str:

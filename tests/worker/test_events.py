@@ -30,7 +30,6 @@ from worker.webhook_jobs import (
     deliver_webhook,
     delivery_job_id,
     load_message,
-    message_key,
     message_ttl_seconds,
 )
 from worker.webhooks import build_event, encode_event
@@ -242,7 +241,7 @@ def test_emit_queues_one_delivery_job_per_subscribed_endpoint(ctx: Context) -> N
 
     body = load_message(ctx, tenant_id=TENANT_A, message_id=event.id)
     assert body == encode_event(build_event(event.type, data, now=event.timestamp))
-    ttl = ctx.redis.ttl(message_key(ctx.settings.key_prefix, TENANT_A, event.id))
+    ttl = ctx.redis.ttl(ctx.store.webhook_message_key(TENANT_A, event.id))
     assert sum(ctx.settings.webhook_retry_schedule) < ttl <= message_ttl_seconds(ctx.settings)
 
 
@@ -256,9 +255,7 @@ def test_training_progress_goes_only_to_endpoints_that_opt_in(ctx: Context) -> N
 def test_emit_without_subscribers_stores_and_queues_nothing(ctx: Context) -> None:
     create(ctx, ["generation.succeeded"])
     keys_before = set(ctx.store.iter_keys(tenant_id=TENANT_A))
-    event = emit_event(
-        ctx, tenant_id=TENANT_A, event_type=EventType.TRAINING_SUCCEEDED, data={}
-    )
+    event = emit_event(ctx, tenant_id=TENANT_A, event_type=EventType.TRAINING_SUCCEEDED, data={})
     assert event is None
     assert queued(ctx) == []
     assert set(ctx.store.iter_keys(tenant_id=TENANT_A)) == keys_before

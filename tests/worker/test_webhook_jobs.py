@@ -43,7 +43,6 @@ from worker.webhook_jobs import (
     deliver,
     deliver_webhook,
     delivery_job_id,
-    message_key,
 )
 
 LOCAL = ["127.0.0.1", "localhost"]
@@ -349,9 +348,7 @@ def test_an_attempt_for_a_deleted_or_disabled_endpoint_stops_quietly(hooks: Hook
 def test_an_expired_message_is_not_sent(hooks: Hooks) -> None:
     with WebhookReceiver([200]) as receiver:
         endpoint_id, message_id = queued_event(hooks, receiver)
-        hooks.ctx.redis.delete(
-            message_key(hooks.ctx.settings.key_prefix, hooks.tenant_id, message_id)
-        )
+        hooks.ctx.redis.delete(hooks.ctx.store.webhook_message_key(hooks.tenant_id, message_id))
         assert hooks.attempt(endpoint_id, message_id) is AttemptResult.SKIPPED
         assert receiver.requests == []
 
