@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     policy_extra_terms: dict[str, list[str]] = Field(default_factory=dict)
     """Category → extra terms refused when a person is involved (JSON)."""
 
+    # `dreamchat mcp` (stdio): whom the tools act for, when not given as options.
+    api_key: SecretStr | None = None
+    """A tenant API key (``DREAMCHAT_API_KEY``)."""
+    user_id: str | None = None
+    """The end user the tools act for (``DREAMCHAT_USER_ID``)."""
+
     # HTTP API.
     secret_key: SecretStr | None = None
     """Signs user tokens and image URLs; unset: generated once into ``<data dir>/secret-key``."""
@@ -181,7 +187,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("base_model", "agent_model", "openai_base_url", "public_url")
+    @field_validator("base_model", "agent_model", "openai_base_url", "public_url", "user_id")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         if value is None:

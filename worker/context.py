@@ -14,7 +14,7 @@ import redis
 from rq import Queue
 
 from core.blobs import BlobStore, LocalBlobStore
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from core.store import RedisStore
 
 __all__ = ["GENERATE", "QUEUE_ORDER", "TRAIN", "WEBHOOKS", "Context", "context_from_settings"]
@@ -61,10 +61,7 @@ class Context:
         )
 
 
-def context_from_settings(
-    settings: Settings | None = None, *, redis_url: str | None = None
-) -> Context:
-    settings = settings or get_settings()
+def context_from_settings(settings: Settings, *, redis_url: str | None = None) -> Context:
     url = redis_url or settings.redis_url
     if not url:
         raise RuntimeError("no Redis URL: set REDIS_URL, or start through `dreamchat run`")

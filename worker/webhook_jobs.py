@@ -32,7 +32,8 @@ from core.errors import NotFound
 from core.ids import ENDPOINT, MESSAGE, check_external_id, check_id
 from core.settings import Settings
 
-from .context import WEBHOOKS, Context, context_from_settings
+from .context import WEBHOOKS, Context
+from .resources import current
 from .webhook_delivery import DeliveryOutcome, DeliveryStatus, sign_and_send, webhook_client
 from .webhooks import next_retry_delay
 
@@ -108,20 +109,16 @@ def delivery_job_id(message_id: str, endpoint_id: str, attempt: int) -> str:
 def deliver_webhook(tenant_id: str, endpoint_id: str, message_id: str, attempt: int = 1) -> str:
     """RQ entry point: one attempt to deliver a stored message to one endpoint.
 
-    Takes only ids, so a job enqueued by any process runs in any worker; the worker's
-    environment (``REDIS_URL``, ``DREAMCHAT_KEY_PREFIX``, …) supplies the settings.
+    Takes only ids, so a job enqueued by any process runs in any worker; the worker's own
+    context (:mod:`worker.resources`) supplies the settings and the connections.
     """
-    ctx = context_from_settings()
-    try:
-        result = deliver(
-            ctx,
-            tenant_id=tenant_id,
-            endpoint_id=endpoint_id,
-            message_id=message_id,
-            attempt=attempt,
-        )
-    finally:
-        ctx.redis.close()
+    result = deliver(
+        current().ctx,
+        tenant_id=tenant_id,
+        endpoint_id=endpoint_id,
+        message_id=message_id,
+        attempt=attempt,
+    )
     return result.value
 
 
