@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,7 +21,7 @@ from core.settings import get_settings
 from core.version import dreamchat_version
 from worker.context import Context
 
-from .deps import ApiState
+from .deps import ApiState, mcp_identity
 from .errors import install_error_handlers
 from .metrics import RequestObserver
 from .ratelimit import BodyLimit
@@ -63,7 +64,8 @@ def _state_settings_in_schema(app: FastAPI, api: ApiState) -> None:
 def create_app(ctx: Context | None = None) -> FastAPI:
     settings = ctx.settings if ctx is not None else get_settings()
     api = ApiState(settings, ctx)
-    mcp = mcp_http_app(api.ctx)  # the agent's tools over MCP (streamable HTTP) at /mcp
+    # The agent's tools over MCP (streamable HTTP) at /mcp, behind the API's own auth and limits.
+    mcp = mcp_http_app(api.ctx, identify=partial(mcp_identity, api))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
