@@ -204,7 +204,8 @@ def _add_photos(session: ChatSession, args: SubjectArg) -> Result:
     subject = resolve_subject(session, args.subject)
     if not session.attachments:
         return _fail(
-            f"I don't see any photos attached. Attach 3–25 photos of {subject.name} to your message.",
+            f"I don't see any photos attached. Attach {session.ctx.settings.min_photos}–"
+            f"{session.ctx.settings.max_photos} photos of {subject.name} to your message.",
             awaiting={"intent": "add_photos", "subject": subject.name},
         )
     session.state.focus_subject_id = subject.id

@@ -154,3 +154,28 @@ def test_training_steps_over_the_setting(
             "invalid_training_options",
             {"field": "steps", "min": 1, "max": 40},
         )
+
+
+def test_too_many_photos_is_the_same_code_through_rest_and_chat(make_api) -> None:
+    api = make_api(max_photos=3)
+    caller = api.caller()
+    uploads = [api.upload_ok(caller, seed) for seed in range(4)]
+    subject = api.subject(caller, "Rex")
+
+    rest = api.client.post(
+        f"/v1/subjects/{subject['id']}/photos",
+        headers=caller.headers,
+        json={"upload_ids": uploads},
+    )
+    status, code, _ = _rest_error(rest)
+    assert (status, code) == (422, "too_many_photos")
+
+    chat = api.client.post(
+        "/v1/chat",
+        headers=caller.headers,
+        json={"message": "here are photos of Rex", "attachments": uploads},
+    )
+    assert chat.status_code == 200, chat.text
+    errors = _tool_errors(api, caller, chat.json()["conversation_id"])
+    assert [e["code"] for e in errors] == ["too_many_photos"]
+    assert api.ctx.store.get_subject(caller.scope, subject["id"]).photos == []
