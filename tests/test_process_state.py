@@ -18,7 +18,6 @@ ENTRY_POINTS = {
     "dreamchat/cli.py",
     "dreamchat/launcher.py",
     "dreamchat/demo.py",
-    "agent/policy.py",  # default_policy_config(): moving to core with settings passed in (issue 8)
 }
 ENV_WRITERS = {"dreamchat/launcher.py"}
 """Sets the environment its child processes read (their Settings), and hands it to them."""
@@ -62,8 +61,6 @@ def test_no_module_caches_a_context_or_a_runtime() -> None:
             if isinstance(node, ast.FunctionDef) and node.returns is not None:
                 returns = ast.unparse(node.returns)
                 decorated = [ast.unparse(d) for d in node.decorator_list]
-                if returns in ("Context", "WorkerRuntime") and any(
-                    "cache" in d for d in decorated
-                ):
+                if returns in ("Context", "WorkerRuntime") and any("cache" in d for d in decorated):
                     cached.append(f"{name}:{node.lineno} {node.name}")
     assert not cached, cached
