@@ -312,7 +312,7 @@ def test_event_log_is_per_user_ordered_trimmed_and_expiring(store: RedisStore) -
 def test_deleting_a_subject_clears_the_event_log_that_names_it(store: RedisStore) -> None:
     rex = subjects.create_subject(store, scope=ALICE, name="Rex", class_noun="dog")
     store.append_event(
-        ALICE, {"type": "training.ready", "subject_name": "Rex"}, max_len=10, ttl_seconds=60
+        ALICE, {"type": "training.succeeded", "subject_name": "Rex"}, max_len=10, ttl_seconds=60
     )
     store.delete_subject(ALICE, rex.id)
     assert store.read_events(ALICE) == [] and not store.client.exists(store.events_key(ALICE))

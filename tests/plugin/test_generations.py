@@ -61,7 +61,10 @@ def test_generate_then_fetch_the_images(api, alice):
         "images": [],
         "count": 2,
     }
-    assert queued["id"] in Queue(api.ctx.store.queue_name("generate"), connection=api.ctx.redis).job_ids
+    assert (
+        queued["id"]
+        in Queue(api.ctx.store.queue_name("generate"), connection=api.ctx.redis).job_ids
+    )
     job = api.client.get(f"/v1/jobs/{queued['id']}", headers=alice.headers).json()
     assert job["kind"] == "generation" and job["status"] == "queued"
     assert job["queue_position"] == 1

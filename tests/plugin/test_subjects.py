@@ -135,7 +135,9 @@ def test_train_queues_a_job(api, alice):
     assert response.status_code == 202, response.text
     job = response.json()
     assert job == {"job_id": job["job_id"], "subject_id": subject["id"], "status": "queued"}
-    assert job["job_id"] in Queue(api.ctx.store.queue_name("train"), connection=api.ctx.redis).job_ids
+    assert (
+        job["job_id"] in Queue(api.ctx.store.queue_name("train"), connection=api.ctx.redis).job_ids
+    )
 
     status = api.client.get(f"/v1/jobs/{job['job_id']}", headers=alice.headers).json()
     assert status["kind"] == "training" and status["status"] == "queued"
