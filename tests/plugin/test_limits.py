@@ -179,3 +179,13 @@ def test_too_many_photos_is_the_same_code_through_rest_and_chat(make_api) -> Non
     errors = _tool_errors(api, caller, chat.json()["conversation_id"])
     assert [e["code"] for e in errors] == ["too_many_photos"]
     assert api.ctx.store.get_subject(caller.scope, subject["id"]).photos == []
+
+
+def test_the_openapi_document_states_this_servers_limits(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    generation = schemas["GenerationCreate"]["properties"]
+    assert generation["count"]["maximum"] == 2
+    width = next(b for b in generation["width"]["anyOf"] if b.get("type") == "integer")
+    assert (width["minimum"], width["maximum"], width["multipleOf"]) == (64, 768, 8)
+    steps = next(b for b in schemas["TrainRequest"]["properties"]["steps"]["anyOf"] if "type" in b)
+    assert steps["maximum"] == 40
