@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 __all__ = ["register"]
@@ -43,12 +42,13 @@ def _mcp(args: argparse.Namespace) -> int:
     from .mcp_server import bind_identity, serve_stdio
 
     settings = get_settings()
+    env_key = settings.api_key.get_secret_value() if settings.api_key else None
     with resolve_redis_url(settings) as url:
         ctx = context_from_settings(settings, redis_url=url)
         scope = bind_identity(
             ctx,
-            api_key=args.api_key or os.environ.get("DREAMCHAT_API_KEY"),
-            user_id=args.user or os.environ.get("DREAMCHAT_USER_ID"),
+            api_key=args.api_key or env_key,
+            user_id=args.user or settings.user_id,
         )
         serve_stdio(ctx, scope)
     return 0

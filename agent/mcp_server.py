@@ -300,8 +300,10 @@ def _refusal(exc: DreamchatError) -> JSONResponse:
         "id": None,
         "error": {"code": IDENTITY_REFUSED, "message": exc.message, "data": exc.to_dict()},
     }
-    challenge = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    return JSONResponse(body, status_code=exc.http_status, headers=challenge)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else {}
+    if (retry_after := getattr(exc, "retry_after", None)) is not None:  # rate limited
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse(body, status_code=exc.http_status, headers=headers)
 
 
 def mcp_http_app(

@@ -85,7 +85,7 @@ class GenerateArgs(BaseModel):
         description="The person's request in their words, e.g. 'show my dog in Paris'"
     )
     subjects: list[str] = Field(default_factory=list, description="Subject names mentioned, if any")
-    count: int | None = Field(default=None, ge=1, le=4, description="How many images (1-4)")
+    count: int | None = Field(default=None, description="How many images (usually 1-4)")
     aspect: Literal["square", "portrait", "landscape"] | None = None
 
 
@@ -204,7 +204,8 @@ def _add_photos(session: ChatSession, args: SubjectArg) -> Result:
     subject = resolve_subject(session, args.subject)
     if not session.attachments:
         return _fail(
-            f"I don't see any photos attached. Attach 3–25 photos of {subject.name} to your message.",
+            f"I don't see any photos attached. Attach {session.ctx.settings.min_photos}–"
+            f"{session.ctx.settings.max_photos} photos of {subject.name} to your message.",
             awaiting={"intent": "add_photos", "subject": subject.name},
         )
     session.state.focus_subject_id = subject.id

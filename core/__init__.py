@@ -5,6 +5,7 @@ from .blobs import BlobNotFound, BlobStore, LocalBlobStore
 from .domain import (
     Delivery,
     EndUser,
+    EventType,
     Generation,
     IdempotencyRecord,
     JobStatus,
@@ -16,7 +17,6 @@ from .domain import (
     TrainingRun,
     WebhookEndpoint,
     WebhookEvent,
-    WebhookEventType,
 )
 from .errors import (
     Conflict,
@@ -58,7 +58,7 @@ __all__ = [
     "Unauthenticated",
     "WebhookEndpoint",
     "WebhookEvent",
-    "WebhookEventType",
+    "EventType",
     "get_settings",
     "load_settings",
 ]

@@ -2,8 +2,8 @@
 
 Records carry their own ``tenant_id``/``user_id`` so a job that received only ids can check it
 was handed the right scope, and so a record read back from Redis says whose it is. Field bounds
-here are sanity limits on what may be stored; the service functions apply the (configurable)
-product limits and explain them to the user.
+here are the hard ranges of ``core.limits`` (what the worker can run); the service functions
+apply the configurable product limits inside them and explain them to the user.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from . import limits
 from .ids import check_external_id
 
 __all__ = [
     "Consent",
     "Delivery",
     "EndUser",
+    "EventType",
     "Generation",
     "IdempotencyRecord",
     "JobStatus",
@@ -33,7 +35,7 @@ __all__ = [
     "TrainingRun",
     "WebhookEndpoint",
     "WebhookEvent",
-    "WebhookEventType",
+    "WEBHOOK_EVENTS",
     "utc_now",
 ]
 
@@ -78,14 +80,35 @@ class JobStatus(StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-class WebhookEventType(StrEnum):
+class EventType(StrEnum):
+    """Every event's name, one vocabulary for the user's live stream (``GET /v1/events``, the
+    SSE ``event:`` and the body's ``type``) and for webhooks: a training that ends well is
+    ``training.succeeded`` in both."""
+
     TRAINING_STARTED = "training.started"
     TRAINING_PROGRESS = "training.progress"
     TRAINING_SUCCEEDED = "training.succeeded"
     TRAINING_FAILED = "training.failed"
+    TRAINING_CANCELLED = "training.cancelled"
     GENERATION_SUCCEEDED = "generation.succeeded"
     GENERATION_FAILED = "generation.failed"
     SUBJECT_DELETED = "subject.deleted"
+    CHAT_REPLY = "chat.reply"
+
+    @property
+    def is_webhook(self) -> bool:
+        """Whether a webhook endpoint can subscribe to it (DESIGN.md, Webhook events); the
+        others only go to the person's own live stream."""
+        return self not in (EventType.TRAINING_CANCELLED, EventType.CHAT_REPLY)
+
+
+WEBHOOK_EVENTS = tuple(kind for kind in EventType if kind.is_webhook)
+
+
+def _check_webhook_events(events: list[EventType]) -> None:
+    stream_only = [str(kind) for kind in events if not kind.is_webhook]
+    if stream_only:
+        raise ValueError(f"not a webhook event: {', '.join(stream_only)}")
 
 
 class Record(BaseModel):
@@ -185,11 +208,13 @@ class Generation(Record):
     prompt: str = Field(min_length=1, max_length=2000)
     """The exact prompt sent to the pipeline, so results can be reproduced."""
     negative_prompt: str = Field(default="", max_length=2000)
-    seed: int = Field(ge=0, le=2**32 - 1)
-    count: int = Field(default=1, ge=1, le=16)
-    width: int = Field(default=512, ge=64, le=2048)
-    height: int = Field(default=512, ge=64, le=2048)
-    steps: int = Field(default=25, ge=1, le=500)
+    seed: int = Field(ge=limits.SEED.lo, le=limits.SEED.hi)
+    count: int = Field(
+        default=1, ge=limits.IMAGES_PER_GENERATION.lo, le=limits.IMAGES_PER_GENERATION.hi
+    )
+    width: int = Field(default=512, ge=limits.IMAGE_SIDE.lo, le=limits.IMAGE_SIDE.hi)
+    height: int = Field(default=512, ge=limits.IMAGE_SIDE.lo, le=limits.IMAGE_SIDE.hi)
+    steps: int = Field(default=25, ge=limits.GENERATION_STEPS.lo, le=limits.GENERATION_STEPS.hi)
     guidance_scale: float = Field(default=7.5, ge=0.0, le=50.0)
     status: JobStatus = JobStatus.QUEUED
     images: list[str] = Field(default_factory=list)
@@ -216,7 +241,7 @@ class WebhookEndpoint(Record):
     id: str
     tenant_id: str
     url: str = Field(min_length=1, max_length=2000)
-    events: list[WebhookEventType] = Field(default_factory=list)
+    events: list[EventType] = Field(default_factory=list)
     """Empty: every event except ``training.progress``, which is opt-in because it is chatty."""
     secret: str = Field(repr=False)
     enabled: bool = True
@@ -224,21 +249,33 @@ class WebhookEndpoint(Record):
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 
-    def wants(self, event: WebhookEventType) -> bool:
+    @field_validator("events")
+    @classmethod
+    def _webhook_events_only(cls, events: list[EventType]) -> list[EventType]:
+        _check_webhook_events(events)
+        return events
+
+    def wants(self, event: EventType) -> bool:
         if not self.enabled:
             return False
         if self.events:
             return event in self.events
-        return event is not WebhookEventType.TRAINING_PROGRESS
+        return event is not EventType.TRAINING_PROGRESS
 
 
 class WebhookEvent(Record):
     """One event; ``id`` (``msg_…``) is the ``webhook-id`` on every attempt to deliver it."""
 
     id: str
-    type: WebhookEventType
+    type: EventType
     timestamp: datetime = Field(default_factory=utc_now)
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _webhook_event(cls, kind: EventType) -> EventType:
+        _check_webhook_events([kind])
+        return kind
 
 
 class Delivery(Record):
@@ -246,7 +283,7 @@ class Delivery(Record):
 
     message_id: str
     endpoint_id: str
-    event_type: WebhookEventType
+    event_type: EventType
     attempt: int = Field(ge=1)
     status_code: int | None = None
     error: str | None = None

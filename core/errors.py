@@ -14,7 +14,8 @@ DreamchatError            base; ``code``, ``message``, ``details``, ``http_statu
 ├── Conflict              the thing is in a state that forbids this now (409),
 │                         e.g. ``training_in_progress``
 ├── LimitExceeded         a quota or concurrency limit; retrying later can succeed (429)
-└── Unavailable           a dependency (the queue) is down; retrying later can succeed (503)
+└── Unavailable           a dependency (Redis, the queue) is down; retrying later can succeed
+                          (503, with ``Retry-After``); the only 503 class
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ from .domain import Scope, Subject
 from .errors import Conflict, DreamchatError, InvalidInput, UnsupportedPhotoType
 from .ids import UPLOAD, new_id
 from .policy import policy_config
-from .settings import Settings, get_settings
+from .settings import Settings
 from .store import RedisStore
 from .subjects import get_subject
 
@@ -258,8 +258,8 @@ def _attached_hashes(blobs: BlobStore, subject: Subject) -> dict[str, int]:
     return {photo_id: h for photo_id, h in hashes.items() if h is not None}
 
 
-def _is_person(subject: Subject, settings: Settings | None) -> bool:
-    return policy_config(settings or get_settings()).is_person(subject.class_noun)
+def _is_person(subject: Subject, settings: Settings) -> bool:
+    return policy_config(settings).is_person(subject.class_noun)
 
 
 def _face_check(image: Image.Image, detect_faces: FaceDetector) -> Check:
@@ -285,7 +285,7 @@ def accept_upload(
     scope: Scope,
     data: bytes,
     subject_id: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     limits: PhotoLimits | None = None,
     detect_faces: FaceDetector = haar_face_detector,
 ) -> StoredUpload:
@@ -293,7 +293,6 @@ def accept_upload(
     ``subject_id``, also check it against that subject (duplicates, a face for people).
     Raises with the checks so far in ``details["checks"]`` when the photo is rejected; stores
     nothing then."""
-    settings = settings or get_settings()
     limits = limits or PhotoLimits.from_settings(settings)
     subject = get_subject(store, scope=scope, subject_id=subject_id) if subject_id else None
     person = subject is not None and _is_person(subject, settings)
@@ -419,7 +418,7 @@ def review_photos(
     scope: Scope,
     subject: Subject,
     upload_ids: Sequence[str],
-    settings: Settings | None = None,
+    settings: Settings,
     detect_faces: FaceDetector = haar_face_detector,
 ) -> list[PhotoProblem]:
     """What is wrong with each photo of a batch just attached to ``subject``: the warnings

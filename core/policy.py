@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import InvalidSettings, PolicyViolation
-from .settings import Settings, get_settings
+from .settings import Settings
 
 __all__ = [
     "DEFAULT_PERSON_CLASSES",
@@ -550,11 +550,10 @@ _CACHE: dict[int, tuple[Any, PolicyConfig]] = {}
 _CACHE_SIZE = 8
 
 
-def policy_config(settings: Settings | None = None) -> PolicyConfig:
-    """The configuration from these settings (default: the current ones). Building one takes
-    ~15 ms, so it is memoized per settings object (a pure function of them: a process may hold
-    a few, e.g. its own and a test's)."""
-    settings = settings or get_settings()
+def policy_config(settings: Settings) -> PolicyConfig:
+    """The configuration from these settings. Building one takes ~15 ms, so it is memoized per
+    settings object (a pure function of them: a process may hold a few, e.g. its own and a
+    test's)."""
     cached = _CACHE.get(id(settings))
     if cached is None or cached[0] is not settings:
         if len(_CACHE) >= _CACHE_SIZE:
@@ -576,13 +575,12 @@ def check_request(
     subjects_referenced: Sequence[PolicySubject] = (),
     *,
     negative_prompt: str = "",
-    config: PolicyConfig | None = None,
+    config: PolicyConfig,
 ) -> PolicyDecision:
     """Decide whether to generate ``text`` with these subjects (the ones the request resolved
     to — pass them, since "him" only says who it is after the prompt compiler ran). The
     negative prompt matters too: the prompt compiler moves "without clothes" there, which
     would otherwise turn a refusal into a nude."""
-    config = config or policy_config()
     person = any(config.is_person(s.class_noun) for s in subjects_referenced)
     found = config.find(text, person=person, negative=negative_prompt)
     if found is None:
@@ -608,7 +606,7 @@ def enforce(
     subjects_referenced: Sequence[PolicySubject] = (),
     *,
     negative_prompt: str = "",
-    config: PolicyConfig | None = None,
+    config: PolicyConfig,
 ) -> None:
     """``check_request`` for every text of one request; the first refusal is raised as
     ``PolicyViolation`` (422 ``content_policy``) carrying the message to show the person."""

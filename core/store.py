@@ -2,8 +2,9 @@
 Redis key names.
 
 User data lives under ``{prefix}:{tenant}:{user}:…`` and is reached only through a ``Scope``;
-tenant data (the tenant record, webhook endpoints, the tenant's active trainings) lives under
-``{prefix}:{tenant}:_…``. User ids cannot start with ``_``, so the two never overlap and
+tenant data (the tenant record, webhook endpoints, the tenant's active trainings, webhook
+message bodies, rate-limit buckets) lives under ``{prefix}:{tenant}:_…``; RQ queue names and
+are built here too. User ids cannot start with ``_``, so the two never overlap and
 ``SCAN {prefix}:{tenant}:{user}:*`` finds exactly one user's keys.
 
 Checks that race with other processes (one active training per subject, the per-tenant training
@@ -41,7 +42,7 @@ from .domain import (
     utc_now,
 )
 from .errors import Conflict, LimitExceeded, NotFound
-from .ids import check_external_id
+from .ids import MESSAGE, check_external_id, check_id
 
 __all__ = ["RedisStore", "decode_event"]
 
@@ -99,6 +100,18 @@ class RedisStore:
     def _tenant(self, tenant_id: str, *parts: str) -> str:
         check_external_id(tenant_id, what="tenant id")
         return ":".join((self.prefix, tenant_id, *parts))
+
+    def rate_limit_key(self, tenant_id: str, user_id: str | None = None) -> str:
+        """The rate limiter's bucket for a tenant, or for one of its users."""
+        if user_id is None:
+            return self._tenant(tenant_id, "_rl")
+        Scope(tenant_id, user_id)  # both ids are safe inside a key
+        return self._tenant(tenant_id, "_rl", user_id)
+
+    def queue_name(self, name: str) -> str:
+        """An RQ queue's name: the key prefix goes in front unless it is the default, so test
+        runs (or two deployments) sharing one Redis never take each other's jobs."""
+        return name if self.prefix == "dc" else f"{self.prefix}:{name}"
 
     def iter_keys(
         self, scope: Scope | None = None, *, tenant_id: str | None = None
@@ -597,6 +610,30 @@ class RedisStore:
     def webhook_outcome_counts(self) -> dict[str, int]:
         raw = self.client.hgetall(f"{self.prefix}:_metrics:webhook_outcomes")
         return {_text(k): int(v) for k, v in raw.items()}
+
+    # Webhook messages ---------------------------------------------------------------------
+    # The exact bytes every attempt sends, so each retry carries the same body and signature.
+
+    def webhook_message_key(self, tenant_id: str, message_id: str) -> str:
+        check_id(message_id, MESSAGE, what="message")
+        return self._tenant(tenant_id, "_webhook_message", message_id)
+
+    def save_webhook_message(
+        self,
+        tenant_id: str,
+        message_id: str,
+        body: bytes,
+        *,
+        ttl_seconds: int,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        """Pass ``pipeline`` to commit the body together with the jobs that send it."""
+        client = pipeline if pipeline is not None else self.client
+        client.set(self.webhook_message_key(tenant_id, message_id), body, ex=ttl_seconds)
+
+    def load_webhook_message(self, tenant_id: str, message_id: str) -> bytes | None:
+        raw = self.client.get(self.webhook_message_key(tenant_id, message_id))
+        return raw.encode("utf-8") if isinstance(raw, str) else raw  # str if the client decodes
 
     # Idempotency ------------------------------------------------------------------------
 

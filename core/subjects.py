@@ -20,7 +20,7 @@ from .blobs import BlobStore
 from .domain import Scope, Subject, SubjectDeletion, SubjectStatus
 from .errors import Conflict, InvalidInput, NotFound
 from .ids import SUBJECT, UPLOAD, check_id, new_id
-from .settings import Settings, get_settings
+from .settings import Settings
 from .store import RedisStore
 
 __all__ = [
@@ -131,12 +131,12 @@ def attach_photos(
     scope: Scope,
     subject_id: str,
     upload_ids: Sequence[str],
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> Subject:
     """Move uploads into the subject's photos. Either all of them are attached or none: on any
     error nothing is stored and the uploads stay where they were. Attaching an upload that is
     already attached is a no-op, so a retried request does no harm."""
-    limit = (settings or get_settings()).max_photos
+    limit = settings.max_photos
     check_id(subject_id, SUBJECT, what="subject")
     wanted = list(dict.fromkeys(check_id(u, UPLOAD, what="upload") for u in upload_ids))
     if not wanted:
@@ -266,9 +266,8 @@ def purge_photos(
     return subject
 
 
-def ensure_trainable(subject: Subject, *, settings: Settings | None = None) -> None:
+def ensure_trainable(subject: Subject, *, settings: Settings) -> None:
     """Why a subject can't be trained right now, as an error; nothing if it can."""
-    settings = settings or get_settings()
     if subject.status is SubjectStatus.TRAINING:
         raise _busy_training(subject)
     have = len(subject.photos)

@@ -7,7 +7,6 @@ on them and generates with it — every real code path, on a model small enough 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 from pathlib import Path
 
@@ -43,10 +42,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from core.settings import get_settings
     from trainer import TrainConfig, build_tiny_pipeline, train
     from trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
 
-    data = Path(os.environ.get("DREAMCHAT_DATA_DIR", ".dreamchat")).resolve()
+    data = get_settings().data_dir.resolve()
     model = data / "models" / "tiny-sd"
     if not (model / "model_index.json").is_file():
         print(f"building the offline tiny model in {model}")

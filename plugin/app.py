@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from agent.mcp_server import mcp_http_app
-from core.settings import get_settings
+from core import limits
+from core.settings import Settings, get_settings
 from core.version import dreamchat_version
 from worker.context import Context
 
-from .deps import ApiState
+from .deps import ApiState, mcp_identity
 from .errors import install_error_handlers
 from .metrics import RequestObserver
 from .ratelimit import BodyLimit
@@ -54,16 +56,46 @@ def _state_settings_in_schema(app: FastAPI, api: ApiState) -> None:
             ttl = token["ttl_seconds"]["anyOf"][0]
             ttl["maximum"] = api.config.user_token_max_ttl_seconds
             ttl["minimum"] = min(ttl.get("minimum", 60), ttl["maximum"])
+            _state_limits(schema["components"]["schemas"], api.settings)
         assert app.openapi_schema is not None
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _state_limits(schemas: dict[str, Any], settings: Settings) -> None:
+    """The request models carry no bounds (the service checks them, with one code for every
+    door); the document states this server's, which settings may have narrowed."""
+    side = limits.IMAGE_SIDE.narrowed(settings.max_image_size)
+    seed: dict[str, Any] = {"minimum": limits.SEED.lo, "maximum": limits.SEED.hi}
+    size = {"minimum": side.lo, "maximum": side.hi, "multipleOf": side.multiple_of}
+    bounds: dict[str, dict[str, dict[str, Any]]] = {
+        "GenerationCreate": {
+            "count": {"minimum": 1, "maximum": settings.max_images_per_generation},
+            "width": size,
+            "height": size,
+            "seed": seed,
+        },
+        "TrainRequest": {
+            "steps": {"minimum": 1, "maximum": settings.max_training_steps},
+            "learning_rate": {"exclusiveMinimum": 0, "maximum": 0.01},
+            "seed": seed,
+        },
+    }
+    for model, fields in bounds.items():
+        properties = schemas[model]["properties"]
+        for name, values in fields.items():
+            prop = properties[name]
+            for branch in prop.get("anyOf", [prop]):  # ``int | None``: the number's branch
+                if branch.get("type") in ("integer", "number"):
+                    branch.update(values)
+
+
 def create_app(ctx: Context | None = None) -> FastAPI:
     settings = ctx.settings if ctx is not None else get_settings()
     api = ApiState(settings, ctx)
-    mcp = mcp_http_app(api.ctx)  # the agent's tools over MCP (streamable HTTP) at /mcp
+    # The agent's tools over MCP (streamable HTTP) at /mcp, behind the API's own auth and limits.
+    mcp = mcp_http_app(api.ctx, identify=partial(mcp_identity, api))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

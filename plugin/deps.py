@@ -60,6 +60,7 @@ __all__ = [
     "ImageLinker",
     "ImageLinks",
     "TenantAdmin",
+    "mcp_identity",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -135,8 +136,7 @@ class ApiState:
     @cached_property
     def limiter(self) -> RateLimiter:
         return RateLimiter(
-            self.ctx.redis,
-            prefix=self.settings.key_prefix,
+            self.ctx.store,
             tenant_per_minute=self.config.rate_limit_tenant_per_minute,
             user_per_minute=self.config.rate_limit_user_per_minute,
         )
@@ -171,22 +171,47 @@ UserIdHeader = Annotated[
 ]
 
 
+def _principal(
+    api: ApiState, *, bearer: str | None, user_id: str | None, headers: Mapping[str, str]
+) -> Principal:
+    """The caller, checked as every door checks it: an API key (+ ``X-User-Id``) or a user
+    token, and the tenant's allowed origins for browsers."""
+    ctx = api.ctx
+    principal = resolve_principal(
+        ctx.store, api.signer, bearer=bearer, user_id=user_id, now=ctx.store.now().timestamp()
+    )
+    allowed = getattr(principal.tenant, "allowed_origins", None) or list(api.config.cors_origins)
+    check_origin(headers.get("origin"), host=headers.get("host"), allowed=allowed)
+    return principal
+
+
+def _user_scope(api: ApiState, principal: Principal) -> Scope:
+    scope = principal.scope  # refuses a missing X-User-Id
+    api.limiter.check(scope.tenant_id, scope.user_id)
+    return scope
+
+
+def mcp_identity(api: ApiState, headers: Mapping[str, str]) -> Scope:
+    """``/mcp``'s caller, through the same checks and rate limits as the REST routes (its
+    requests reach the MCP transport, not a FastAPI route, so this takes the raw headers)."""
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else None
+    principal = _principal(api, bearer=bearer, user_id=headers.get("x-user-id"), headers=headers)
+    return _user_scope(api, principal)
+
+
 def _authenticate(
     request: Request,
     api: ApiState,
     credentials: HTTPAuthorizationCredentials | None,
     user: str | None,
 ) -> Principal:
-    ctx = api.ctx
-    principal = resolve_principal(
-        ctx.store,
-        api.signer,
+    principal = _principal(
+        api,
         bearer=credentials.credentials if credentials else None,
         user_id=user,
-        now=ctx.store.now().timestamp(),
+        headers=request.headers,
     )
-    allowed = getattr(principal.tenant, "allowed_origins", None) or list(api.config.cors_origins)
-    check_origin(request.headers.get("origin"), host=request.headers.get("host"), allowed=allowed)
     request.state.tenant_id = principal.tenant.id
     request.state.user_id = principal.user_id
     return principal
@@ -214,8 +239,7 @@ def _current_principal(
     request: Request, api: Api, credentials: Credentials, x_user_id: UserIdHeader = None
 ) -> Principal:
     principal = _authenticate(request, api, credentials, x_user_id)
-    scope = principal.scope  # refuses a missing X-User-Id
-    api.limiter.check(scope.tenant_id, scope.user_id)
+    _user_scope(api, principal)
     return principal
 
 

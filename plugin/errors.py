@@ -4,8 +4,9 @@ The plugin's own errors extend the core tree (``core.errors``):
 
 LimitExceeded
 └── RateLimited           429 with ``Retry-After``
-DreamchatError
-└── ServiceUnavailable    503: Redis (or another dependency) is unreachable; retry
+
+A dependency that is down (Redis, the queue) is the core's ``Unavailable`` (503): one class,
+whether a service function noticed it or ``translate`` caught Redis' own error here.
 
 ``BodyTooLarge`` is an ``HTTPException`` (413) because it is raised while FastAPI reads the body,
 which turns any other exception into a bare 400.
@@ -31,14 +32,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from core.errors import DreamchatError, LimitExceeded
+from core.errors import DreamchatError, LimitExceeded, Unavailable
 
 from .schemas import ErrorResponse
 
 __all__ = [
     "BodyTooLarge",
     "RateLimited",
-    "ServiceUnavailable",
     "error_response",
     "install_error_handlers",
     "responses",
@@ -64,11 +64,6 @@ class RateLimited(LimitExceeded):
         super().__init__(message, **kwargs)
         self.retry_after = max(1, math.ceil(retry_after))
         self.details.setdefault("retry_after_seconds", self.retry_after)
-
-
-class ServiceUnavailable(DreamchatError):
-    code = "service_unavailable"
-    http_status = 503
 
 
 _TRAINER_STATUS = (
@@ -115,14 +110,22 @@ def _trainer_status(exc: BaseException) -> int | None:
 
 def translate(exc: BaseException, request_id: str | None = None) -> JSONResponse:
     """The answer for an exception no route handled itself."""
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        log.warning("redis unavailable: %s", exc)
+        exc = Unavailable(
+            "The service is briefly unavailable; retry in a few seconds.",
+            code="service_unavailable",
+        )
     if isinstance(exc, DreamchatError):
         headers = {}
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, Unavailable):
+            headers["Retry-After"] = "5"
         if exc.http_status == 401:
             headers["WWW-Authenticate"] = "Bearer"
         http_status = exc.http_status if 400 <= exc.http_status < 600 else 500
-        if http_status >= 500:
+        if http_status >= 500 and not isinstance(exc, Unavailable):
             log.error("%s (request %s)", exc.code, request_id, exc_info=exc)
         return error_response(http_status, exc.code, exc.message, exc.details, headers)
     if (trainer_status := _trainer_status(exc)) is not None:
@@ -130,14 +133,6 @@ def translate(exc: BaseException, request_id: str | None = None) -> JSONResponse
         if trainer_status >= 500:
             log.error("%s (request %s)", code, request_id, exc_info=exc)
         return error_response(trainer_status, code, message)
-    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-        log.warning("redis unavailable: %s", exc)
-        return error_response(
-            503,
-            ServiceUnavailable.code,
-            "The service is briefly unavailable; retry in a few seconds.",
-            headers={"Retry-After": "5"},
-        )
     log.error("unhandled error (request %s)", request_id, exc_info=exc)
     return error_response(
         500,

@@ -8,8 +8,8 @@ checks the tenant's and the user's limit together and charges both only when bot
 request, so a user who is refused does not use up their tenant's budget. Time comes from the
 Redis server, so API nodes with skewed clocks agree.
 
-Keys: ``{prefix}:{tenant}:_rl`` and ``{prefix}:{tenant}:_rl:{user}`` (tenant data starts with
-``_``, as in the store), each expiring as soon as its bucket is full again.
+Keys: ``RedisStore.rate_limit_key`` (one bucket per tenant and one per user), each expiring as
+soon as its bucket is full again.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core import domain
+from core.store import RedisStore
 
 from .errors import BodyTooLarge, RateLimited, error_response
 
@@ -61,22 +60,20 @@ class _Limit:
 class RateLimiter:
     """``per_minute`` values of 0 switch a limit off."""
 
-    def __init__(
-        self, client: redis.Redis, *, prefix: str, tenant_per_minute: int, user_per_minute: int
-    ) -> None:
-        self.prefix = prefix
+    def __init__(self, store: RedisStore, *, tenant_per_minute: int, user_per_minute: int) -> None:
+        self.store = store
         self.tenant_per_minute = tenant_per_minute
         self.user_per_minute = user_per_minute
-        self._script = client.register_script(_GCRA)
+        self._script = store.client.register_script(_GCRA)
 
     def check(self, tenant_id: str, user_id: str | None = None) -> None:
         """Charge one request, or raise ``RateLimited`` saying when to retry."""
         limits = []
         if self.tenant_per_minute > 0:
-            limits.append(_Limit(f"{self.prefix}:{tenant_id}:_rl", self.tenant_per_minute))
+            limits.append(_Limit(self.store.rate_limit_key(tenant_id), self.tenant_per_minute))
         if user_id is not None and self.user_per_minute > 0:
-            domain.Scope(tenant_id, user_id)  # both ids are safe inside a key
-            limits.append(_Limit(f"{self.prefix}:{tenant_id}:_rl:{user_id}", self.user_per_minute))
+            key = self.store.rate_limit_key(tenant_id, user_id)
+            limits.append(_Limit(key, self.user_per_minute))
         if not limits:
             return
         args = [value for limit in limits for value in limit.args()]

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.domain import (
     Delivery,
+    EventType,
     JobStatus,
     Subject,
     SubjectDeletion,
     SubjectStatus,
     WebhookEndpoint,
-    WebhookEventType,
 )
 from core.ids import (
     CONVERSATION,
@@ -334,9 +334,13 @@ class TrainRequest(_Input):
     model_config = _examples(
         {"steps": 30}, {"steps": 400, "learning_rate": 0.0001, "seed": 7}, {"consent": True}
     )
-    steps: int | None = Field(default=None, ge=1)
-    learning_rate: float | None = Field(default=None, gt=0, le=0.01)
-    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    # Bounds are the service's (settings narrow them), checked there with one code for
+    # every door: 422 invalid_training_options.
+    steps: int | None = Field(
+        default=None, description="1 to DREAMCHAT_MAX_TRAINING_STEPS (default 2000)."
+    )
+    learning_rate: float | None = Field(default=None, description="Above 0, at most 0.01.")
+    seed: int | None = Field(default=None, description="0 to 2^32-1.")
     consent: bool = Field(
         default=False,
         description="For a person: true confirms that the end user is the person or has their "
@@ -405,10 +409,14 @@ class GenerationCreate(_Input):
     subject_ids: list[SubjectIdStr] = Field(min_length=1, max_length=4)
     prompt: str = Field(min_length=1, max_length=2000, pattern=r"\S")
     negative_prompt: str = Field(default="", max_length=2000)
-    count: int = Field(default=1, ge=1, le=4)
-    width: int | None = Field(default=None, ge=64, le=2048, multiple_of=8)
-    height: int | None = Field(default=None, ge=64, le=2048, multiple_of=8)
-    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    # Bounds are the service's (settings narrow them), checked there with one code for
+    # every door: 422 invalid_generation.
+    count: int = Field(default=1, description="1 to DREAMCHAT_MAX_IMAGES_PER_GENERATION (4).")
+    width: int | None = Field(
+        default=None, description="A multiple of 8 from 64 to DREAMCHAT_MAX_IMAGE_SIZE (2048)."
+    )
+    height: int | None = Field(default=None, description="Like width.")
+    seed: int | None = Field(default=None, description="0 to 2^32-1; unset: a random seed.")
 
 
 class ImageOut(BaseModel):
@@ -463,7 +471,7 @@ class WebhookCreate(_Input):
         }
     )
     url: str = Field(min_length=1, max_length=2000)
-    events: list[WebhookEventType] = Field(
+    events: list[EventType] = Field(
         default_factory=list,
         description="Empty: every event except the chatty, opt-in training.progress.",
     )
@@ -482,7 +490,7 @@ class WebhookOut(BaseModel):
     )
     id: str
     url: str
-    events: list[WebhookEventType]
+    events: list[EventType]
     enabled: bool
     disabled_reason: str | None
     created_at: datetime
@@ -502,7 +510,7 @@ class WebhookList(BaseModel):
 
 class DeliveryOut(BaseModel):
     message_id: str = Field(description="The ``webhook-id`` header, the same on every retry.")
-    event_type: WebhookEventType
+    event_type: EventType
     attempt: int
     status_code: int | None
     error: str | None

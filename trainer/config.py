@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .limits import MAX_PHOTOS, MAX_SIDE, MAX_TRAIN_STEPS, MIN_PHOTOS, MIN_SIDE, SIDE_MULTIPLE
 
 __all__ = ["MAX_PHOTOS", "MIN_PHOTOS", "TrainConfig"]
-
-MIN_PHOTOS = 3
-MAX_PHOTOS = 25
 
 MixedPrecision = Literal["no", "fp16", "bf16"]
 
@@ -106,10 +104,15 @@ class TrainConfig:
         for name, value in positive.items():
             if value < 1:
                 yield f"{name} must be at least 1 (got {value})"
+        if self.steps > MAX_TRAIN_STEPS:
+            yield f"steps must be at most {MAX_TRAIN_STEPS} (got {self.steps})"
         if self.lr <= 0:
             yield f"lr must be positive (got {self.lr})"
-        if self.resolution < 8 or self.resolution % 8:
-            yield f"resolution must be a multiple of 8 (got {self.resolution})"
+        if not MIN_SIDE <= self.resolution <= MAX_SIDE or self.resolution % SIDE_MULTIPLE:
+            yield (
+                f"resolution must be a multiple of {SIDE_MULTIPLE} from {MIN_SIDE} to "
+                f"{MAX_SIDE} (got {self.resolution})"
+            )
         if self.prior and self.num_class_images < 1:
             yield "num_class_images must be at least 1 with prior preservation (or use --no-prior)"
         if self.prior_loss_weight < 0:

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .config import MAX_PHOTOS, MIN_PHOTOS
 from .errors import PhotoError
+from .limits import MAX_PHOTOS, MIN_PHOTOS
 
 __all__ = [
     "IMAGE_SUFFIXES",

@@ -21,6 +21,7 @@ import torch
 from PIL import Image
 
 from .errors import AdapterError, ConfigError
+from .limits import MAX_GENERATION_STEPS, MAX_IMAGES_PER_REQUEST, MAX_SIDE, MIN_SIDE, SIDE_MULTIPLE
 from .lora import ADAPTER_FILE, read_adapter_metadata
 from .models import BaseModel, fingerprint, resolve_base_model
 
@@ -54,13 +55,16 @@ class GenerationRequest:
         problems = []
         if not self.prompt.strip():
             problems.append("prompt is empty")
-        if not 1 <= self.count <= 8:
-            problems.append(f"count must be 1..8 (got {self.count})")
-        if not 1 <= self.steps <= 150:
-            problems.append(f"steps must be 1..150 (got {self.steps})")
+        if not 1 <= self.count <= MAX_IMAGES_PER_REQUEST:
+            problems.append(f"count must be 1..{MAX_IMAGES_PER_REQUEST} (got {self.count})")
+        if not 1 <= self.steps <= MAX_GENERATION_STEPS:
+            problems.append(f"steps must be 1..{MAX_GENERATION_STEPS} (got {self.steps})")
         for side in (self.width, self.height):
-            if side is not None and (side < 8 or side % 8 or side > 2048):
-                problems.append(f"width and height must be multiples of 8 up to 2048 (got {side})")
+            if side is not None and (not MIN_SIDE <= side <= MAX_SIDE or side % SIDE_MULTIPLE):
+                problems.append(
+                    f"width and height must be multiples of {SIDE_MULTIPLE} from {MIN_SIDE} "
+                    f"to {MAX_SIDE} (got {side})"
+                )
         if problems:
             raise ConfigError(
                 "; ".join(problems), code="invalid_generation", details={"problems": problems}

@@ -1,8 +1,8 @@
 """The connections a process needs to serve jobs and service calls, built once from settings.
 
 The API, every worker and the CLI build one ``Context``; service functions and jobs take it
-instead of reaching for globals. Queue names carry the key prefix when it is not the default,
-so test runs (or two deployments) sharing one Redis never take each other's jobs.
+instead of reaching for globals. Queue and channel names come from the store (``core/store.py``
+is the one module that knows Redis key names).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import redis
 from rq import Queue
 
 from core.blobs import BlobStore, LocalBlobStore
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from core.store import RedisStore
 
 __all__ = ["GENERATE", "QUEUE_ORDER", "TRAIN", "WEBHOOKS", "Context", "context_from_settings"]
@@ -31,12 +31,9 @@ class Context:
     store: RedisStore
     blobs: BlobStore
 
-    def queue_name(self, name: str) -> str:
-        prefix = self.settings.key_prefix
-        return name if prefix == "dc" else f"{prefix}:{name}"
-
     def queue(self, name: str) -> Queue:
-        return self._queues.setdefault(name, Queue(self.queue_name(name), connection=self.redis))
+        queue_name = self.store.queue_name(name)
+        return self._queues.setdefault(name, Queue(queue_name, connection=self.redis))
 
     @cached_property
     def _queues(self) -> dict[str, Queue]:
@@ -64,10 +61,7 @@ class Context:
         )
 
 
-def context_from_settings(
-    settings: Settings | None = None, *, redis_url: str | None = None
-) -> Context:
-    settings = settings or get_settings()
+def context_from_settings(settings: Settings, *, redis_url: str | None = None) -> Context:
     url = redis_url or settings.redis_url
     if not url:
         raise RuntimeError("no Redis URL: set REDIS_URL, or start through `dreamchat run`")

@@ -19,7 +19,7 @@ from typing import Any
 
 from rq import Queue, Retry
 
-from core.domain import Delivery, WebhookEndpoint, WebhookEvent, WebhookEventType
+from core.domain import WEBHOOK_EVENTS, Delivery, EventType, WebhookEndpoint, WebhookEvent
 from core.errors import InvalidInput, LimitExceeded
 from core.ids import ENDPOINT, check_external_id, check_id, new_id
 from core.netguard import WebhookUrlError, check_webhook_url
@@ -45,7 +45,7 @@ MAX_ENDPOINTS_PER_TENANT = 20
 _MAX_URL_CHARS = 2000
 
 
-def parse_event_types(events: Iterable[str]) -> list[WebhookEventType]:
+def parse_event_types(events: Iterable[str]) -> list[EventType]:
     """Event names as the API receives them; an unknown name is refused rather than ignored,
     since a typo would be a subscription that never fires."""
     if isinstance(events, str):
@@ -53,7 +53,7 @@ def parse_event_types(events: Iterable[str]) -> list[WebhookEventType]:
             'events must be a list of event names, e.g. ["training.succeeded"].',
             code="invalid_webhook_events",
         )
-    known = {kind.value: kind for kind in WebhookEventType}
+    known = {kind.value: kind for kind in WEBHOOK_EVENTS}
     unknown = [name for name in events if name not in known]
     if unknown:
         raise InvalidInput(
@@ -129,7 +129,7 @@ def emit_event(
     ctx: Context,
     *,
     tenant_id: str,
-    event_type: WebhookEventType | str,
+    event_type: EventType | str,
     data: Mapping[str, Any],
 ) -> WebhookEvent | None:
     """Queue ``event_type`` for every enabled endpoint of the tenant that subscribes to it.

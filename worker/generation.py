@@ -7,8 +7,8 @@ import logging
 import os
 
 from core.blob_keys import image_key
-from core.domain import Generation, JobStatus, Scope, WebhookEventType
-from core.errors import DreamchatError, NotFound
+from core.domain import EventType, Generation, JobStatus, Scope
+from core.errors import DreamchatError, InvalidInput, NotFound
 from core.ids import IMAGE, new_id
 from trainer import ADAPTER_FILE, TrainerError
 from trainer.generate import AdapterRef, GenerationRequest
@@ -30,7 +30,9 @@ def adapter_refs(ctx: Context, scope: Scope, subject_ids: list[str]) -> tuple[Ad
     for subject_id in subject_ids:
         subject = ctx.store.get_subject(scope, subject_id)
         if not subject.adapter:
-            raise NotFound(f"{subject.name!r} has no trained model yet.", code="subject_not_ready")
+            raise InvalidInput(
+                f"{subject.name!r} has no trained model yet.", code="subject_not_ready"
+            )
         key = f"{subject.adapter}/{ADAPTER_FILE}"
         path = ctx.blobs.local_path(key)
         if path is None:  # a remote blob store: cache the file locally
@@ -69,11 +71,9 @@ def _finish(
         "error_code": done.error_code,
     }
     succeeded = status is JobStatus.SUCCEEDED
-    event = (
-        WebhookEventType.GENERATION_SUCCEEDED if succeeded else WebhookEventType.GENERATION_FAILED
-    )
+    event = EventType.GENERATION_SUCCEEDED if succeeded else EventType.GENERATION_FAILED
     emit_event(ctx, tenant_id=scope.tenant_id, event_type=event, data=data)
-    publish(ctx, scope.tenant_id, scope.user_id, {"type": str(event), **data})
+    publish(ctx, scope.tenant_id, scope.user_id, event, data)
     return done
 
 

@@ -8,12 +8,12 @@ lets one update through per interval (and always the last one), and the step loo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rq import get_current_job
 
-from core.domain import Scope
+from core.domain import EventType, Scope
 
 from .context import Context
 
@@ -34,13 +34,16 @@ class Throttle:
         return False
 
 
-def publish(ctx: Context, tenant_id: str, user_id: str, event: dict[str, Any]) -> str:
-    """Append ``event`` to the user's event log, which ``GET /v1/events`` streams; nobody
-    listening is fine, and one who reconnects later still gets it. Returns the event's id."""
+def publish(
+    ctx: Context, tenant_id: str, user_id: str, event_type: EventType, data: Mapping[str, Any]
+) -> str:
+    """Append ``{"type": event_type, **data}`` to the user's event log, which
+    ``GET /v1/events`` streams; nobody listening is fine, and one who reconnects later still
+    gets it. The type is an ``EventType``, the names webhooks use too. Returns the event's id."""
     settings = ctx.settings
     return ctx.store.append_event(
         Scope(tenant_id, user_id),
-        event,
+        {"type": EventType(event_type).value, **data},
         max_len=settings.event_log_length,
         ttl_seconds=settings.event_log_ttl_seconds,
     )

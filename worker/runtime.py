@@ -7,8 +7,6 @@ use it with an LRU of adapters; training jobs borrow the same modules as a ``Bas
 
 from __future__ import annotations
 
-import threading
-
 import torch
 
 from core.settings import Settings
@@ -16,10 +14,7 @@ from trainer import BaseModel
 from trainer.generate import GenerationRuntime
 from trainer.tiny import build_tiny_pipeline
 
-__all__ = ["WorkerRuntime", "get_runtime"]
-
-_runtime: WorkerRuntime | None = None
-_lock = threading.Lock()
+__all__ = ["WorkerRuntime"]
 
 
 class WorkerRuntime:
@@ -49,12 +44,3 @@ class WorkerRuntime:
     def after_training(self) -> None:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-
-
-def get_runtime(settings: Settings) -> WorkerRuntime:
-    """The process's runtime, created on first use and kept for every later job."""
-    global _runtime
-    with _lock:
-        if _runtime is None:
-            _runtime = WorkerRuntime(settings)
-        return _runtime

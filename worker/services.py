@@ -19,6 +19,7 @@ from rq.job import Job
 
 from core.domain import (
     Consent,
+    EventType,
     Generation,
     JobStatus,
     Scope,
@@ -26,10 +27,17 @@ from core.domain import (
     SubjectDeletion,
     SubjectStatus,
     TrainingRun,
-    WebhookEventType,
 )
 from core.errors import InvalidInput, NotFound, Unavailable
 from core.ids import GENERATION, SUBJECT, TRAINING, check_id, new_id
+from core.limits import (
+    GENERATION_STEPS,
+    IMAGE_SIDE,
+    IMAGES_PER_GENERATION,
+    SEED,
+    TRAINING_STEPS,
+    require,
+)
 from core.policy import enforce, policy_config
 from core.subjects import delete_subject as delete_subject_records
 from core.subjects import ensure_trainable
@@ -63,25 +71,19 @@ def _validate_overrides(ctx: Context, overrides: dict[str, Any]) -> dict[str, An
             code="invalid_training_options",
         )
     clean = dict(overrides)
-    limit = ctx.settings.max_training_steps
-    steps = clean.get("steps", ctx.settings.default_training_steps)
-    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= limit:
-        raise InvalidInput(
-            f"steps must be a whole number from 1 to {limit}.",
-            code="invalid_training_options",
-            details={"max_steps": limit},
-        )
+    steps = clean.get("steps")
+    if steps is None:
+        steps = ctx.settings.default_training_steps
+    allowed = TRAINING_STEPS.narrowed(ctx.settings.max_training_steps)
+    require(steps, allowed, field="steps", code="invalid_training_options")
     clean["steps"] = steps
     lr = clean.get("learning_rate")
     if lr is not None and not (isinstance(lr, int | float) and 0 < lr <= 1e-2):
         raise InvalidInput(
             "learning_rate must be above 0 and at most 0.01.", code="invalid_training_options"
         )
-    seed = clean.get("seed")
-    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**32):
-        raise InvalidInput(
-            "seed must be a whole number from 0 to 2^32-1.", code="invalid_training_options"
-        )
+    if clean.get("seed") is not None:
+        require(clean["seed"], SEED, field="seed", code="invalid_training_options")
     return clean
 
 
@@ -210,7 +212,8 @@ def cancel_training(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
             ctx,
             scope.tenant_id,
             scope.user_id,
-            {"type": "training.cancelled", "training_id": run.id, "subject_id": run.subject_id},
+            EventType.TRAINING_CANCELLED,
+            {"training_id": run.id, "subject_id": run.subject_id},
         )
     return training_status(ctx, scope=scope, training_id=run.id)
 
@@ -234,8 +237,22 @@ def generate(
     result can be reproduced. The content policy sees the prompt, the negative prompt and,
     when the prompt was compiled from someone's words (the chat), ``request_text`` too: a
     compiler drops words, and "without clothes" becomes a negative prompt."""
-    if not 1 <= count <= 4:
-        raise InvalidInput("count must be from 1 to 4.", code="invalid_generation")
+    settings = ctx.settings
+    width = settings.image_size if width is None else width
+    height = settings.image_size if height is None else height
+    steps = settings.generation_steps if steps is None else steps
+    seed = random.randrange(2**31) if seed is None else seed
+    require(
+        count,
+        IMAGES_PER_GENERATION.narrowed(settings.max_images_per_generation),
+        field="count",
+        code="invalid_generation",
+    )
+    side = IMAGE_SIDE.narrowed(settings.max_image_size)
+    require(width, side, field="width", code="invalid_generation")
+    require(height, side, field="height", code="invalid_generation")
+    require(steps, GENERATION_STEPS, field="steps", code="invalid_generation")
+    require(seed, SEED, field="seed", code="invalid_generation")
     subjects = [
         ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
         for subject_id in subject_ids
@@ -249,12 +266,10 @@ def generate(
     for subject in subjects:
         if subject.status is not SubjectStatus.READY and not subject.adapter:
             raise InvalidInput(
-                f"{subject.name!r} isn't trained yet (status: {subject.status}); "
-                "train it first, then ask again.",
+                f'{subject.name} isn\'t trained yet. Say "train {subject.name}" first.',
                 code="subject_not_ready",
                 details={"subject_id": subject.id},
             )
-    size = ctx.settings.image_size
     try:
         generation = Generation(
             id=new_id(GENERATION),
@@ -263,11 +278,11 @@ def generate(
             subject_ids=list(subject_ids),
             prompt=prompt.strip(),
             negative_prompt=negative_prompt,
-            seed=seed if seed is not None else random.randrange(2**31),
+            seed=seed,
             count=count,
-            width=width or size,
-            height=height or size,
-            steps=steps or ctx.settings.generation_steps,
+            width=width,
+            height=height,
+            steps=steps,
             guidance_scale=guidance_scale,
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
@@ -338,7 +353,7 @@ def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDel
     emit_event(
         ctx,
         tenant_id=scope.tenant_id,
-        event_type=WebhookEventType.SUBJECT_DELETED,
+        event_type=EventType.SUBJECT_DELETED,
         data=deletion.event_data(),
     )
     return deletion

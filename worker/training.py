@@ -17,7 +17,7 @@ from typing import Any
 
 from core.blob_keys import adapter_prefix
 from core.blobs import upload_dir
-from core.domain import JobStatus, Scope, TrainingRun, WebhookEventType
+from core.domain import EventType, JobStatus, Scope, TrainingRun
 from core.errors import DreamchatError, NotFound
 from core.subjects import purge_photos
 from trainer import TrainConfig, TrainerError, TrainingCancelled, TrainProgress, train
@@ -86,7 +86,6 @@ class _Reporter:
 
         self.ctx.store.update_training_run(self.scope, self.run.id, update)
         event = {
-            "type": "training.progress",
             "training_id": self.run.id,
             "subject_id": self.run.subject_id,
             "step": p.step,
@@ -96,16 +95,17 @@ class _Reporter:
             "loss": p.loss,
         }
         set_job_meta(progress=event["progress"], step=p.step, eta_seconds=event["eta_seconds"])
-        publish(self.ctx, self.scope.tenant_id, self.scope.user_id, event)
+        publish(
+            self.ctx, self.scope.tenant_id, self.scope.user_id, EventType.TRAINING_PROGRESS, event
+        )
         decile = int(fraction * 10)
         if decile > self.last_decile and p.step < p.total:
             self.last_decile = decile
             emit_event(
                 self.ctx,
                 tenant_id=self.scope.tenant_id,
-                event_type=WebhookEventType.TRAINING_PROGRESS,
-                data={k: v for k, v in event.items() if k != "type"}
-                | {"user_id": self.scope.user_id},
+                event_type=EventType.TRAINING_PROGRESS,
+                data=event | {"user_id": self.scope.user_id},
             )
 
     def should_stop(self) -> bool:
@@ -141,23 +141,21 @@ def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **k
         "error_code": finished.error_code,
     }
     event_type = {
-        JobStatus.SUCCEEDED: WebhookEventType.TRAINING_SUCCEEDED,
-        JobStatus.FAILED: WebhookEventType.TRAINING_FAILED,
-    }.get(status)
-    if event_type is not None:
+        JobStatus.SUCCEEDED: EventType.TRAINING_SUCCEEDED,
+        JobStatus.FAILED: EventType.TRAINING_FAILED,
+    }.get(status, EventType.TRAINING_CANCELLED)
+    if event_type.is_webhook:
         emit_event(ctx, tenant_id=scope.tenant_id, event_type=event_type, data=data)
     if run.conversation_id and subject is not None:
         ctx.store.append_conversation_message(
             scope, run.conversation_id, _notice(subject, finished, status)
         )
-    kind = {"succeeded": "training.ready", "failed": "training.failed"}.get(
-        str(status), "training.cancelled"
-    )
     publish(
         ctx,
         scope.tenant_id,
         scope.user_id,
-        {"type": kind, **data, "subject_name": subject.name if subject else None},
+        event_type,
+        {**data, "subject_name": subject.name if subject else None},
     )
     set_job_meta(status=str(status))
 
@@ -201,15 +199,15 @@ def run_training(ctx: Context, runtime: WorkerRuntime, *, scope: Scope, training
         emit_event(
             ctx,
             tenant_id=scope.tenant_id,
-            event_type=WebhookEventType.TRAINING_STARTED,
+            event_type=EventType.TRAINING_STARTED,
             data={"training_id": run.id, "subject_id": run.subject_id, "user_id": scope.user_id},
         )
     publish(
         ctx,
         scope.tenant_id,
         scope.user_id,
+        EventType.TRAINING_STARTED,
         {
-            "type": "training.started",
             "training_id": run.id,
             "subject_id": run.subject_id,
             "attempt": run.attempt,

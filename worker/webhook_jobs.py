@@ -9,8 +9,8 @@ started with the scheduler, which moves due jobs onto the queue about once a sec
 attempts carry the same message id, so the receiver sees the same ``webhook-id`` every time and
 can deduplicate.
 
-An event's body is stored once, when it is emitted (:func:`save_message`), under
-``{prefix}:{tenant}:_webhook_message:{message id}``, and every attempt to every endpoint sends
+An event's body is stored once, when it is emitted (:func:`save_message`, in the store), and
+every attempt to every endpoint sends
 exactly those bytes. The key expires a day after the whole retry schedule could have run.
 """
 
@@ -27,12 +27,13 @@ import httpx
 import redis
 from rq.exceptions import DuplicateJobError
 
-from core.domain import Delivery, WebhookEndpoint, WebhookEventType, utc_now
+from core.domain import Delivery, EventType, WebhookEndpoint, utc_now
 from core.errors import NotFound
 from core.ids import ENDPOINT, MESSAGE, check_external_id, check_id
 from core.settings import Settings
 
-from .context import WEBHOOKS, Context, context_from_settings
+from .context import WEBHOOKS, Context
+from .resources import current
 from .webhook_delivery import DeliveryOutcome, DeliveryStatus, sign_and_send, webhook_client
 from .webhooks import next_retry_delay
 
@@ -42,7 +43,6 @@ __all__ = [
     "deliver_webhook",
     "delivery_job_id",
     "load_message",
-    "message_key",
     "message_ttl_seconds",
     "save_message",
 ]
@@ -67,13 +67,6 @@ class AttemptResult(StrEnum):
 # Messages -----------------------------------------------------------------------------------
 
 
-def message_key(prefix: str, tenant_id: str, message_id: str) -> str:
-    """Tenant data lives under ``{prefix}:{tenant}:_…`` (see :mod:`core.store`)."""
-    check_external_id(tenant_id, what="tenant id")
-    check_id(message_id, MESSAGE, what="message")
-    return f"{prefix}:{tenant_id}:_webhook_message:{message_id}"
-
-
 def message_ttl_seconds(settings: Settings) -> int:
     """Long enough for every attempt: the delays, each attempt's job timeout, and a margin."""
     schedule = settings.webhook_retry_schedule
@@ -91,15 +84,17 @@ def save_message(
 ) -> None:
     """Store the exact bytes every attempt will send; pass ``pipeline`` to commit them together
     with the jobs that need them."""
-    key = message_key(ctx.settings.key_prefix, tenant_id, message_id)
-    (pipeline if pipeline is not None else ctx.redis).set(
-        key, body, ex=message_ttl_seconds(ctx.settings)
+    ctx.store.save_webhook_message(
+        tenant_id,
+        message_id,
+        body,
+        ttl_seconds=message_ttl_seconds(ctx.settings),
+        pipeline=pipeline,
     )
 
 
 def load_message(ctx: Context, *, tenant_id: str, message_id: str) -> bytes | None:
-    raw = ctx.redis.get(message_key(ctx.settings.key_prefix, tenant_id, message_id))
-    return raw.encode("utf-8") if isinstance(raw, str) else raw  # str if the client decodes
+    return ctx.store.load_webhook_message(tenant_id, message_id)
 
 
 def delivery_job_id(message_id: str, endpoint_id: str, attempt: int) -> str:
@@ -114,20 +109,16 @@ def delivery_job_id(message_id: str, endpoint_id: str, attempt: int) -> str:
 def deliver_webhook(tenant_id: str, endpoint_id: str, message_id: str, attempt: int = 1) -> str:
     """RQ entry point: one attempt to deliver a stored message to one endpoint.
 
-    Takes only ids, so a job enqueued by any process runs in any worker; the worker's
-    environment (``REDIS_URL``, ``DREAMCHAT_KEY_PREFIX``, …) supplies the settings.
+    Takes only ids, so a job enqueued by any process runs in any worker; the worker's own
+    context (:mod:`worker.resources`) supplies the settings and the connections.
     """
-    ctx = context_from_settings()
-    try:
-        result = deliver(
-            ctx,
-            tenant_id=tenant_id,
-            endpoint_id=endpoint_id,
-            message_id=message_id,
-            attempt=attempt,
-        )
-    finally:
-        ctx.redis.close()
+    result = deliver(
+        current().ctx,
+        tenant_id=tenant_id,
+        endpoint_id=endpoint_id,
+        message_id=message_id,
+        attempt=attempt,
+    )
     return result.value
 
 
@@ -186,7 +177,7 @@ def deliver(
     delivery = Delivery(
         message_id=message_id,
         endpoint_id=endpoint_id,
-        event_type=WebhookEventType(json.loads(body)["type"]),
+        event_type=EventType(json.loads(body)["type"]),
         attempt=attempt,
         status_code=outcome.status_code,
         error=outcome.error,

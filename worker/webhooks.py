@@ -23,12 +23,11 @@ from typing import Any
 
 from standardwebhooks import Webhook
 
-from core.domain import WebhookEventType
+from core.domain import EventType
 from core.ids import MESSAGE, new_id, new_webhook_secret
 
 __all__ = [
     "SECRET_PREFIX",
-    "EventType",
     "build_event",
     "encode_event",
     "new_message_id",
@@ -40,10 +39,6 @@ __all__ = [
 SECRET_PREFIX = "whsec_"
 # 256 bits, the size of the HMAC-SHA256 output; the spec accepts 24 to 64 bytes.
 _SECRET_BYTES_RANGE = range(24, 65)
-
-
-EventType = WebhookEventType
-"""The events dreamchat sends (DESIGN.md, "Webhook events"); one enum, kept in the core."""
 
 
 new_secret = new_webhook_secret

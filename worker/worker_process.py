@@ -25,6 +25,7 @@ from rq.job import Job
 from core.settings import Settings, get_settings
 
 from .context import GENERATE, QUEUE_ORDER, TRAIN, Context, context_from_settings
+from .resources import WorkerResources, serving
 
 __all__ = ["DreamWorker", "run_worker"]
 
@@ -32,8 +33,17 @@ log = logging.getLogger(__name__)
 
 
 class DreamWorker(SimpleWorker):
-    settings: Settings
+    resources: WorkerResources
+    """The context and warm runtime this process lends to every job (created once)."""
     preload: bool = False
+
+    @property
+    def settings(self) -> Settings:
+        return self.resources.ctx.settings
+
+    def work(self, *args, **kwargs) -> bool:
+        with serving(self.resources):
+            return super().work(*args, **kwargs)
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return self.settings.dead_job_after_seconds
@@ -61,10 +71,8 @@ class DreamWorker(SimpleWorker):
     def _start_scheduler(self, *args, **kwargs) -> None:
         # The scheduler is a forked process: start it before any model (and CUDA) is loaded.
         super()._start_scheduler(*args, **kwargs)
-        if self.preload:  # imported here: a webhook-only worker never loads the ML stack
-            from .runtime import get_runtime
-
-            get_runtime(self.settings).setup()
+        if self.preload:  # a webhook-only worker never loads the ML stack
+            self.resources.runtime.setup()
         self.log.info("dreamchat worker %s ready (model loaded: %s)", self.name, self.preload)
 
 
@@ -86,7 +94,7 @@ def build_worker(ctx: Context, queues: list[str], *, name: str | None = None) ->
         ),  # idle dequeue wakes every ttl-15 s
         job_monitoring_interval=heartbeat,
     )
-    worker.settings = ctx.settings
+    worker.resources = WorkerResources(ctx)
     worker.preload = bool({GENERATE, TRAIN} & set(ordered))
     return worker
 

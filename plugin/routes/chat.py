@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from core.domain import Scope
+from core.domain import EventType, Scope
 from core.ids import CONVERSATION, id_pattern
 from core.store import decode_event
 from worker.progress import publish
@@ -95,7 +95,7 @@ def _turn(
         generation_id=reply.generation_id,
         training_id=reply.training_id,
     )
-    publish(api.ctx, scope.tenant_id, scope.user_id, {"type": "chat.reply", **out.model_dump()})
+    publish(api.ctx, scope.tenant_id, scope.user_id, EventType.CHAT_REPLY, out.model_dump())
     return out
 
 
@@ -151,8 +151,8 @@ async def events(
         ),
     ] = None,
 ) -> EventSourceResponse:
-    """Chat replies, training progress (``training.progress``), ``training.ready`` notices and
-    finished generations, as they happen. Browsers pass a user token as ``?token=``. Each
+    """Chat replies (``chat.reply``), training progress and ends (``training.progress``,
+    ``training.succeeded`` …: the names webhooks use) and finished generations, as they happen. Browsers pass a user token as ``?token=``. Each
     event carries an ``id:``; reconnect with ``Last-Event-ID`` and the events since then come
     first (the last ``DREAMCHAT_EVENT_LOG_LENGTH`` are kept). A response ends after
     ``DREAMCHAT_EVENT_STREAM_SECONDS``; ``EventSource`` reconnects by itself."""

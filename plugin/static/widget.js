@@ -205,7 +205,7 @@
     if (!window.EventSource) return;
     var es = new EventSource(API + "/v1/events?token=" + encodeURIComponent(TOKEN));
     es.onmessage = function (m) { handle(JSON.parse(m.data)); };
-    ["training.started", "training.progress", "training.ready", "training.failed", "training.cancelled",
+    ["training.started", "training.progress", "training.succeeded", "training.failed", "training.cancelled",
      "generation.succeeded", "generation.failed", "chat.reply"].forEach(function (t) {
       es.addEventListener(t, function (m) { handle(JSON.parse(m.data)); });
     });
@@ -224,7 +224,7 @@
       if (!bars[id]) handle({ type: "training.started", training_id: id });
       bars[id].fill.style.width = Math.round(ev.progress * 100) + "%";
       barText(id, "Training " + Math.round(ev.progress * 100) + "% \u2014 about " + Math.max(1, Math.round(ev.eta_seconds)) + " s left");
-    } else if (ev.type === "training.ready") {
+    } else if (ev.type === "training.succeeded") {
       if (bars[id]) bars[id].fill.style.width = "100%";
       barText(id, "Training done");
       say((ev.subject_name || "Your model") + " is ready! Ask me for a picture.", "bot");

@@ -30,7 +30,7 @@ from agent.tools import TOOLS
 from core.blob_keys import upload_key
 from core.domain import Scope
 from core.ids import UPLOAD, new_id
-from core.policy import check_request
+from core.policy import check_request, policy_config
 from core.settings import load_settings
 from core.subjects import attach_photos, create_subject, list_subjects
 from core.tenants import create_tenant
@@ -305,7 +305,14 @@ async def test_http_tools_ask_consent_and_apply_the_content_policy(
         upload_id = new_id(UPLOAD)
         ctx.blobs.put(upload_key(scope, upload_id, ".jpg"), photos.photo(500 + seed))
         uploads.append(upload_id)
-    attach_photos(ctx.store, ctx.blobs, scope=scope, subject_id=leo.id, upload_ids=uploads)
+    attach_photos(
+        ctx.store,
+        ctx.blobs,
+        scope=scope,
+        subject_id=leo.id,
+        upload_ids=uploads,
+        settings=ctx.settings,
+    )
 
     async with _connect(stateless_url, _headers(api_key, "alice")) as alice:
         asked = _result(await alice.call_tool("start_training", {"subject": "Leo"}))
@@ -323,4 +330,7 @@ async def test_http_tools_ask_consent_and_apply_the_content_policy(
 
         refused = _result(await alice.call_tool("generate_images", {"request": "show Leo naked"}))
         assert refused["ok"] is False and refused["error"]["code"] == "content_policy"
-        assert refused["message"] == check_request("Leo naked", [leo]).message
+        assert (
+            refused["message"]
+            == check_request("Leo naked", [leo], config=policy_config(ctx.settings)).message
+        )

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from core.domain import (
     Delivery,
+    EventType,
     Generation,
     JobStatus,
     Record,
@@ -15,7 +16,6 @@ from core.domain import (
     SubjectStatus,
     TrainingRun,
     WebhookEndpoint,
-    WebhookEventType,
 )
 from core.errors import InvalidInput
 
@@ -60,7 +60,7 @@ def test_unknown_fields_from_newer_writers_are_ignored() -> None:
 def test_statuses_are_str_enums() -> None:
     assert SubjectStatus.READY == "ready" and f"{JobStatus.QUEUED}" == "queued"
     assert [s for s in JobStatus if s.is_terminal] == ["succeeded", "failed", "cancelled"]
-    assert {e.value for e in WebhookEventType} == {
+    assert {e.value for e in EventType if e.is_webhook} == {
         "training.started",
         "training.progress",
         "training.succeeded",
@@ -69,6 +69,7 @@ def test_statuses_are_str_enums() -> None:
         "generation.failed",
         "subject.deleted",
     }
+    assert {e.value for e in EventType if not e.is_webhook} == {"training.cancelled", "chat.reply"}
 
 
 def test_bounds_are_enforced_on_assignment_too() -> None:
@@ -81,11 +82,11 @@ def test_bounds_are_enforced_on_assignment_too() -> None:
 
 def test_progress_events_are_opt_in() -> None:
     endpoint = WebhookEndpoint(id="whe_1", tenant_id="t", url="https://x", secret="whsec_abc")
-    assert endpoint.wants(WebhookEventType.TRAINING_SUCCEEDED)
-    assert not endpoint.wants(WebhookEventType.TRAINING_PROGRESS)
-    chosen = endpoint.model_copy(update={"events": [WebhookEventType.TRAINING_PROGRESS]})
-    assert chosen.wants(WebhookEventType.TRAINING_PROGRESS)
-    assert not chosen.wants(WebhookEventType.SUBJECT_DELETED)
+    assert endpoint.wants(EventType.TRAINING_SUCCEEDED)
+    assert not endpoint.wants(EventType.TRAINING_PROGRESS)
+    chosen = endpoint.model_copy(update={"events": [EventType.TRAINING_PROGRESS]})
+    assert chosen.wants(EventType.TRAINING_PROGRESS)
+    assert not chosen.wants(EventType.SUBJECT_DELETED)
     assert "whsec_abc" not in repr(endpoint)
 
 

@@ -332,11 +332,12 @@ def test_a_broken_policy_file_is_a_settings_error(tmp_path, content):
         PolicyConfig.from_settings(SimpleNamespace(policy_file=tmp_path / "missing.json"))
 
 
-def test_the_default_configuration_comes_from_the_current_settings():
-    config = policy_config()
-    assert config is policy_config()
+def test_the_configuration_is_built_once_per_settings_object():
+    settings = load_settings()
+    config = policy_config(settings)
+    assert config is policy_config(settings)
     assert config.categories == CONFIG.categories
-    assert not check_request("Anna naked", [ANNA]).allowed
+    assert not check_request("Anna naked", [ANNA], config=config).allowed
 
 
 def test_one_list_of_person_classes_honours_the_setting(monkeypatch):
@@ -360,18 +361,22 @@ def test_one_list_of_person_classes_honours_the_setting(monkeypatch):
     ],
 )
 def test_a_negative_prompt_cannot_take_a_persons_clothes_off(negative, allowed):
-    result = check_request("a photo of vpk woman on the beach", [ANNA], negative_prompt=negative)
+    result = check_request(
+        "a photo of vpk woman on the beach", [ANNA], negative_prompt=negative, config=CONFIG
+    )
     assert result.allowed is allowed
     if not allowed:
         assert result.category == "sexual"
-    assert check_request("a photo of sks dog", [REX], negative_prompt=negative).allowed
+    assert check_request(
+        "a photo of sks dog", [REX], negative_prompt=negative, config=CONFIG
+    ).allowed
 
 
 def test_enforce_raises_the_refusal_with_its_message_and_category():
-    enforce(["Anna on the beach", "a photo of vpk woman on the beach"], [ANNA])
+    enforce(["Anna on the beach", "a photo of vpk woman on the beach"], [ANNA], config=CONFIG)
     with pytest.raises(PolicyViolation) as refused:
-        enforce(["a photo of vpk woman", "Anna naked"], [ANNA])
+        enforce(["a photo of vpk woman", "Anna naked"], [ANNA], config=CONFIG)
     error = refused.value
     assert (error.code, error.http_status) == ("content_policy", 422)
-    assert error.message == check_request("Anna naked", [ANNA]).message
+    assert error.message == check_request("Anna naked", [ANNA], config=CONFIG).message
     assert error.details == {"category": "sexual", "subject_ids": [ANNA.id]}

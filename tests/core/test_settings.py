@@ -71,7 +71,7 @@ def test_json_lists_and_cache_clear(env: pytest.MonkeyPatch) -> None:
     ("name", "value", "fragment"),
     [
         ("DREAMCHAT_MAX_PHOTOS", "many", "DREAMCHAT_MAX_PHOTOS"),
-        ("DREAMCHAT_MAX_PHOTOS", "2", "DREAMCHAT_MIN_PHOTOS (3) is above DREAMCHAT_MAX_PHOTOS"),
+        ("DREAMCHAT_MAX_PHOTOS", "2", "DREAMCHAT_MAX_PHOTOS (2) must be a whole number from 3"),
         ("DREAMCHAT_MIN_PHOTOS", "0", "DREAMCHAT_MIN_PHOTOS"),
         ("DREAMCHAT_DEFAULT_TRAINING_STEPS", "5000", "DREAMCHAT_MAX_TRAINING_STEPS"),
         ("DREAMCHAT_MAX_CONCURRENT_TRAININGS", "0", "DREAMCHAT_MAX_CONCURRENT_TRAININGS"),

@@ -12,6 +12,7 @@ import redis
 from core import subjects
 from core.domain import (
     Delivery,
+    EventType,
     Generation,
     JobStatus,
     Scope,
@@ -19,7 +20,6 @@ from core.domain import (
     SubjectStatus,
     TrainingRun,
     WebhookEndpoint,
-    WebhookEventType,
 )
 from core.errors import Conflict, LimitExceeded, NotFound
 from core.ids import ENDPOINT, GENERATION, MESSAGE, TRAINING, new_id, new_webhook_secret
@@ -244,7 +244,7 @@ def test_webhook_endpoints_and_delivery_log(store: RedisStore) -> None:
         delivery = Delivery(
             message_id=message,
             endpoint_id=endpoint.id,
-            event_type=WebhookEventType.TRAINING_SUCCEEDED,
+            event_type=EventType.TRAINING_SUCCEEDED,
             attempt=attempt,
             status_code=500,
         )
@@ -256,7 +256,7 @@ def test_webhook_endpoints_and_delivery_log(store: RedisStore) -> None:
         e.enabled, e.disabled_reason = False, "410 Gone"
 
     disabled = store.update_webhook_endpoint("ten_a", endpoint.id, disable)
-    assert not disabled.wants(WebhookEventType.TRAINING_SUCCEEDED)
+    assert not disabled.wants(EventType.TRAINING_SUCCEEDED)
     assert store.get_webhook_endpoint("ten_a", endpoint.id).disabled_reason == "410 Gone"
     store.delete_webhook_endpoint("ten_a", endpoint.id)
     assert list(store.iter_keys(tenant_id="ten_a")) == []
@@ -312,7 +312,7 @@ def test_event_log_is_per_user_ordered_trimmed_and_expiring(store: RedisStore) -
 def test_deleting_a_subject_clears_the_event_log_that_names_it(store: RedisStore) -> None:
     rex = subjects.create_subject(store, scope=ALICE, name="Rex", class_noun="dog")
     store.append_event(
-        ALICE, {"type": "training.ready", "subject_name": "Rex"}, max_len=10, ttl_seconds=60
+        ALICE, {"type": "training.succeeded", "subject_name": "Rex"}, max_len=10, ttl_seconds=60
     )
     store.delete_subject(ALICE, rex.id)
     assert store.read_events(ALICE) == [] and not store.client.exists(store.events_key(ALICE))

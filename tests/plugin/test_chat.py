@@ -19,6 +19,7 @@ from openai import OpenAI
 import agent.assistant as assistant_module
 from agent.assistant import Assistant
 from agent.offline_model import ChatOfflineIntents
+from core.domain import EventType
 from core.subjects import list_subjects
 from plugin.app import create_app
 from plugin.openai_compat import count_tokens
@@ -246,9 +247,9 @@ def test_a_reconnecting_client_gets_exactly_the_events_it_missed(make_api):
     scope = alice.scope
 
     def send(n: int) -> None:
-        publish(api.ctx, scope.tenant_id, scope.user_id, {"type": "training.progress", "n": n})
+        publish(api.ctx, scope.tenant_id, scope.user_id, EventType.TRAINING_PROGRESS, {"n": n})
 
-    publish(api.ctx, scope.tenant_id, "bob", {"type": "training.progress", "n": -1})
+    publish(api.ctx, scope.tenant_id, "bob", EventType.TRAINING_PROGRESS, {"n": -1})
     send(0)  # before anyone listens: a fresh connection starts after it
     with serving(api) as url:
         token = httpx.post(

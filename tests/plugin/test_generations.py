@@ -61,7 +61,10 @@ def test_generate_then_fetch_the_images(api, alice):
         "images": [],
         "count": 2,
     }
-    assert queued["id"] in Queue(api.ctx.queue_name("generate"), connection=api.ctx.redis).job_ids
+    assert (
+        queued["id"]
+        in Queue(api.ctx.store.queue_name("generate"), connection=api.ctx.redis).job_ids
+    )
     job = api.client.get(f"/v1/jobs/{queued['id']}", headers=alice.headers).json()
     assert job["kind"] == "generation" and job["status"] == "queued"
     assert job["queue_position"] == 1
@@ -135,9 +138,10 @@ def test_generation_input_is_checked(api, alice):
         (["sub_" + "d" * 24], {}, 404, "subject_not_found"),
         ([], {}, 422, "invalid_request"),
         ([ready["id"]], {"prompt": "   "}, 422, "invalid_request"),
-        ([ready["id"]], {"count": 5}, 422, "invalid_request"),
-        ([ready["id"]], {"width": 500}, 422, "invalid_request"),
-        ([ready["id"]], {"seed": -1}, 422, "invalid_request"),
+        # Limits are the service's, with its code at every door (tests/plugin/test_limits.py).
+        ([ready["id"]], {"count": 5}, 422, "invalid_generation"),
+        ([ready["id"]], {"width": 500}, 422, "invalid_generation"),
+        ([ready["id"]], {"seed": -1}, 422, "invalid_generation"),
     ]
     for subject_ids, body, status, code in cases:
         response = generate(api, alice, subject_ids, **body)

@@ -9,7 +9,7 @@ import io
 
 from PIL import Image
 
-from core.policy import check_request
+from core.policy import check_request, policy_config
 from core.subjects import get_subject, list_subjects
 
 from . import photos
@@ -124,7 +124,9 @@ def test_the_openai_compatible_door_asks_for_consent_too(api: Api, alice: Caller
 def test_a_refused_generation_reads_the_same_at_every_door(api: Api, alice: Caller):
     anna = api.subject(alice, "Anna", "woman")
     expected = check_request(
-        "Anna naked", [get_subject(api.ctx.store, scope=alice.scope, subject_id=anna["id"])]
+        "Anna naked",
+        [get_subject(api.ctx.store, scope=alice.scope, subject_id=anna["id"])],
+        config=policy_config(api.ctx.settings),
     ).message
     queued = api.ctx.queue("generate").get_job_ids()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain import Delivery, WebhookEventType
+from core.domain import Delivery, EventType
 
 
 def test_create_list_deliveries_delete(make_api):
@@ -26,7 +26,7 @@ def test_create_list_deliveries_delete(make_api):
         Delivery(
             message_id="msg_x",
             endpoint_id=hook["id"],
-            event_type=WebhookEventType.TRAINING_SUCCEEDED,
+            event_type=EventType.TRAINING_SUCCEEDED,
             attempt=1,
             status_code=500,
             error="HTTP 500",

@@ -13,7 +13,7 @@ from rq import Queue
 from rq.job import Job
 from standardwebhooks import Webhook
 
-from core.domain import Delivery, WebhookEventType
+from core.domain import Delivery, EventType
 from core.errors import InvalidInput, LimitExceeded, NotFound
 from core.netguard import WebhookUrlError
 from core.settings import load_settings
@@ -30,7 +30,6 @@ from worker.webhook_jobs import (
     deliver_webhook,
     delivery_job_id,
     load_message,
-    message_key,
     message_ttl_seconds,
 )
 from worker.webhooks import build_event, encode_event
@@ -105,8 +104,8 @@ def test_create_stores_the_endpoint_and_returns_a_whsec_secret(ctx: Context) -> 
     Webhook(secret)  # receivers can use it as is
     assert endpoint.url == URL and endpoint.enabled
     assert endpoint.events == [
-        WebhookEventType.TRAINING_SUCCEEDED,
-        WebhookEventType.TRAINING_FAILED,
+        EventType.TRAINING_SUCCEEDED,
+        EventType.TRAINING_FAILED,
     ]
     (listed,) = list_webhook_endpoints(ctx, tenant_id=TENANT_A)
     assert listed == endpoint and listed.secret == secret
@@ -179,7 +178,7 @@ def test_delete_removes_the_endpoint_and_its_log(ctx: Context) -> None:
     delivery = Delivery(
         message_id="msg_" + "a" * 24,
         endpoint_id=endpoint_id,
-        event_type=WebhookEventType.TRAINING_SUCCEEDED,
+        event_type=EventType.TRAINING_SUCCEEDED,
         attempt=1,
         status_code=200,
         succeeded=True,
@@ -230,7 +229,7 @@ def test_emit_queues_one_delivery_job_per_subscribed_endpoint(ctx: Context) -> N
     event = emit_event(ctx, tenant_id=TENANT_A, event_type="training.succeeded", data=data)
 
     assert event is not None and event.id.startswith("msg_")
-    assert event.type is WebhookEventType.TRAINING_SUCCEEDED and event.data == data
+    assert event.type is EventType.TRAINING_SUCCEEDED and event.data == data
     jobs = queued(ctx)
     assert {job.args[1] for job in jobs} == {every, training}
     for job in jobs:
@@ -242,7 +241,7 @@ def test_emit_queues_one_delivery_job_per_subscribed_endpoint(ctx: Context) -> N
 
     body = load_message(ctx, tenant_id=TENANT_A, message_id=event.id)
     assert body == encode_event(build_event(event.type, data, now=event.timestamp))
-    ttl = ctx.redis.ttl(message_key(ctx.settings.key_prefix, TENANT_A, event.id))
+    ttl = ctx.redis.ttl(ctx.store.webhook_message_key(TENANT_A, event.id))
     assert sum(ctx.settings.webhook_retry_schedule) < ttl <= message_ttl_seconds(ctx.settings)
 
 
@@ -256,9 +255,7 @@ def test_training_progress_goes_only_to_endpoints_that_opt_in(ctx: Context) -> N
 def test_emit_without_subscribers_stores_and_queues_nothing(ctx: Context) -> None:
     create(ctx, ["generation.succeeded"])
     keys_before = set(ctx.store.iter_keys(tenant_id=TENANT_A))
-    event = emit_event(
-        ctx, tenant_id=TENANT_A, event_type=WebhookEventType.TRAINING_SUCCEEDED, data={}
-    )
+    event = emit_event(ctx, tenant_id=TENANT_A, event_type=EventType.TRAINING_SUCCEEDED, data={})
     assert event is None
     assert queued(ctx) == []
     assert set(ctx.store.iter_keys(tenant_id=TENANT_A)) == keys_before

@@ -50,11 +50,11 @@ def test_progress_retention_and_deletion(service, photos_dir):
 
         def logged() -> list[dict]:  # the user's event log, once "ready" (sent last) is in
             events = [event for _, event in ctx.store.read_events(scope)]
-            return events if events and events[-1]["type"] == "training.ready" else []
+            return events if events and events[-1]["type"] == "training.succeeded" else []
 
-        events = wait_for(logged, 10, "the training.ready event", worker)
+        events = wait_for(logged, 10, "the training.succeeded event", worker)
         kinds = [e["type"] for e in events]
-        assert kinds[0] == "training.started" and kinds[-1] == "training.ready"
+        assert kinds[0] == "training.started" and kinds[-1] == "training.succeeded"
         progress = [e for e in events if e["type"] == "training.progress"]
         assert progress and progress[-1]["step"] == 6 and progress[-1]["progress"] == 1.0
         assert events[-1]["subject_name"] == "Rex"

@@ -115,28 +115,28 @@ def test_cancel_a_queued_training_removes_it_from_the_queue(service, ready):
     assert ctx.store.get_subject(ALICE, ready.id).status is SubjectStatus.NEW
 
 
-def test_a_job_whose_worker_died_for_good_is_failed_and_frees_its_slot(service, ready, monkeypatch):
+def test_a_job_whose_worker_died_for_good_is_failed_and_frees_its_slot(service, ready):
     from rq.job import Job
 
     from core.domain import JobStatus
-    from worker.jobs import job_context, job_lost
+    from worker.jobs import job_lost
+    from worker.resources import WorkerResources, serving
 
-    for name, value in service.env.items():  # the callback runs in a worker, with its environment
-        monkeypatch.setenv(name, value)
-    job_context.cache_clear()
     ctx = service.ctx
     run = services.start_training(ctx, scope=ALICE, subject_id=ready.id, overrides={"steps": 3})
     job = Job.fetch(run.id, connection=ctx.redis)
     assert job.retries_left == 3
-    job_lost(job, ctx.redis, None, None, None)  # retries left: RQ will hand it on, nothing changes
-    assert ctx.store.get_training_run(ALICE, run.id).status is JobStatus.QUEUED
-    job.retries_left = 0
-    job_lost(job, ctx.redis, None, None, None)
+    with serving(
+        WorkerResources(ctx)
+    ):  # the callback runs in a worker, with the worker's resources
+        job_lost(job, ctx.redis, None, None, None)  # retries left: RQ hands it on; no change
+        assert ctx.store.get_training_run(ALICE, run.id).status is JobStatus.QUEUED
+        job.retries_left = 0
+        job_lost(job, ctx.redis, None, None, None)
     lost = ctx.store.get_training_run(ALICE, run.id)
     assert lost.status is JobStatus.FAILED and lost.error_code == "worker_lost"
     assert ctx.store.get_subject(ALICE, ready.id).status is SubjectStatus.FAILED
     assert run.id not in ctx.store.active_trainings(ALICE.tenant_id)
-    job_context.cache_clear()
 
 
 def test_cancelling_a_training_a_worker_just_started_leaves_it_to_the_worker(service, ready):

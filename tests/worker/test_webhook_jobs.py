@@ -27,7 +27,7 @@ import redis
 from rq.job import Job
 
 from core.domain import Delivery, WebhookEndpoint, WebhookEvent
-from core.settings import Settings, get_settings, load_settings
+from core.settings import Settings, load_settings
 from tests.worker.test_events import purge_queue
 from tests.worker.webhook_receiver import ReceivedRequest, Reply, WebhookReceiver
 from worker.context import WEBHOOKS, Context, context_from_settings
@@ -38,12 +38,12 @@ from worker.events import (
     list_deliveries,
     list_webhook_endpoints,
 )
+from worker.resources import WorkerResources, serving
 from worker.webhook_jobs import (
     AttemptResult,
     deliver,
     deliver_webhook,
     delivery_job_id,
-    message_key,
 )
 
 LOCAL = ["127.0.0.1", "localhost"]
@@ -349,22 +349,17 @@ def test_an_attempt_for_a_deleted_or_disabled_endpoint_stops_quietly(hooks: Hook
 def test_an_expired_message_is_not_sent(hooks: Hooks) -> None:
     with WebhookReceiver([200]) as receiver:
         endpoint_id, message_id = queued_event(hooks, receiver)
-        hooks.ctx.redis.delete(
-            message_key(hooks.ctx.settings.key_prefix, hooks.tenant_id, message_id)
-        )
+        hooks.ctx.redis.delete(hooks.ctx.store.webhook_message_key(hooks.tenant_id, message_id))
         assert hooks.attempt(endpoint_id, message_id) is AttemptResult.SKIPPED
         assert receiver.requests == []
 
 
-def test_the_job_entry_point_reads_its_settings_from_the_environment(
-    hooks: Hooks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("REDIS_URL", str(hooks.ctx.settings.redis_url))
-    monkeypatch.setenv("DREAMCHAT_KEY_PREFIX", hooks.ctx.settings.key_prefix)
-    monkeypatch.setenv("DREAMCHAT_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
-    get_settings.cache_clear()
+def test_the_job_entry_point_uses_the_context_its_worker_serves(hooks: Hooks) -> None:
     with WebhookReceiver([200]) as receiver:
         endpoint_id, message_id = queued_event(hooks, receiver)
-        assert deliver_webhook(hooks.tenant_id, endpoint_id, message_id) == "delivered"
+        with pytest.raises(RuntimeError, match="no worker resources"):
+            deliver_webhook(hooks.tenant_id, endpoint_id, message_id)
+        with serving(WorkerResources(hooks.ctx)):
+            assert deliver_webhook(hooks.tenant_id, endpoint_id, message_id) == "delivered"
         (request,) = receiver.requests
     assert json.loads(request.body)["type"] == "training.succeeded"

@@ -15,6 +15,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from core.domain import WEBHOOK_EVENTS, EventType
 from tests.worker.webhook_receiver import Reply, WebhookReceiver
 from worker.webhook_delivery import (
     USER_AGENT,
@@ -24,7 +25,6 @@ from worker.webhook_delivery import (
     webhook_client,
 )
 from worker.webhooks import (
-    EventType,
     build_event,
     encode_event,
     new_message_id,
@@ -102,7 +102,7 @@ def test_build_event_shape() -> None:
 
 
 def test_every_documented_event_type_exists() -> None:
-    assert {e.value for e in EventType} == {
+    assert {e.value for e in WEBHOOK_EVENTS} == {
         "training.started",
         "training.progress",
         "training.succeeded",
