@@ -113,6 +113,9 @@ QUESTION = re.compile(
     r"^(can|could|do|does|is|are|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
 )
 
+WH_QUESTION = re.compile(r"\b(what|why|how|who|when|where|which|whats|what's)\b")
+"""A question the assistant answers with help, never a picture to make."""
+
 SERVICE_WORDS = re.compile(
     r"\b(photos?|pictures?|pics?|images?|data|training|model|models|account|subjects?|price|cost|pay|"
     r"free|privacy|private|delete|keep|store|share|format|resolution|limit|quality|results?|video|"

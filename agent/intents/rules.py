@@ -38,6 +38,7 @@ from .patterns import (
     NO,
     OF_THEM,
     PICTURE_VERB,
+    QUESTION,
     SCENE_PREP,
     STATUS,
     STILL_TRAINING,
@@ -48,6 +49,7 @@ from .patterns import (
     TRAIN_WORD,
     WANT_GONE,
     WANT_PICS,
+    WH_QUESTION,
     YES,
 )
 from .rename import loose_rename_args, rename_args
@@ -197,6 +199,13 @@ def _wants_pictures(m: Message) -> bool:
     )
 
 
+def _describes(m: Message) -> bool:
+    """What is left and is not a question is taken as a description of a picture ("Rex soaking
+    wet", "a red Rex", "one more like that"): the generation tool knows the person's subjects and
+    the last picture, and asks a short question when it recognises nothing in it."""
+    return not (QUESTION.search(m.norm) or WH_QUESTION.search(m.norm))
+
+
 # --- extractors ---------------------------------------------------------------------------
 
 
@@ -281,6 +290,7 @@ RULES: tuple[IntentRule, ...] = (
         lambda m: help_reply(),
     ),
     IntentRule("pictures", _wants_pictures, _pictures),
+    IntentRule("a description", _describes, _pictures),
 )
 
 

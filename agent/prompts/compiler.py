@@ -22,6 +22,7 @@ from .results import (
     size_for,
 )
 from .scenes import STARTERS, clean_attrs, join_scene, merge_attrs, normalize_scene, split_modifiers
+from .spelling import correct, lexicon_hits
 from .text import ATTR_RE, WS, fold
 
 
@@ -59,6 +60,34 @@ def _is_adjustment(text: str, lex: Lexicon) -> bool:
     return not base
 
 
+def _unclear(req: Request) -> bool:
+    """Nothing in a request that names nobody says what to draw: no picture word, no place
+    ("in Paris"), no command, no follow-up cue ("asdf qwerty")."""
+    return bool(
+        req.text
+        and not (req.cued or req.commanded or req.count or req.aspect or req.negatives)
+        and not STARTERS.match(req.text)
+        and not lexicon_hits(req.text)
+    )
+
+
+def _ask_what(
+    pool: Sequence[SubjectRef], focused: SubjectRef | None, before: Sequence[SubjectRef]
+) -> Clarify:
+    """A short question instead of a guess: "Where should Rex be?"."""
+    who = [focused] if focused else list(before) or (list(pool) if len(pool) == 1 else [])
+    if not who:
+        return ask_who(pool)
+    names = " and ".join(s.name for s in who)
+    return Clarify(
+        f"Sorry, I didn't get that. Where should {names} be? For example: "
+        f"“{names} on the beach at sunset”.",
+        options=tuple(s.name for s in who),
+        option_ids=tuple(s.id for s in who),
+        reason="unclear",
+    )
+
+
 def compile_prompt(
     text: str,
     subjects: Sequence[SubjectRef],
@@ -84,6 +113,7 @@ def compile_prompt(
     if not WS.sub("", text):
         return Clarify("What would you like me to make?", reason="empty")
     lex = lexicon_for(pool)
+    text = correct(text, lex.protected)
     req = parse_request(text, has_previous=previous is not None, put_on=lex.put_on)
 
     drafted = draft_request(req, lex, focused, before)
@@ -104,6 +134,8 @@ def compile_prompt(
                 req, lex, previous, before, drafted if swap else None, base_size, lead
             )
 
+    if drafted is None and _unclear(req):
+        return _ask_what(pool, focused, before)
     if drafted is None:
         if req.repeat and previous is None:
             return Clarify(

@@ -63,7 +63,8 @@ class Draft:
 
 def _ask_which(ref: Ref) -> Clarify:
     names = tuple(s.name for s in ref.subjects)
-    noun = ref.subjects[0].class_noun if ref.kind == "kind" else "one"
+    nouns = {s.class_noun for s in ref.subjects}
+    noun = ref.subjects[0].class_noun if ref.kind == "kind" and len(nouns) == 1 else "one"
     listed = ", ".join(names[:-1]) + " or " + names[-1]
     return Clarify(
         question=f"Which {noun} do you mean — {listed}?",
@@ -103,6 +104,8 @@ def _resolve(
             return [focus]
         if previous:
             return list(previous)
+        if len(lex.subjects) == 1:  # "him" with only Rex: Rex, no question
+            return list(lex.subjects)
         return ask_who(lex.subjects)
     if not ref.subjects:
         if ref.kind == "me":

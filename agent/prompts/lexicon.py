@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Literal
 
 from ..vocabulary import (
+    ANY_KIND,
+    ENDEARMENTS,
     FAMILY_OF,
     IRREGULAR_PLURALS,
     KIND_FAMILIES,
@@ -49,9 +51,13 @@ class Lexicon:
     suffix: re.Pattern[str]
     put_on: re.Pattern[str]
     attrs_only: re.Pattern[str]
+    protected: frozenset[str] = frozenset()
+    """Lower-case words of the subjects' names and tokens: never "corrected" as typos."""
 
     def by_kind(self, word: str) -> tuple[list[SubjectRef], bool]:
         exact, family, plural = self.forms[fold(word)]
+        if family == ANY_KIND:
+            return list(self.subjects), plural
         found = [s for s in self.subjects if fold(s.class_noun) == exact]
         if not found:
             found = [s for s in self.subjects if family_of(s.class_noun) == family]
@@ -73,6 +79,9 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
             forms.setdefault(word, (noun, family, False))
             forms.setdefault(_plural(word), (noun, family, True))
         forms[noun] = (noun, family, False)
+    if subjects:
+        for word in ENDEARMENTS:
+            forms.setdefault(word, (ANY_KIND, ANY_KIND, False))
     kinds = alternation(forms) or r"(?!)"
     names = alternation(fold(s.name) for s in subjects) or r"(?!)"
     tokens = alternation(fold(s.token) for s in subjects) or r"(?!)"
@@ -95,7 +104,10 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     )
     target = rf"(?P<ref>{_OBJECT_PRONOUN}|{names}|(?:my|our|the)\s+(?:{kinds}))"
     put_on = re.compile(rf"{_PUT_ON}{target}\b", re.I)
-    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only)
+    protected = frozenset(
+        w for s in subjects for w in (*fold(s.name).split(), *fold(s.token).split())
+    )
+    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only, protected)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,192 @@
+"""Typo tolerance: a word the lexicon does not know that is one slip away from a word it does
+("beech", "forrest", "paintng", "stlye") is read as that word.
+
+Candidates come from a deletion index (each lexicon word under itself and under every way of
+dropping one letter), so a word is checked against the few lexicon words that share all but a
+letter with it, not against all of them. Candidates are ranked by a weighted edit distance in
+which the slips people make most — a missing letter, two letters swapped — cost less than a
+wrong letter, so "ocen" is "ocean", not "oven". What is never changed: everyday words
+(``COMMON_WORDS``: "laying" is not "playing"), words shorter than four letters, capitalised
+words (names, places) and the person's own subjects' names and tokens. Short words need an
+exact first letter and one slip at most; only words of nine letters or more may take two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ..vocabulary import (
+    ARTISTS,
+    BARE_MODIFIERS,
+    CLASS_WORDS,
+    COLORS,
+    COMMON_WORDS,
+    FINISHES,
+    KIND_FAMILIES,
+    SCENE_WORDS,
+    SHAPES,
+    SIZES,
+)
+
+__all__ = ["LEXICON_WORDS", "correct", "lexicon_hits"]
+
+_WORD = re.compile(r"[A-Za-z][a-z']*")
+
+
+def _words(phrases: Iterable[str]) -> set[str]:
+    return {w for phrase in phrases for w in phrase.lower().split()}
+
+
+LEXICON_WORDS = frozenset(
+    SCENE_WORDS
+    | _words(COLORS)
+    | _words(FINISHES)
+    | _words(SIZES)
+    | _words(SHAPES)
+    | _words(ARTISTS)
+    | _words(BARE_MODIFIERS)
+    | _words(CLASS_WORDS)
+    | _words(w for words in KIND_FAMILIES.values() for w in words)
+)
+"""The words of pictures: places, things, weather, materials, styles, artists, kinds."""
+
+_KNOWN = LEXICON_WORDS | COMMON_WORDS
+
+_MIN_LENGTH = 4
+_LONG = 9
+"""From this length on, two slips are allowed."""
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _build_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for word in sorted(LEXICON_WORDS):
+        if len(word) < _MIN_LENGTH:
+            continue
+        for key in {word, *_deletions(word)}:
+            index.setdefault(key, []).append(word)
+    return {key: tuple(words) for key, words in index.items()}
+
+
+_INDEX = _build_index()
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    (a, b)
+    for r, row in enumerate(_KEYBOARD_ROWS)
+    for c, a in enumerate(row)
+    for rr in (r - 1, r, r + 1)
+    if 0 <= rr < len(_KEYBOARD_ROWS)
+    for cc in (c - 1, c, c + 1)
+    if 0 <= cc < len(_KEYBOARD_ROWS[rr])
+    for b in _KEYBOARD_ROWS[rr][cc]
+    if b != a
+}
+_VOWELS = frozenset("aeiou")
+
+
+def _swap_cost(typed: str, meant: str) -> float:
+    """A wrong letter is a slip when it is a key next to the right one or a vowel for a vowel
+    ("beech"); any other wrong letter more likely makes another word ("bench", "text")."""
+    if typed == meant:
+        return 0.0
+    if (typed, meant) in _NEIGHBOURS or (typed in _VOWELS and meant in _VOWELS):
+        return 1.0
+    return 1.6
+
+
+def _slips(typed: str, meant: str) -> float:
+    """Weighted optimal-string-alignment distance: a letter left out (``forest`` typed
+    ``forst``) or two swapped cost 0.8, a letter too many 0.9, a wrong letter 1 or 1.6."""
+    rows, cols = len(typed) + 1, len(meant) + 1
+    d = [[0.0] * cols for _ in range(rows)]
+    for i in range(rows):
+        d[i][0] = i * 0.9
+    for j in range(cols):
+        d[0][j] = j * 0.8
+    for i in range(1, rows):
+        for j in range(1, cols):
+            d[i][j] = min(
+                d[i - 1][j] + 0.9,
+                d[i][j - 1] + 0.8,
+                d[i - 1][j - 1] + _swap_cost(typed[i - 1], meant[j - 1]),
+            )
+            if i > 1 and j > 1 and typed[i - 1] == meant[j - 2] and typed[i - 2] == meant[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 0.8)
+    return d[-1][-1]
+
+
+def _known(word: str) -> bool:
+    if word in _KNOWN:
+        return True
+    for ending in ("s", "es", "ed", "ing", "'s"):  # "beaches", "painted", "skiing"
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and stem in _KNOWN:
+            return ending not in ("ed", "ing") or not _doubles(stem)  # not "swiming"
+    return word.endswith("ies") and word[:-3] + "y" in _KNOWN
+
+
+def _doubles(stem: str) -> bool:
+    """Whether a short stem doubles its last letter before "-ing"/"-ed" ("swim" → "swimming")."""
+    vowels = "aeiou"
+    return (
+        2 < len(stem) <= 4
+        and stem[-1] not in vowels + "wxy"
+        and stem[-2] in vowels
+        and stem[-3] not in vowels
+    )
+
+
+@lru_cache(maxsize=4096)
+def _fix(word: str) -> str | None:
+    """The lexicon word ``word`` is a slip away from, if exactly one is nearest."""
+    if len(word) < _MIN_LENGTH or _known(word):
+        return None
+    keys = {word, *_deletions(word)}
+    if len(word) >= _LONG:
+        keys |= {d2 for d in _deletions(word) for d2 in _deletions(d)}
+    limit = 2.0 if len(word) >= _LONG else 1.0
+    best: list[tuple[float, str]] = []
+    for candidate in {c for key in keys for c in _INDEX.get(key, ())}:
+        if len(word) < 6 and candidate[0] != word[0]:
+            continue
+        cost = _slips(word, candidate)
+        if cost <= limit:
+            best.append((cost, candidate))
+    if not best:
+        return None
+    best.sort()
+    if len(best) > 1 and best[1][0] == best[0][0]:
+        return None  # two words equally near: don't guess
+    return best[0][1]
+
+
+def correct(text: str, protected: frozenset[str] = frozenset()) -> str:
+    """The text with each slipped lexicon word corrected; ``protected``: lower-case words never
+    to touch (the person's subjects' names and tokens)."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word[0].isupper() and not word.isupper():
+            return word
+        lowered = word.lower()
+        if lowered in protected:
+            return word
+        return _fix(lowered) or word
+
+    return _WORD.sub(fix, text)
+
+
+def lexicon_hits(text: str) -> int:
+    """How many of the text's words are picture words (after correction)."""
+    return sum(1 for w in _WORD.findall(text.lower()) if w in LEXICON_WORDS or _known_form(w))
+
+
+def _known_form(word: str) -> bool:
+    return any(word.endswith(e) and word[: -len(e)] in LEXICON_WORDS for e in ("s", "es"))
