@@ -32,6 +32,7 @@ SIZES = "tiny giant huge gigantic miniature".split()
 SHAPES = "cube sphere heart star pyramid cylinder ball egg donut".split()
 
 ATTRIBUTE_KIND: dict[str, str] = {
+    **dict.fromkeys(("big", "small", "large"), "size"),  # what "bigger"/"smaller" set
     **dict.fromkeys(COLORS, "color"),
     **dict.fromkeys(FINISHES, "finish"),
     **dict.fromkeys(SIZES, "size"),
@@ -117,6 +118,15 @@ BARE_MODIFIERS: dict[str, tuple[str, str]] = {
     **{w: ("style", f"in {w}") for w in ("black and white", "sepia", "monochrome",
                                          "grayscale", "greyscale")},
 }  # fmt: skip
+
+ACCESSORIES = frozenset(
+    "hat cap beanie helmet crown tiara wig hood scarf bandana collar leash bow tie necktie "
+    "sunglasses glasses goggles monocle mask costume cape cloak sweater hoodie jacket coat "
+    "raincoat vest shirt dress tutu kimono tuxedo suit uniform armor armour boots shoes socks "
+    "gloves mittens necklace earrings wreath garland sombrero beret fedora headband "
+    "bowtie lei backpack apron bib harness jumper cardigan pajamas pyjamas".split()
+)
+"""Things a subject wears: "add a scarf" → ``wearing a scarf``, "take off the hat" removes it."""
 
 # --- the intent parser's words ---------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .draft import Draft, ask_who, draft_request, implicit_draft
+from .edits import drop_mentions, is_edit, split_edits, with_item
 from .lexicon import Lexicon, lexicon_for
 from .request import Request, parse_request
 from .results import (
@@ -123,7 +124,9 @@ def compile_prompt(
         return ask_who(pool)
 
     if previous is not None and before:
-        follow = drafted is None and (req.cued or _is_adjustment(req.text, lex))
+        follow = drafted is None and (
+            req.cued or _is_adjustment(req.text, lex) or is_edit(req.text)
+        )
         swap = drafted is not None and req.cued and not drafted.scene and not drafted.attrs
         if follow or swap:
             if swap:
@@ -168,6 +171,17 @@ def compile_prompt(
     )
 
 
+def _changed(scene: str, change: str) -> str:
+    """A new place replaces the old one, a modifier the old one of its kind."""
+    old_base, old_mods = split_modifiers(scene)
+    new_base, new_mods = split_modifiers(normalize_scene(change))
+    if new_base and not old_base:
+        old_mods = []  # the old scene *was* its modifiers ("in the rain"): replace it
+    kinds = {kind for kind, _ in new_mods}
+    kept = [(kind, phrase) for kind, phrase in old_mods if kind not in kinds]
+    return join_scene(new_base or old_base, [*kept, *new_mods])
+
+
 def _follow_up(
     req: Request,
     lex: Lexicon,
@@ -180,19 +194,19 @@ def _follow_up(
     """Rebuild the previous generation with this request's changes."""
     subjects = swapped.subjects if swapped else before
     attrs: tuple[str, ...] = previous.attributes if not swapped else ()
-    scene = previous.scene
-    if req.text and swapped is None:
-        adjust = lex.attrs_only.fullmatch(req.text)
-        if adjust is not None:
+    scene = drop_mentions(previous.scene, req.negatives)  # "without the hat"
+    for edit in split_edits(req.text) if req.text and swapped is None else ():
+        if edit.kind == "remove":  # "take off the sunglasses"
+            scene = drop_mentions(scene, [edit.text])
+            attrs = tuple(a for a in attrs if fold(a) not in fold(edit.text).split())
+        elif edit.kind == "add":  # "add a scarf"
+            scene = with_item(scene, edit.text)
+        elif edit.kind == "resize":  # "a bit bigger"
+            attrs = merge_attrs(attrs, ["small" if edit.text.lower() == "smaller" else "big"])
+        elif adjust := lex.attrs_only.fullmatch(edit.text):  # "purple"
             attrs = merge_attrs(attrs, clean_attrs(ATTR_RE.findall(adjust.group("attrs"))))
         else:
-            old_base, old_mods = split_modifiers(previous.scene)
-            new_base, new_mods = split_modifiers(normalize_scene(req.text))
-            if new_base and not old_base:
-                old_mods = []  # the old scene *was* its modifiers ("in the snow"): replace it
-            kinds = {kind for kind, _ in new_mods}
-            kept = [(kind, phrase) for kind, phrase in old_mods if kind not in kinds]
-            scene = join_scene(new_base or old_base, [*kept, *new_mods])
+            scene = _changed(scene, edit.text)
 
     settings_only = req.bare and not req.same and (req.count is not None) and not req.aspect
     if req.seed is not None:

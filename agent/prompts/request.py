@@ -17,6 +17,9 @@ _NUM = (
     r"|twelve|twenty)"
 )
 
+_LIKE_THAT = r"(?:\s+(?:just\s+)?like\s+(?:this|that|those|these|it|before|the\s+last\s+one)\b)?"
+"""What may follow "one more"/"another": the last picture again."""
+
 _COUNT_NOUN = (
     r"(?:pictures?|photos?|photographs?|images?|pics?|shots?|versions?|variations?|variants?"
     r"|options?|renders?|copies|takes|ones|selfies?|portraits?)"
@@ -28,7 +31,7 @@ _COUNT_PATTERNS = (
         rf"(?:of\s+(?:them|those|these|it|that|this)\b|{_COUNT_NOUN}\b(?:\s+of\b)?)",
         re.I,
     ),
-    re.compile(rf"\b{_NUM}\s+more\b", re.I),
+    re.compile(rf"\b{_NUM}\s+more\b{_LIKE_THAT}", re.I),
     re.compile(
         rf"^(?:make|give|generate|show|create|draw|render|do)\s+(?:me\s+|us\s+)?{_NUM}"
         r"(?=\s*(?:$|,|please\b))",
@@ -127,7 +130,8 @@ _SEED = re.compile(
 _REPEAT = re.compile(
     r"\b(?:another(?:\s+one)?|one\s+more|(?:try|do\s+(?:it|that|this))\s+again|again"
     r"|re-?roll|re-?generate|re-?do(?:\s+it)?|(?:a\s+)?(?:different|new)\s+one"
-    r"|more\s+like\s+(?:this|that)|more(?=\s*(?:please\s*)?$))\b",
+    rf"|more(?=\s*(?:please\s*)?$)){_LIKE_THAT}\b"
+    r"|\bmore\s+like\s+(?:this|that)\b",
     re.I,
 )
 
@@ -161,7 +165,8 @@ _COMMANDS = re.compile(
     r"(?:\s+to\s+(?:see|get|have))?\b"
     r"|(?:let\s+me|let'?s)\s+(?:see|get|have)\b"
     r"|(?P<verb>show|make|give|send|get|generate|create|draw|render|paint|sketch|imagine|picture"
-    r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take|snap|try|do)"
+    r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take(?!\s+(?:off|away|out)\b)"
+    r"|snap|try|do)"
     r"(?:\s+(?:me|us)(?!\s+(?:in|on|at|as|wearing|with|dressed|under|near|by|next|\w+ing)\b))?\b"
     r"|(?P<how>(?:what|how)\s+(?:would|might|will|does|do|could))\b"
     r"|(?:(?:some|a|an|the|one|new|quick|nice|cool|cute|fun|funny|great|beautiful|lovely|good)"
@@ -226,9 +231,14 @@ _SHAPE_CUES = ("shape", " as a", "black", "&")
 _SENTENCE_END = re.compile(r"[?!;]+")
 
 
+_SYMBOLS = frozenset(("So", "Sk", "Cf", "Co", "Cs"))
+"""Emoji, their skin tones and joiners: decoration, never part of the picture."""
+
+
 def _normalize(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        text = "".join(" " if unicodedata.category(c) in _SYMBOLS else c for c in text)
     text = text.replace('"', "")
     if has_any(text, _SHAPE_CUES):
         for pattern, replacement in _SHAPE_NORMAL:

@@ -25,12 +25,13 @@ _MODIFIERS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "weather": re.compile(
-        r"\b(?:in\s+(?:the\s+|a\s+)?(?:heavy\s+|light\s+|pouring\s+)?(?:rain|snow|fog|mist|storm"
+        r"\b(?:in\s+(?:the\s+|a\s+)?(?:heavy\s+|light\s+|pouring\s+)?(?:rain|fog|mist|storm"
         r"|thunderstorm|blizzard|snowstorm|sandstorm|drizzle|hail)"
         r"|during\s+(?:a|the)\s+(?:rainstorm|rain|snowfall|snowstorm|snow|storm|thunderstorm"
         r"|blizzard)"
         r"|on\s+a\s+(?:rainy|snowy|foggy|misty|stormy|cloudy|windy|overcast|grey|gray)\s+day"
-        r"|while\s+it(?:'s|\s+is)\s+(?:raining|snowing)|under\s+a\s+rainbow)\b",
+        r"|(?:while\s+)?(?:it(?:'s|\s+is)\s+)?(?:raining|snowing|pouring)(?:\s+outside)?"
+        r"|under\s+a\s+rainbow)\b",
         re.I,
     ),
     "season": re.compile(

@@ -1,0 +1,143 @@
+"""Follow-up edits of the last picture, as a small grammar: a follow-up is clauses joined by
+"and"/","/"then", each clause one edit —
+
+    edit    := remove | add | resize | change
+    remove  := ("remove" | "take off" | "take away" | "get rid of" | "lose" | "drop"
+                | "no more" | "without") thing
+    add     := ("add" | "give him/her/it/them" | "throw in" | "include") thing
+    resize  := [degree] ("bigger" | "larger" | "smaller")
+    change  := anything else: a new place or a modifier (time, weather, season, style, light)
+
+A thing that is worn (``ACCESSORIES``) is added as ``wearing a scarf``, anything else as
+``with a ball``; removing a thing drops the part of the scene that mentions it ("in a santa
+hat", "wearing sunglasses") and keeps the rest ("by the fireplace").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..vocabulary import ACCESSORIES
+from .text import tidy
+
+__all__ = ["Edit", "drop_mentions", "is_edit", "split_edits", "with_item"]
+
+_THING = r"(?:(?:the|his|her|its|their|that|this|those|these|a|an|some)\s+)?(?P<x>.+)"
+
+_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "remove",
+        re.compile(
+            r"^(?:remove|take\s+(?:off|away|out)|get\s+rid\s+of|lose|drop|ditch|no\s+more"
+            rf"|without)\s+{_THING}$",
+            re.I,
+        ),
+    ),
+    (
+        "remove",
+        re.compile(rf"^take\s+{_THING}\s+(?:off|away|out)$", re.I),
+    ),
+    (
+        "add",
+        re.compile(
+            r"^(?:add|also\s+add|give\s+(?:him|her|it|them)|throw\s+in|include|put\s+on)"
+            rf"\s+{_THING}$",
+            re.I,
+        ),
+    ),
+    (
+        "resize",
+        re.compile(
+            r"^(?:(?:a\s+(?:bit|little)|slightly|much|even|way)\s+)?"
+            r"(?P<x>bigger|larger|smaller)$",
+            re.I,
+        ),
+    ),
+)
+
+_CLAUSE_SPLIT = re.compile(
+    r"(\s*(?:,\s*(?:and\s+|then\s+)?|\band\s+(?:then\s+)?|\bthen\s+|;)\s*)", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    kind: str
+    """``remove``, ``add``, ``resize`` or ``change``."""
+    text: str
+
+
+def _read(clause: str) -> Edit:
+    for kind, pattern in _FORMS:
+        if match := pattern.match(clause):
+            return Edit(kind, tidy(match.group("x")))
+    return Edit("change", clause)
+
+
+def split_edits(text: str) -> list[Edit]:
+    """The follow-up's clauses, each read as one edit; neighbouring changes stay one change in
+    the person's own words ("on a table with bread and butter")."""
+    parts = _CLAUSE_SPLIT.split(text)
+    edits: list[Edit] = []
+    pending = ""  # a change being collected, separators included
+    for i in range(0, len(parts), 2):
+        clause = tidy(parts[i])
+        edit = _read(clause) if clause else None
+        if edit is None or edit.kind == "change":
+            pending += (parts[i - 1] if i and pending else "") + parts[i]
+            continue
+        if tidy(pending):
+            edits.append(Edit("change", tidy(pending)))
+        pending = ""
+        edits.append(edit)
+    if tidy(pending):
+        edits.append(Edit("change", tidy(pending)))
+    return edits
+
+
+def is_edit(text: str) -> bool:
+    """Whether the text starts with an add/remove/resize edit ("add a scarf")."""
+    edits = split_edits(text)
+    return bool(edits) and edits[0].kind != "change"
+
+
+_SEGMENT = re.compile(
+    r"\s*,\s*|\s+(?=\b(?:in|on|at|by|with|wearing|under|near|next\s+to|beside|behind|holding"
+    r"|dressed|and|while|during|inside|outside|under)\b)",
+    re.I,
+)
+
+
+def _head_words(thing: str) -> set[str]:
+    words = {w for w in re.findall(r"[a-z]+", thing.lower()) if len(w) > 2}
+    return words | {w[:-1] for w in words if w.endswith("s")} | {w + "s" for w in words}
+
+
+def drop_mentions(scene: str, things: Sequence[str]) -> str:
+    """The scene without the parts that mention any of the things ("without the hat")."""
+    if not things or not scene:
+        return scene
+    heads = [_head_words(t) for t in things]
+    kept = []
+    for segment in _SEGMENT.split(scene):
+        words = set(re.findall(r"[a-z]+", segment.lower()))
+        if any(h and (h <= words or (h & words & ACCESSORIES)) for h in heads):
+            continue
+        kept.append(segment)
+    return tidy(" ".join(kept))
+
+
+def with_item(scene: str, thing: str) -> str:
+    """The scene with a thing added: worn ("wearing a scarf") or beside ("with a ball")."""
+    item = thing if re.match(r"(?:an?|some|the)\s", thing, re.I) else _article(thing)
+    words = set(re.findall(r"[a-z]+", thing.lower()))
+    joiner = "wearing" if words & ACCESSORIES else "with"
+    return tidy(f"{scene} {joiner} {item}")
+
+
+def _article(thing: str) -> str:
+    if thing.lower().endswith("s") and not thing.lower().endswith("ss"):
+        return thing  # "add sunglasses"
+    return f"{'an' if thing[:1].lower() in 'aeiou' else 'a'} {thing}"
