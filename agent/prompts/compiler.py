@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ..vocabulary import ARTISTS
 from .draft import Draft, ask_who, draft_request, implicit_draft
 from .edits import drop_mentions, is_edit, split_edits, with_item
 from .lexicon import Lexicon, lexicon_for
@@ -22,13 +23,44 @@ from .results import (
     UnknownSubject,
     size_for,
 )
-from .scenes import STARTERS, clean_attrs, join_scene, merge_attrs, normalize_scene, split_modifiers
+from .scenes import (
+    STARTERS,
+    clean_attrs,
+    join_scene,
+    merge_attrs,
+    name_artists,
+    normalize_scene,
+    split_modifiers,
+)
 from .spelling import correct, lexicon_hits
-from .text import ATTR_RE, WS, fold
+from .text import ATTR_RE, BOUNDARY, WS, alternation, fold, tidy
+
+_RENDITION = re.compile(
+    rf"(?:^|\s|,)as\s+(?P<what>an?\s+(?:(?!(?:{BOUNDARY}|and|of)\b)[\w-]+\s+){{0,3}}"
+    r"(?:painting|drawing|sketch|illustration"
+    r"|watercolou?r|etching|engraving|woodblock\s+print|print|cartoon|comic|poster|mosaic|mural"
+    r"|sculpture|statue|figurine|doodle))\b",
+    re.I,
+)
+
+_STYLE_OF = re.compile(rf"\bin\s+the\s+style\s+of\s+(?:{alternation(ARTISTS.values())})\b", re.I)
+"""An artist's style: DreamBench renders it as a painting."""
+
+
+def _rendition(lead: str, scene: str) -> tuple[str, str]:
+    """DreamBench's art renditions lead with the medium: ``a watercolor painting of sks dog``,
+    ``a painting of sks dog in the style of Monet``."""
+    if match := _RENDITION.search(scene):
+        return f"{match.group('what')} of", tidy(scene[: match.start()] + scene[match.end() :])
+    if _STYLE_OF.search(scene):
+        return "a painting of", scene
+    return lead, scene
 
 
 def _render(lead: str, subjects: Sequence[SubjectRef], attrs: Sequence[str], scene: str) -> str:
-    """The subjects the scene does not already place ("playing with zwx cat") lead the prompt."""
+    """The subjects the scene does not already place ("playing with zwx cat") lead the prompt;
+    an art rendition replaces the lead (``a watercolor painting of sks dog``)."""
+    lead, scene = _rendition(lead, scene)
     in_scene = set(re.findall(r"\S+", scene.casefold()))
     leading = [s for s in subjects if fold(s.token) not in in_scene] or list(subjects[:1])
     phrases = [subject.phrase for subject in leading]
@@ -114,7 +146,7 @@ def compile_prompt(
     if not WS.sub("", text):
         return Clarify("What would you like me to make?", reason="empty")
     lex = lexicon_for(pool)
-    text = correct(text, lex.protected)
+    text = name_artists(correct(text, lex.protected), lex.protected)
     req = parse_request(text, has_previous=previous is not None, put_on=lex.put_on)
 
     drafted = draft_request(req, lex, focused, before)

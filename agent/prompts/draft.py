@@ -13,10 +13,11 @@ from .lexicon import Lexicon, Ref, find_refs
 from .request import Request
 from .results import Clarify, SubjectRef, UnknownSubject
 from .scenes import STARTERS, clean_attrs, normalize_scene
-from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, fold, tidy
+from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, STYLE_WORDS, fold, style_phrase, tidy
 
 _PREFIX = re.compile(
     rf"(?:(?:a|an|the|one)\s+)?(?:(?P<attrs>{ATTR_SEQ})\s+)?"
+    rf"(?:(?P<style>{STYLE_WORDS}(?:\s+(?:art|style))?)\s+)?"
     r"(?:(?:version|variant|copy|edition)\s+of\s+)?",
     re.I,
 )
@@ -38,8 +39,16 @@ _UNKNOWN = re.compile(
     re.I,
 )
 
+_MAKE_THEM = re.compile(
+    r"(?:make|turn|paint|colou?r|dye)\s+(?:him|her|it|them)\s+(?:into\s+|look\s+)?", re.I
+)
+
 _GAP_AND = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:and|&|plus)\s+)", re.I)
 
+
+_LIST_GOES_ON = re.compile(r"\s*(?:$|(?:,\s*)?(?:and|&)\b)", re.I)
+"""After a name that follows a bare comma: a list of names, not a place ("Luna, Venice, on a
+gondola")."""
 
 _NAME_LIKE = re.compile(rf"(?P<word>[A-Z][\w'-]*)(?:'s)?(?=\s*(?:$|,|{BOUNDARY}|and\b))")
 
@@ -126,6 +135,8 @@ class _Lead:
     refs: list[Ref]
     attrs: list[str]
     end: int
+    style: str = ""
+    """A style they are led by ("pixel art Bruno"), as the scene ends it."""
 
 
 def _lead_group(text: str, refs: list[Ref]) -> _Lead | None:
@@ -142,7 +153,8 @@ def _lead_group(text: str, refs: list[Ref]) -> _Lead | None:
         if ref.kind == "pron" or ref.article or not _GAP.fullmatch(gap):
             break
         group.append(ref)
-    return _Lead(group, attrs, group[-1].end)
+    style = style_phrase(prefix.group("style")) if prefix.group("style") else ""
+    return _Lead(group, attrs, group[-1].end, style)
 
 
 def _unknown_after(text: str, start: int, lex: Lexicon, *, leading: bool) -> UnknownSubject | None:
@@ -155,8 +167,9 @@ def _unknown_after(text: str, start: int, lex: Lexicon, *, leading: bool) -> Unk
             return None
         rest = rest[gap.end() :]
         name = _NAME_LIKE.match(rest)
-        if name is not None and _is_name(name.group("word"), lex):
-            return UnknownSubject(name.group("word"))
+        listed = "," not in gap.group(0) or _LIST_GOES_ON.match(rest, name.end() if name else 0)
+        if name is not None and listed and _is_name(name.group("word"), lex):
+            return UnknownSubject(name.group("word"))  # "Rex and Bella", "Rex, Bella and Tom"
     match = _UNKNOWN.match(rest)
     if match is None:
         return None
@@ -186,7 +199,7 @@ def draft_request(
         if explicit:  # "it" in "sunflowers around it" is scene, not a subject
             lead = None
         else:  # "him wearing a red hat"
-            lead = _Lead(lead.refs[:1], lead.attrs, lead.refs[0].end)
+            lead = _Lead(lead.refs[:1], lead.attrs, lead.refs[0].end, lead.style)
     if not explicit and lead is None:
         unknown = _unknown_after(text, _prefix_end(text), lex, leading=True)
         name = _NAME_LIKE.match(text)
@@ -233,7 +246,13 @@ def _draft_in_place(
         subjects.extend(s for s in resolved if s not in subjects)
         cursor = ref.end
     pieces.append(text[cursor:])
-    return Draft(subjects, normalize_scene("".join(pieces)), clean_attrs(attrs))
+    scene = normalize_scene("".join(pieces))
+    if made := _MAKE_THEM.match(scene):  # "Rex but make him purple"
+        scene = scene[made.end() :]
+    if scene and (only := lex.attrs_only.fullmatch(scene)):
+        attrs += ATTR_RE.findall(only.group("attrs"))
+        scene = ""
+    return Draft(subjects, tidy(f"{scene} {lead.style}"), clean_attrs(attrs))
 
 
 def _draft_lifted(

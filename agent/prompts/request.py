@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..vocabulary import NUMBER_WORDS, SHAPES
 from .results import MAX_IMAGES, Aspect
-from .text import STYLE_NOUN, STYLE_WORDS, WS, has_any, style_phrase, take, tidy
+from .text import ATTR, STYLE_NOUN, STYLE_WORDS, WS, has_any, style_phrase, take, tidy
 
 _NUM = (
     r"(?P<n>\d{1,3}|a\s+couple(?:\s+of)?|a\s+pair\s+of|a\s+few|a\s+handful\s+of|a\s+dozen"
@@ -172,6 +172,7 @@ _COMMANDS = re.compile(
     r"|(?:(?:some|a|an|the|one|new|quick|nice|cool|cute|fun|funny|great|beautiful|lovely|good)"
     r"\s+)*(?:pictures?|photos?|photographs?|images?|pics?|snaps?|shots?|renders?|renderings?"
     r"|selfies?)(?:\s+(?:of|with|where|featuring|showing))?\b"
+    r"|(?:one|some|a\s+couple)\s+(?=of\s+(?:him|her|it|them|me|us|my|our|the)\b)"
     r"|(?:of|for)\b"
     r")[\s,]*",
     re.I,
@@ -187,7 +188,7 @@ _LOOK = re.compile(r"\blooks?(?:\s+like)?\b", re.I)
 
 
 _LEAD_STYLE = re.compile(
-    rf"^(?:an?\s+)?(?P<style>(?:{STYLE_WORDS}\s+)?{STYLE_NOUN}|{STYLE_WORDS}"
+    rf"^(?:an?\s+)?(?P<style>(?:(?:{STYLE_WORDS}|{ATTR})\s+){{0,2}}{STYLE_NOUN}|{STYLE_WORDS}"
     r"(?:\s+(?:art|style))?)\s+of\s+",
     re.I,
 )
@@ -238,7 +239,10 @@ _SYMBOLS = frozenset(("So", "Sk", "Cf", "Co", "Cs"))
 def _normalize(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-        text = "".join(" " if unicodedata.category(c) in _SYMBOLS else c for c in text)
+        text = "".join(
+            " " if unicodedata.category(c) in _SYMBOLS or "\ufe00" <= c <= "\ufe0f" else c
+            for c in text
+        )
     text = text.replace('"', "")
     if has_any(text, _SHAPE_CUES):
         for pattern, replacement in _SHAPE_NORMAL:
