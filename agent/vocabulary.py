@@ -115,6 +115,8 @@ BARE_MODIFIERS: dict[str, tuple[str, str]] = {
                                              ("summery", "summer"), ("spring", "spring"),
                                              ("autumn", "autumn"), ("fall", "autumn"),
                                              ("autumnal", "autumn"))},
+    **{w: ("weather", "in the rain") for w in ("rain", "raining", "rainy weather")},
+    **{w: ("weather", "in the snow") for w in ("snow", "snowing")},
     **{w: ("style", f"in {w}") for w in ("black and white", "sepia", "monochrome",
                                          "grayscale", "greyscale")},
 }  # fmt: skip
@@ -363,7 +365,16 @@ COMMON_WORDS = frozenset(
     "start stop status state true false share shot shots text bench dinner supper breakfast "
     "pepper salt bolt noun verb send sent save saved train trained training model photo "
     "dont cant wont isnt didnt doesnt thats whats lets ive youre theyre "
-    "delete rename cancel list help subject subjects name named call called"
+    "delete rename cancel list help subject subjects name named call called "
+    "add remove replace swap switch change drop ditch lose include throw give take zoom "
+    "bigger larger smaller closer again another same instead rather "
+    "drawn plus fill filled shared share garbage timed stat sharp shape wood wooden tale tall "
+    "dawned fine find found mild wild tile title tide ride rode road load lord word world "
+    "hear here heard wear were where ware bare bear beer deer dear near year tear fear gear "
+    "hall hill fall full pull pill will wall tall ball bell belt melt malt salt halt "
+    "coast toast roast boast post most lost last fast past vast cast mast "
+    "match catch patch watch batch latch hatch pitch ditch stitch switch "
+    "cloth clothes clothing blouse mouse house horse hoarse course source force"
     .split()
 )  # fmt: skip
 """Everyday words that are never typos, whatever lexicon word they are close to ("laying" is

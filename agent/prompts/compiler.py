@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from ..vocabulary import ARTISTS
 from .draft import Draft, ask_who, draft_request, implicit_draft
-from .edits import drop_mentions, is_edit, split_edits, with_item
+from .edits import drop_mentions, is_edit, is_worn, placed, split_edits, with_item
 from .lexicon import Lexicon, lexicon_for
 from .request import Request, parse_request
 from .results import (
@@ -146,7 +146,7 @@ def compile_prompt(
     if not WS.sub("", text):
         return Clarify("What would you like me to make?", reason="empty")
     lex = lexicon_for(pool)
-    text = name_artists(correct(text, lex.protected), lex.protected)
+    text = name_artists(correct(text, lex.protected, lex.names), lex.protected)
     req = parse_request(text, has_previous=previous is not None, put_on=lex.put_on)
 
     drafted = draft_request(req, lex, focused, before)
@@ -207,6 +207,7 @@ def _changed(scene: str, change: str) -> str:
     """A new place replaces the old one, a modifier the old one of its kind."""
     old_base, old_mods = split_modifiers(scene)
     new_base, new_mods = split_modifiers(normalize_scene(change))
+    new_base = placed(new_base)  # "change the background to a forest"
     if new_base and not old_base:
         old_mods = []  # the old scene *was* its modifiers ("in the rain"): replace it
     kinds = {kind for kind, _ in new_mods}
@@ -233,6 +234,12 @@ def _follow_up(
             attrs = tuple(a for a in attrs if fold(a) not in fold(edit.text).split())
         elif edit.kind == "add":  # "add a scarf"
             scene = with_item(scene, edit.text)
+        elif edit.kind == "replace":  # "replace the hat with a crown"
+            dropped = drop_mentions(scene, [edit.old])
+            if is_worn(edit.text):
+                scene = with_item(dropped, edit.text)
+            else:  # "switch the beach for a forest": a new place
+                scene = _changed(dropped, placed(edit.text))
         elif edit.kind == "resize":  # "a bit bigger"
             attrs = merge_attrs(attrs, ["small" if edit.text.lower() == "smaller" else "big"])
         elif adjust := lex.attrs_only.fullmatch(edit.text):  # "purple"

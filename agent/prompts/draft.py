@@ -113,7 +113,7 @@ def _resolve(
             return [focus]
         if previous:
             return list(previous)
-        if len(lex.subjects) == 1:  # "him" with only Rex: Rex, no question
+        if len(lex.subjects) == 1 or plural:  # "him" with only Rex; "them": all of them
             return list(lex.subjects)
         return ask_who(lex.subjects)
     if not ref.subjects:

@@ -1,10 +1,12 @@
 """Follow-up edits of the last picture, as a small grammar: a follow-up is clauses joined by
 "and"/","/"then", each clause one edit —
 
-    edit    := remove | add | resize | change
+    edit    := remove | add | replace | resize | change
     remove  := ("remove" | "take off" | "take away" | "get rid of" | "lose" | "drop"
                 | "no more" | "without") thing
-    add     := ("add" | "give him/her/it/them" | "throw in" | "include") thing
+    add     := ("add" | "give him/her/it/them" | "throw in" | "include" | "with" | "wearing"
+                | "holding") thing | ("in" | "dressed in") worn-thing
+    replace := ("replace" | "swap" | "change") thing ("with" | "for" | "to") thing
     resize  := [degree] ("bigger" | "larger" | "smaller")
     change  := anything else: a new place or a modifier (time, weather, season, style, light)
 
@@ -20,9 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..vocabulary import ACCESSORIES
+from .scenes import STARTERS
 from .text import tidy
 
-__all__ = ["Edit", "drop_mentions", "is_edit", "split_edits", "with_item"]
+__all__ = ["Edit", "drop_mentions", "is_edit", "is_worn", "placed", "split_edits", "with_item"]
+
+_WORN = rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})"
 
 _THING = r"(?:(?:the|his|her|its|their|that|this|those|these|a|an|some)\s+)?(?P<x>.+)"
 
@@ -40,12 +45,24 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(rf"^take\s+{_THING}\s+(?:off|away|out)$", re.I),
     ),
     (
-        "add",
+        "replace",
         re.compile(
-            r"^(?:add|also\s+add|give\s+(?:him|her|it|them)|throw\s+in|include|put\s+on)"
-            rf"\s+{_THING}$",
+            r"^(?:replace|swap|switch|change)\s+(?:the\s+|his\s+|her\s+|its\s+)?(?P<old>.+?)"
+            rf"\s+(?:with|for|to|into)\s+{_THING}$",
             re.I,
         ),
+    ),
+    (
+        "add",
+        re.compile(
+            r"^(?:add|also\s+add|give\s+(?:him|her|it|them)|throw\s+in|include|put\s+on"
+            rf"|with|wearing|holding)\s+{_THING}$",
+            re.I,
+        ),
+    ),
+    (
+        "add",
+        re.compile(rf"^(?:in|dressed\s+in)\s+(?P<x>(?:an?\s+|some\s+)?[\w\s-]*\b{_WORN})$", re.I),
     ),
     (
         "resize",
@@ -65,14 +82,17 @@ _CLAUSE_SPLIT = re.compile(
 @dataclass(frozen=True, slots=True)
 class Edit:
     kind: str
-    """``remove``, ``add``, ``resize`` or ``change``."""
+    """``remove``, ``add``, ``replace``, ``resize`` or ``change``."""
     text: str
+    old: str = ""
+    """What a ``replace`` takes out ("replace the hat with a crown": ``hat``)."""
 
 
 def _read(clause: str) -> Edit:
     for kind, pattern in _FORMS:
         if match := pattern.match(clause):
-            return Edit(kind, tidy(match.group("x")))
+            old = match.groupdict().get("old")
+            return Edit(kind, tidy(match.group("x")), tidy(old) if old else "")
     return Edit("change", clause)
 
 
@@ -129,11 +149,23 @@ def drop_mentions(scene: str, things: Sequence[str]) -> str:
     return tidy(" ".join(kept))
 
 
+def is_worn(thing: str) -> bool:
+    return bool(set(re.findall(r"[a-z]+", thing.lower())) & ACCESSORIES)
+
+
+def placed(place: str) -> str:
+    """A place said without its preposition ("a forest") as a scene says it ("in a forest")."""
+    if re.match(r"(?:an?|the|some)\s", place, re.I):
+        return f"in {place}"
+    if place and not STARTERS.match(place) and " " in place:  # "snowy mountain"
+        return f"in {_article(place)}"
+    return place
+
+
 def with_item(scene: str, thing: str) -> str:
     """The scene with a thing added: worn ("wearing a scarf") or beside ("with a ball")."""
     item = thing if re.match(r"(?:an?|some|the)\s", thing, re.I) else _article(thing)
-    words = set(re.findall(r"[a-z]+", thing.lower()))
-    joiner = "wearing" if words & ACCESSORIES else "with"
+    joiner = "wearing" if is_worn(thing) else "with"
     return tidy(f"{scene} {joiner} {item}")
 
 

@@ -53,6 +53,8 @@ class Lexicon:
     attrs_only: re.Pattern[str]
     protected: frozenset[str] = frozenset()
     """Lower-case words of the subjects' names and tokens: never "corrected" as typos."""
+    names: tuple[str, ...] = ()
+    """The subjects' one-word names, lower case: what a slipped name is read as."""
 
     def by_kind(self, word: str) -> tuple[list[SubjectRef], bool]:
         exact, family, plural = self.forms[fold(word)]
@@ -107,7 +109,8 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     protected = frozenset(
         w for s in subjects for w in (*fold(s.name).split(), *fold(s.token).split())
     )
-    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only, protected)
+    names = tuple(fold(s.name) for s in subjects if " " not in fold(s.name))
+    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only, protected, names)
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ from ..vocabulary import (
 
 __all__ = ["LEXICON_WORDS", "correct", "lexicon_hits"]
 
-_WORD = re.compile(r"[A-Za-z][a-z']*")
+_WORD = re.compile(r"[A-Za-z][a-z]*(?:'[a-z]+)?")
 
 
 def _words(phrases: Iterable[str]) -> set[str]:
@@ -55,6 +55,8 @@ LEXICON_WORDS = frozenset(
 _KNOWN = LEXICON_WORDS | COMMON_WORDS
 
 _MIN_LENGTH = 4
+_ANY_SWAP = 6
+"""From this length on, any wrong letter is one slip ("cowbow")."""
 _LONG = 9
 """From this length on, two slips are allowed."""
 
@@ -91,19 +93,21 @@ _NEIGHBOURS = {
 _VOWELS = frozenset("aeiou")
 
 
-def _swap_cost(typed: str, meant: str) -> float:
+def _swap_cost(typed: str, meant: str, far: float) -> float:
     """A wrong letter is a slip when it is a key next to the right one or a vowel for a vowel
-    ("beech"); any other wrong letter more likely makes another word ("bench", "text")."""
+    ("beech"); in a short word any other wrong letter more likely makes another word ("bench",
+    "text"), so it costs ``far``."""
     if typed == meant:
         return 0.0
     if (typed, meant) in _NEIGHBOURS or (typed in _VOWELS and meant in _VOWELS):
         return 1.0
-    return 1.6
+    return far
 
 
 def _slips(typed: str, meant: str) -> float:
     """Weighted optimal-string-alignment distance: a letter left out (``forest`` typed
     ``forst``) or two swapped cost 0.8, a letter too many 0.9, a wrong letter 1 or 1.6."""
+    far = 1.6 if len(typed) < _ANY_SWAP else 1.0
     rows, cols = len(typed) + 1, len(meant) + 1
     d = [[0.0] * cols for _ in range(rows)]
     for i in range(rows):
@@ -115,7 +119,7 @@ def _slips(typed: str, meant: str) -> float:
             d[i][j] = min(
                 d[i - 1][j] + 0.9,
                 d[i][j - 1] + 0.8,
-                d[i - 1][j - 1] + _swap_cost(typed[i - 1], meant[j - 1]),
+                d[i - 1][j - 1] + _swap_cost(typed[i - 1], meant[j - 1], far),
             )
             if i > 1 and j > 1 and typed[i - 1] == meant[j - 2] and typed[i - 2] == meant[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 2] + 0.8)
@@ -167,16 +171,31 @@ def _fix(word: str) -> str | None:
     return best[0][1]
 
 
-def correct(text: str, protected: frozenset[str] = frozenset()) -> str:
+def _name_for(word: str, names: tuple[str, ...]) -> str | None:
+    """The one subject name ``word`` is a slip away from ("Biscut" → "Biscuit")."""
+    if len(word) < _MIN_LENGTH or _known(word):
+        return None
+    near = [
+        n
+        for n in names
+        if n[0] == word[0] and abs(len(n) - len(word)) <= 1 and _slips(word, n) <= 1.0
+    ]
+    return near[0] if len(near) == 1 else None
+
+
+def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str, ...] = ()) -> str:
     """The text with each slipped lexicon word corrected; ``protected``: lower-case words never
-    to touch (the person's subjects' names and tokens)."""
+    to touch (the person's subjects' names and tokens); ``names``: their names, lower case,
+    which a slipped name is corrected to."""
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if word[0].isupper() and not word.isupper():
-            return word
         lowered = word.lower()
         if lowered in protected:
+            return word
+        if names and (name := _name_for(lowered, names)):
+            return name.title() if word[0].isupper() else name
+        if word[0].isupper() and not word.isupper():
             return word
         return _fix(lowered) or word
 
