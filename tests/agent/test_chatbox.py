@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import pytest
 
+from agent.assistant import Assistant
 from core.blobs import LocalBlobStore
+from core.domain import Scope
 from core.settings import load_settings
+from core.subjects import create_subject
 from worker.context import Context
 
 from ..plugin.conftest import purge_rq
-from .chatbox import score, summary
+from .chatbox import _ready, score, summary
 
 FLOORS = {"chatbox_dev.jsonl": 48 / 90, "chatbox_heldout.jsonl": 49 / 93}
 
@@ -36,3 +39,25 @@ def test_chat_box_requests_are_understood(name, redis_client, store, key_prefix,
     figures = summary(outcomes)
     purge_rq(redis_client, key_prefix)
     assert figures["share"] >= round(FLOORS[name], 3), figures
+
+
+def test_only_help_and_greetings_get_the_help_text(redis_client, store, key_prefix, tmp_path):
+    """What it cannot read gets a short question naming the subject, never the whole help."""
+    settings = load_settings(data_dir=tmp_path, key_prefix=key_prefix)
+    ctx = Context(settings, redis_client, store, LocalBlobStore(tmp_path / "blobs"))
+    assistant = Assistant(ctx)
+    scope = Scope("ten_chatbox", "u-question")
+    rex = create_subject(ctx.store, scope=scope, name="Rex", class_noun="dog")
+    ctx.store.update_subject(scope, rex.id, _ready)
+
+    def say(text):
+        return assistant.chat(scope=scope, message=text, wait_seconds=0)
+
+    unclear = say("asdfgh qwerty")
+    assert unclear.generation_id is None and "Where should Rex be?" in unclear.reply
+    assert "Here's how" not in unclear.reply
+    assert "Here's how" in say("help").reply and "Here's how" in say("hi!").reply
+    described = say("Rex soaking wet")
+    generation = ctx.store.get_generation(scope, described.generation_id)
+    assert generation.prompt == f"a photo of {rex.token} dog soaking wet"
+    purge_rq(redis_client, key_prefix)
