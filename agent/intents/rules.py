@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from .patterns import (
+    ADD_WORN,
     CANCEL,
     CREATE,
     DELETE,
@@ -179,7 +180,9 @@ def _introduces(m: Message) -> bool:
     named = bool(NAME_AFTER.search(m.original)) and bool(NAMED_CREATE.search(m.norm))
     introduced = bool(INTRODUCED.search(m.norm))
     creates = bool(CREATE.search(m.norm)) and not WANT_PICS.search(m.norm)
-    return m.class_noun is not None and (named or introduced or creates)
+    return (
+        m.class_noun is not None and (named or introduced or creates) and not ADD_WORN.match(m.norm)
+    )
 
 
 def _mentions_training(m: Message) -> bool:

@@ -8,7 +8,15 @@ from collections.abc import Iterable, Sequence
 
 from ..vocabulary import ARTISTS
 from .draft import Draft, ask_who, draft_request, implicit_draft
-from .edits import drop_mentions, is_edit, is_worn, placed, split_edits, with_item
+from .edits import (
+    drop_mentions,
+    is_edit,
+    is_worn,
+    placed,
+    split_edits,
+    with_article,
+    with_item,
+)
 from .lexicon import Lexicon, lexicon_for
 from .request import Request, parse_request
 from .results import (
@@ -160,6 +168,15 @@ def compile_prompt(
             req.cued or _is_adjustment(req.text, lex) or is_edit(req.text)
         )
         swap = drafted is not None and req.cued and not drafted.scene and not drafted.attrs
+        if (
+            drafted is not None
+            and drafted.pronoun
+            and set(drafted.subjects) <= set(before)
+            and (drafted.scene or drafted.attrs)
+            and (is_edit(drafted.scene) or _is_adjustment(drafted.scene, lex))
+        ):  # "make him wear a scarf", "put a crown on him": an edit of the last picture
+            req.text = tidy(" ".join([*drafted.attrs, drafted.scene]))
+            return _follow_up(req, lex, previous, before, None, base_size, lead)
         if follow or swap:
             if swap:
                 assert drafted is not None
@@ -239,7 +256,7 @@ def _follow_up(
             if is_worn(edit.text):
                 scene = with_item(dropped, edit.text)
             else:  # "switch the beach for a forest": a new place
-                scene = _changed(dropped, placed(edit.text))
+                scene = _changed(dropped, placed(with_article(edit.text)))
         elif edit.kind == "resize":  # "a bit bigger"
             attrs = merge_attrs(attrs, ["small" if edit.text.lower() == "smaller" else "big"])
         elif adjust := lex.attrs_only.fullmatch(edit.text):  # "purple"

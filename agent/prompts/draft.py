@@ -68,6 +68,8 @@ class Draft:
     subjects: list[SubjectRef]
     scene: str
     attrs: list[str] = field(default_factory=list)
+    pronoun: bool = False
+    """Led by "him"/"her"/"it"/"them": about the picture just made, when there is one."""
 
 
 def _ask_which(ref: Ref) -> Clarify:
@@ -207,7 +209,10 @@ def draft_request(
             unknown = UnknownSubject(name.group("word"))
         return unknown
     if lead is not None:
-        return _draft_in_place(text, lead, explicit, lex, focus, previous)
+        drafted = _draft_in_place(text, lead, explicit, lex, focus, previous)
+        if isinstance(drafted, Draft) and lead.refs[0].kind == "pron":
+            drafted.pronoun = True
+        return drafted
     return _draft_lifted(text, explicit, lex, focus, previous)
 
 

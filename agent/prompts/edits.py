@@ -22,10 +22,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..vocabulary import ACCESSORIES
-from .scenes import STARTERS
 from .text import tidy
 
-__all__ = ["Edit", "drop_mentions", "is_edit", "is_worn", "placed", "split_edits", "with_item"]
+__all__ = [
+    "Edit",
+    "drop_mentions",
+    "is_edit",
+    "is_worn",
+    "placed",
+    "split_edits",
+    "with_article",
+    "with_item",
+]
 
 _WORN = rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})"
 
@@ -155,18 +163,28 @@ def is_worn(thing: str) -> bool:
 
 def placed(place: str) -> str:
     """A place said without its preposition ("a forest") as a scene says it ("in a forest")."""
-    if re.match(r"(?:an?|the|some)\s", place, re.I):
-        return f"in {place}"
-    if place and not STARTERS.match(place) and " " in place:  # "snowy mountain"
-        return f"in {_article(place)}"
-    return place
+    return f"in {place}" if re.match(r"(?:an?|the|some)\s", place, re.I) else place
+
+
+def with_article(thing: str) -> str:
+    return thing if re.match(r"(?:an?|some|the)\s", thing, re.I) else _article(thing)
 
 
 def with_item(scene: str, thing: str) -> str:
     """The scene with a thing added: worn ("wearing a scarf") or beside ("with a ball")."""
-    item = thing if re.match(r"(?:an?|some|the)\s", thing, re.I) else _article(thing)
-    joiner = "wearing" if is_worn(thing) else "with"
-    return tidy(f"{scene} {joiner} {item}")
+    item = with_article(thing)
+    if not is_worn(thing):
+        return tidy(f"{scene} with {item}")
+    if worn := _WEARING.search(scene):  # "wearing a hat" → "wearing a hat and a scarf"
+        return tidy(f"{scene[: worn.end()]} and {item}{scene[worn.end() :]}")
+    return tidy(f"{scene} wearing {item}")
+
+
+_WEARING = re.compile(
+    r"\bwearing\s+.+?(?=\s+(?:in|on|at|by|with|under|near|beside|behind|holding|while|during)\b"
+    r"|\s*,|$)",
+    re.I,
+)
 
 
 def _article(thing: str) -> str:

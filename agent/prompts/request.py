@@ -163,7 +163,8 @@ _COMMANDS = re.compile(
     r"|(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see)\b"
     r"|(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+(?:want|wanna|need)|we(?:'d|\s+would)\s+like)"
     r"(?:\s+to\s+(?:see|get|have))?\b"
-    r"|(?:let\s+me|let'?s)\s+(?:see|get|have)\b"
+    r"|(?:let\s+me|let'?s)\s+(?:see|get|have|try|do|make|put)\b"
+    r"|(?:a\s+)?(?:new\s+)?one\s+(?=(?:at|in|on|with|where|wearing|by|under|near|next)\b)"
     r"|(?P<verb>show|make|give|send|get|generate|create|draw|render|paint|sketch|imagine|picture"
     r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take(?!\s+(?:off|away|out)\b)"
     r"|snap|try|do)"
@@ -258,6 +259,8 @@ def _number(raw: str) -> int:
 
 
 _PUT_CUES = ("put", "place", "stick")
+
+_GIVE = re.compile(r"\bgive\s+(?P<who>him|her|it|them)\s+(?=(?:an?|some|the)\s)", re.I)
 
 _NEGATIVE_CUES = ("no ", "without", "minus", "excluding", "don't", "dont", "do not")
 
@@ -365,6 +368,8 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
     text = _normalize(raw)
     if has_any(text, _PUT_CUES):  # "put a santa hat on Rex" → "Rex wearing a santa hat"
         text = put_on.sub(lambda m: f"{m.group('ref')} wearing {m.group('item')}", text)
+    if "give" in text.lower():  # "give him a crown" → "him with a crown"
+        text = _GIVE.sub(r"\g<who> with ", text)
     text = _take_negatives(text, req)
     match, text = take(_SEED, text, ("seed",))
     if match:
