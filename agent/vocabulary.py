@@ -61,7 +61,7 @@ KIND_FAMILIES: dict[str, list[str]] = {
 
 ENDEARMENTS = (
     "boy girl baby buddy pal bud lad lass bestie sweetie sweetheart darling angel princess prince "
-    "fluffball furball floof"
+    "fluffball furball floof guy fella dude gal boi"
 ).split() + ["little one", "little guy", "little man", "little lady", "fur baby", "furbaby",
              "good boy", "good girl", "baby boy", "baby girl", "old boy", "old girl"]  # fmt: skip
 """What people call a pet as well as a person ("my boy", "the little guy"): a kind word for

@@ -43,6 +43,9 @@ _MAKE_THEM = re.compile(
     r"(?:make|turn|paint|colou?r|dye)\s+(?:him|her|it|them)\s+(?:into\s+|look\s+)?", re.I
 )
 
+_AS_A = re.compile(rf"an?\s+(?!{ATTR_SEQ}\s*$)(?!(?:{BOUNDARY}))\w", re.I)
+"""A scene that is "a something" right after the subject: what the subject is made into."""
+
 _GAP_AND = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:and|&|plus)\s+)", re.I)
 
 
@@ -108,7 +111,7 @@ def _resolve(
     ref: Ref, lex: Lexicon, focus: SubjectRef | None, previous: Sequence[SubjectRef]
 ) -> _Resolved:
     if ref.kind == "pron":
-        plural = ref.text.lower() in ("them", "they")
+        plural = ref.text.lower().split()[0] in ("them", "they")
         if plural and previous:
             return list(previous)
         if focus is not None:
@@ -254,6 +257,8 @@ def _draft_in_place(
     scene = normalize_scene("".join(pieces))
     if made := _MAKE_THEM.match(scene):  # "Rex but make him purple"
         scene = scene[made.end() :]
+    if _AS_A.match(scene):  # "make Rex a superhero": Rex as a superhero
+        scene = f"as {scene}"
     if scene and (only := lex.attrs_only.fullmatch(scene)):
         attrs += ATTR_RE.findall(only.group("attrs"))
         scene = ""

@@ -10,6 +10,7 @@ from typing import Literal
 
 from ..vocabulary import (
     ANY_KIND,
+    CLASS_WORDS,
     ENDEARMENTS,
     FAMILY_OF,
     IRREGULAR_PLURALS,
@@ -77,7 +78,8 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     for subject in subjects:
         noun = fold(subject.class_noun)
         family = family_of(noun)
-        for word in (*KIND_FAMILIES.get(family, ()), noun):
+        kin = [w for w, c in CLASS_WORDS.items() if c == family] if family != SELF_FAMILY else []
+        for word in (*KIND_FAMILIES.get(family, ()), *kin, noun):
             forms.setdefault(word, (noun, family, False))
             forms.setdefault(_plural(word), (noun, family, True))
         forms[noun] = (noun, family, False)
@@ -93,7 +95,7 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
         rf"|(?P<tok>\b(?P<tword>{tokens})(?:\s+(?:{kinds}))?)\b"
         rf"|(?P<name>\b(?P<nword>{names})(?:'s|')?)(?!\w)"
         r"|(?P<me>\b(?:me|myself)\b)"
-        rf"|(?P<pron>\b(?:{_PRONOUN})\b)",
+        rf"|(?P<pron>\b(?:{_PRONOUN})(?:\s+(?:both|all))?\b)",
         re.I,
     )
     suffix = re.compile(
@@ -108,7 +110,7 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     put_on = re.compile(rf"{_PUT_ON}{target}\b", re.I)
     protected = frozenset(
         w for s in subjects for w in (*fold(s.name).split(), *fold(s.token).split())
-    )
+    ) | {w for form in forms for w in form.split()}
     names = tuple(fold(s.name) for s in subjects if " " not in fold(s.name))
     return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only, protected, names)
 

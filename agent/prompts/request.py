@@ -260,6 +260,10 @@ def _number(raw: str) -> int:
 
 _PUT_CUES = ("put", "place", "stick")
 
+_OF_THEM = re.compile(
+    r"\b(?:the\s+(?:two|three|four)|both|all(?:\s+(?:two|three))?)\s+of\s+them\b", re.I
+)
+
 _GIVE = re.compile(r"\bgive\s+(?P<who>him|her|it|them)\s+(?=(?:an?|some|the)\s)", re.I)
 
 _NEGATIVE_CUES = ("no ", "without", "minus", "excluding", "don't", "dont", "do not")
@@ -368,6 +372,8 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
     text = _normalize(raw)
     if has_any(text, _PUT_CUES):  # "put a santa hat on Rex" → "Rex wearing a santa hat"
         text = put_on.sub(lambda m: f"{m.group('ref')} wearing {m.group('item')}", text)
+    if " of them" in text.lower():  # "the two of them at the park", "both of them"
+        text = _OF_THEM.sub("them", text)
     if "give" in text.lower():  # "give him a crown" → "him with a crown"
         text = _GIVE.sub(r"\g<who> with ", text)
     text = _take_negatives(text, req)
