@@ -411,7 +411,8 @@ COMMON_WORDS = frozenset(
     "cloth clothes clothing blouse mouse house horse course source force "
     "longer shorter whole policy later earlier often maybe perhaps already almost always "
     "never sometimes enough quite super totally actually basically literally kinda sorta "
-    "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic"
+    "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
+    "dessert desserts pair pairs"
     .split()
 )  # fmt: skip
 """Everyday words that are never typos, whatever lexicon word they are close to ("laying" is
