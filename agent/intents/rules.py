@@ -4,7 +4,9 @@ one direct reply, decided by a table of rules tried in order.
 Each rule says when it applies and what it extracts; the first rule that applies and extracts
 an intent wins. The order is the priority: answers to a question the assistant asked come
 first, then greetings and help, then commands about one subject (rename, delete, cancel), the
-list, photos, training, status, introducing a new subject, and last a picture request.
+list, photos, training, status, introducing a new subject, a picture request, and last
+anything that is not a question, as a description of a picture (the help text is only for
+"help", greetings and questions).
 """
 
 from __future__ import annotations
