@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..vocabulary import ACCESSORIES
+from ..vocabulary import ACCESSORIES, SCENE_WORDS
 
 YES = re.compile(
     r"^(yes|yeah|yep|yup|sure|ok|okay|correct|confirm(ed)?|i confirm|i consent|go ahead|do it|"
@@ -122,6 +122,13 @@ ADD_WORN = re.compile(
 )
 """Adding something worn to the last picture ("add sunglasses"), not a new subject ("add my
 sunglasses")."""
+
+REMOVE_THING = re.compile(
+    r"^(?:(?:ok|okay|now|and|hmm+|please|can you|could you)\s+)*"
+    r"(?:remove|take off|take away|get rid of|lose|drop)\s+(?:the|his|her|its|their|that)\s+"
+    rf"(?P<thing>(?:[a-z-]+\s+){{0,2}}(?:{'|'.join(sorted(SCENE_WORDS | ACCESSORIES, key=len, reverse=True))}))\b"
+)
+"""Removing a thing from the last picture ("remove the sofa"), not deleting a subject."""
 
 WH_QUESTION = re.compile(r"\b(what|why|how|who|when|where|which|whats|what's)\b")
 """A question the assistant answers with help, never a picture to make."""

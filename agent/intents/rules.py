@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..vocabulary import CLASS_WORDS
 from .patterns import (
     ADD_WORN,
     CANCEL,
@@ -42,6 +43,7 @@ from .patterns import (
     OF_THEM,
     PICTURE_VERB,
     QUESTION,
+    REMOVE_THING,
     SCENE_PREP,
     STATUS,
     STILL_TRAINING,
@@ -154,8 +156,16 @@ def _asks_for_help(m: Message) -> bool:
     )
 
 
+def _removes_a_thing(norm: str) -> bool:
+    """ "remove the sofa", "get rid of the hat": an edit of the last picture, not a deletion."""
+    match = REMOVE_THING.match(norm)
+    return bool(match) and match.group("thing").split()[-1] not in CLASS_WORDS
+
+
 def _asks_to_delete(m: Message) -> bool:
     norm = m.norm
+    if _removes_a_thing(norm):
+        return False
     return bool(
         (DELETE.search(norm) and not GENERATE.search(norm.replace("remove", "")))
         or DELETE_COMMAND.match(norm)

@@ -14,6 +14,7 @@ from .edits import (
     is_worn,
     placed,
     split_edits,
+    swap_mention,
     with_article,
     with_item,
 )
@@ -255,7 +256,9 @@ def _follow_up(
             dropped = drop_mentions(scene, [edit.old])
             if is_worn(edit.text):
                 scene = with_item(dropped, edit.text)
-            else:  # "switch the beach for a forest": a new place
+            elif (swapped_in := swap_mention(scene, edit.old, edit.text)) is not None:
+                scene = swapped_in  # "change the sofa to a bed": "on a bed by the window"
+            else:  # "change the background to a forest": a new place
                 scene = _changed(dropped, placed(with_article(edit.text)))
         elif edit.kind == "resize":  # "a bit bigger"
             attrs = merge_attrs(attrs, ["small" if edit.text.lower() == "smaller" else "big"])

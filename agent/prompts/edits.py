@@ -138,23 +138,47 @@ _SEGMENT = re.compile(
 )
 
 
-def _head_words(thing: str) -> set[str]:
-    words = {w for w in re.findall(r"[a-z]+", thing.lower()) if len(w) > 2}
-    return words | {w[:-1] for w in words if w.endswith("s")} | {w + "s" for w in words}
+_FILLER = frozenset("the a an his her its their that this some any more".split())
+
+
+def _content(thing: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z]+", thing.lower()) if w not in _FILLER]
+
+
+def _mentions(words: set[str], thing: list[str]) -> bool:
+    """Whether a segment's words mention the thing, singular or plural ("hats", "the hat")."""
+    forms = [{w, w + "s", w[:-1] if w.endswith("s") else w} for w in thing]
+    worn = [f for f in forms if f & ACCESSORIES]
+    if worn and any(f & words for f in worn):  # "the hat" is in "a santa hat"
+        return True
+    return bool(forms) and all(f & words for f in forms)
 
 
 def drop_mentions(scene: str, things: Sequence[str]) -> str:
     """The scene without the parts that mention any of the things ("without the hat")."""
     if not things or not scene:
         return scene
-    heads = [_head_words(t) for t in things]
+    wanted = [c for t in things if (c := _content(t))]
     kept = []
     for segment in _SEGMENT.split(scene):
         words = set(re.findall(r"[a-z]+", segment.lower()))
-        if any(h and (h <= words or (h & words & ACCESSORIES)) for h in heads):
+        if any(_mentions(words, thing) for thing in wanted):
             continue
         kept.append(segment)
     return tidy(" ".join(kept))
+
+
+def swap_mention(scene: str, old: str, new: str) -> str | None:
+    """The scene with the old thing's words replaced by the new thing ("on a sofa" → "on a
+    bed"), or ``None`` when the scene does not mention it."""
+    words = _content(old)
+    if not words:
+        return None
+    phrase = r"\s+".join(rf"{re.escape(w)}s?" for w in words)
+    pattern = re.compile(rf"\b(?:(?:the|a|an|his|her|its|their|some)\s+)?{phrase}\b", re.I)
+    if not pattern.search(scene):
+        return None
+    return tidy(pattern.sub(with_article(new).replace("\\", ""), scene, count=1))
 
 
 def is_worn(thing: str) -> bool:

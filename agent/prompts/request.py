@@ -164,6 +164,11 @@ _COMMANDS = re.compile(
     r"|(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+(?:want|wanna|need)|we(?:'d|\s+would)\s+like)"
     r"(?:\s+to\s+(?:see|get|have))?\b"
     r"|(?:let\s+me|let'?s)\s+(?:see|get|have|try|do|make|put)\b"
+    r"|(?:i\s+)?(?:love|like|adore)\s+(?:it|this|that)\b|that'?s\s+(?:so\s+)?(?:great|cute|nice"
+    r"|perfect|awesome|amazing|lovely|cool|funny|good)\b"
+    r"|(?:what|imagine)\s+if\b"
+    r"|(?:that|this)(?:\s+(?:one|picture|image|photo|pic))?"
+    r"(?=\s+(?:again|with|but|in|at|as|on|without)\b)"
     r"|(?:a\s+)?(?:new\s+)?one\s+(?=(?:at|in|on|with|where|wearing|by|under|near|next)\b)"
     r"|(?P<verb>show|make|give|send|get|generate|create|draw|render|paint|sketch|imagine|picture"
     r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take(?!\s+(?:off|away|out)\b)"
@@ -263,6 +268,18 @@ _PUT_CUES = ("put", "place", "stick")
 _OF_THEM = re.compile(
     r"\b(?:the\s+(?:two|three|four)|both|all(?:\s+(?:two|three))?)\s+of\s+them\b", re.I
 )
+
+_MOVE_TO = re.compile(
+    r"\b(?:move|take|bring|send|teleport|transport|carry)\s+(?P<who>\S+(?:\s+\S+)?)\s+to\s+"
+    r"(?P<place>(?P<det>the|a|an)\s+|(?=[A-Z]))",
+    re.I,
+)
+
+
+def _moved(match: re.Match[str]) -> str:
+    preposition = "at" if match.group("det") else "in"  # "to the beach", "to Paris"
+    return f"{match.group('who')} {preposition} {match.group('det') or ''} ".replace("  ", " ")
+
 
 _GIVE = re.compile(r"\bgive\s+(?P<who>him|her|it|them)\s+(?=(?:an?|some|the)\s)", re.I)
 
@@ -374,6 +391,8 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
         text = put_on.sub(lambda m: f"{m.group('ref')} wearing {m.group('item')}", text)
     if " of them" in text.lower():  # "the two of them at the park", "both of them"
         text = _OF_THEM.sub("them", text)
+    if " to " in text.lower():  # "move her to the beach" → "her at the beach"
+        text = _MOVE_TO.sub(_moved, text)
     if "give" in text.lower():  # "give him a crown" → "him with a crown"
         text = _GIVE.sub(r"\g<who> with ", text)
     text = _take_negatives(text, req)
