@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..vocabulary import CLASS_WORDS
+from ..vocabulary import ACCESSORIES, CLASS_WORDS
 from .patterns import (
     ADD_WORN,
     CANCEL,
@@ -159,7 +159,8 @@ def _asks_for_help(m: Message) -> bool:
 def _removes_a_thing(norm: str) -> bool:
     """ "remove the sofa", "get rid of the hat": an edit of the last picture, not a deletion."""
     match = REMOVE_THING.match(norm)
-    return bool(match) and match.group("thing").split()[-1] not in CLASS_WORDS
+    last = match.group("thing").split()[-1] if match else ""
+    return bool(match) and (last in ACCESSORIES or last not in CLASS_WORDS)
 
 
 def _asks_to_delete(m: Message) -> bool:

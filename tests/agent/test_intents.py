@@ -98,6 +98,14 @@ def test_help_greeting_and_nonsense():
     assert parse_intent("what is this thing?").reply.startswith("I make personalized")
 
 
+def test_edits_of_the_last_picture_are_not_subject_commands():
+    assert parse_intent("remove the sofa").tool == "generate_images"
+    assert parse_intent("get rid of the hat").tool == "generate_images"
+    assert parse_intent("remove Rex").tool == "delete_subject"
+    assert parse_intent("add sunglasses").tool == "generate_images"
+    assert parse_intent("add my sunglasses, call them Shades").tool == "create_subject"
+
+
 @pytest.mark.parametrize(
     "form", RENAME_FORMS, ids=[f"{i}-{form.example}" for i, form in enumerate(RENAME_FORMS)]
 )

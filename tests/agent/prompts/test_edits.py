@@ -54,6 +54,23 @@ def test_follow_ups_edit_the_last_picture(hat, text, expected):
     assert prompt(text, previous=hat) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "scene"),
+    [
+        ("no sofa", "by the window"),
+        ("without the window", "on a sofa"),
+        ("change the sofa to a bed", "on a bed by the window"),
+        ("make him wear a scarf", "on a sofa by the window wearing a scarf"),
+        ("put a crown on him", "on a sofa by the window wearing a crown"),
+        ("move him to the beach", "at the beach"),
+        ("I love it, one more", "on a sofa by the window"),
+    ],
+)
+def test_scene_things_are_removed_swapped_and_added_in_place(text, scene):
+    sofa = compiled("Rex on a sofa by the window").with_seed(2)
+    assert compiled(text, previous=sofa).scene == scene
+
+
 def test_one_more_like_that_is_the_same_prompt_with_a_new_seed(hat):
     again = compiled("one more like that", previous=hat)
     assert (again.prompt, again.seed) == (hat.prompt, None)
