@@ -292,10 +292,6 @@ SCENE_WORDS = frozenset(
     "jungle rainforest savannah mountaintop summit peak glacier fjord canyon crater "
     "eiffel tower colosseum pyramids stonehenge acropolis parthenon kremlin taj mahal "
     "statue liberty bridge golden gate broadway hollywood times square central park "
-    "paris london tokyo rome venice berlin madrid barcelona amsterdam prague vienna "
-    "athens istanbul dubai cairo sydney melbourne toronto vancouver chicago boston "
-    "york miami vegas francisco seattle hawaii mexico brazil iceland norway switzerland "
-    "alps himalayas sahara amazon antarctica africa japan china india italy france spain "
     "elephant giraffe penguin dolphin whale shark butterfly butterflies owl lion tiger "
     "panda koala kangaroo zebra monkey gorilla flamingo peacock parrot turtle octopus "
     "jellyfish starfish seagull pigeon squirrel rabbit bunny hedgehog fox deer reindeer "
@@ -317,6 +313,17 @@ SCENE_WORDS = frozenset(
     "vampire zombie mermaid pirate pirates treasure chest island shipwreck"
     .split()
 )  # fmt: skip
+
+PLACE_NAMES = frozenset(
+    "paris london tokyo rome venice berlin madrid barcelona amsterdam prague vienna "
+    "athens istanbul dubai cairo sydney melbourne toronto vancouver chicago boston "
+    "york miami vegas francisco seattle hawaii mexico brazil iceland norway switzerland "
+    "alps himalayas sahara amazon antarctica africa japan china india italy france spain "
+    "hollywood broadway manhattan brooklyn california florida texas alaska scotland ireland "
+    "egypt greece thailand bali santorini maldives disneyland venezia kyoto seoul "
+    "singapore lisbon florence copenhagen stockholm oslo budapest dublin edinburgh".split()
+)
+"""Places people name, lower case: a capitalised word one slip from one ("Pairs") is read as it."""
 
 ARTISTS: dict[str, str] = {
     name.lower().replace(".", ""): name

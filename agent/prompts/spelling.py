@@ -25,6 +25,7 @@ from ..vocabulary import (
     COMMON_WORDS,
     FINISHES,
     KIND_FAMILIES,
+    PLACE_NAMES,
     SCENE_WORDS,
     SHAPES,
     SIZES,
@@ -41,6 +42,7 @@ def _words(phrases: Iterable[str]) -> set[str]:
 
 LEXICON_WORDS = frozenset(
     SCENE_WORDS
+    | PLACE_NAMES
     | _words(COLORS)
     | _words(FINISHES)
     | _words(SIZES)
@@ -58,6 +60,8 @@ _MIN_LENGTH = 4
 _ANY_SWAP = 6
 """From this length on, any wrong letter is one slip ("cowbow")."""
 _LONG = 9
+_LEFT_OUT = 0.8
+"""What a letter left out, or two swapped, costs."""
 """From this length on, two slips are allowed."""
 
 
@@ -147,9 +151,14 @@ def _doubles(stem: str) -> bool:
     )
 
 
-@lru_cache(maxsize=4096)
 def _fix(word: str) -> str | None:
     """The lexicon word ``word`` is a slip away from, if exactly one is nearest."""
+    found = _nearest(word)
+    return found[1] if found else None
+
+
+@lru_cache(maxsize=4096)
+def _nearest(word: str) -> tuple[float, str] | None:
     if len(word) < _MIN_LENGTH or _known(word):
         return None
     keys = {word, *_deletions(word)}
@@ -168,7 +177,7 @@ def _fix(word: str) -> str | None:
     best.sort()
     if len(best) > 1 and best[1][0] == best[0][0]:
         return None  # two words equally near: don't guess
-    return best[0][1]
+    return best[0]
 
 
 def _name_for(word: str, names: tuple[str, ...]) -> str | None:
@@ -195,7 +204,10 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
             return word
         if names and (name := _name_for(lowered, names)):
             return name.title() if word[0].isupper() else name
-        if word[0].isupper() and not word.isupper():
+        if word[0].isupper() and not word.isupper():  # a name, or a place ("Londn")
+            place = _nearest(lowered) if len(word) >= 5 else None
+            if place and place[1] in PLACE_NAMES and place[0] <= _LEFT_OUT:
+                return place[1].title()  # only a letter left out or two swapped: not "Romeo"
             return word
         return _fix(lowered) or word
 

@@ -50,6 +50,11 @@ def test_names_are_protected_and_slipped_names_found():
     assert correct("Biscut on the sofa", names=("biscuit", "luna")) == "Biscuit on the sofa"
 
 
+def test_capitalised_words_are_only_read_as_places_and_only_when_a_letter_is_missing():
+    assert correct("Rex in Londn") == "Rex in London"
+    assert correct("Rex and Romeo") == "Rex and Romeo"  # a name, not "Rome"
+
+
 def test_the_compiler_corrects_before_it_reads():
     assert prompt("Rex at the beech") == "a photo of sks dog at the beach"
     assert prompt("a watercolr paintng of Rex") == "a watercolor painting of sks dog"
