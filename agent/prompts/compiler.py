@@ -226,6 +226,8 @@ def _changed(scene: str, change: str) -> str:
     old_base, old_mods = split_modifiers(scene)
     new_base, new_mods = split_modifiers(normalize_scene(change))
     new_base = placed(new_base)  # "change the background to a forest"
+    if new_base and old_base and not STARTERS.match(new_base):
+        new_base = f"{old_base}, {new_base}"  # "more colorful": not a new place
     if new_base and not old_base:
         old_mods = []  # the old scene *was* its modifiers ("in the rain"): replace it
     kinds = {kind for kind, _ in new_mods}

@@ -64,7 +64,7 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "add",
         re.compile(
             r"^(?:add|also\s+add|give\s+(?:him|her|it|them)|throw\s+in|include|put\s+on"
-            rf"|with|wearing|holding)\s+{_THING}$",
+            rf"|with|wearing|wear|holding)\s+{_THING}$",
             re.I,
         ),
     ),
@@ -182,7 +182,8 @@ def swap_mention(scene: str, old: str, new: str) -> str | None:
 
 
 def is_worn(thing: str) -> bool:
-    return bool(set(re.findall(r"[a-z]+", thing.lower())) & ACCESSORIES)
+    words = set(re.findall(r"[a-z]+", thing.lower()))
+    return bool((words | {w[:-1] for w in words if w.endswith("s")}) & ACCESSORIES)
 
 
 def placed(place: str) -> str:
@@ -211,7 +212,13 @@ _WEARING = re.compile(
 )
 
 
+_HEAD = re.compile(r"[\w-]+(?:\s+(?!(?:in|on|at|with|of|for|by|from)\b)[\w-]+)*")
+"""The words before the first preposition: the thing itself, whose last word is its noun."""
+
+
 def _article(thing: str) -> str:
-    if thing.lower().endswith("s") and not thing.lower().endswith("ss"):
-        return thing  # "add sunglasses"
+    head = _HEAD.match(thing)
+    noun = head.group(0).split()[-1].lower() if head else ""
+    if noun.endswith("s") and not noun.endswith("ss"):
+        return thing  # "add sunglasses", "party hats", "fireworks in the background"
     return f"{'an' if thing[:1].lower() in 'aeiou' else 'a'} {thing}"

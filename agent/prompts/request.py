@@ -128,7 +128,8 @@ _SEED = re.compile(
 )
 
 _REPEAT = re.compile(
-    r"\b(?:another(?:\s+one)?|one\s+more|(?:try|do\s+(?:it|that|this))\s+again|again"
+    r"\b(?:another(?:\s+(?:one|version|take|variation|variant|picture|image|photo|pic|shot|go))?"
+    r"|one\s+more|once\s+more|(?:try|do\s+(?:it|that|this))\s+again|again"
     r"|re-?roll|re-?generate|re-?do(?:\s+it)?|(?:a\s+)?(?:different|new)\s+one"
     rf"|more(?=\s*(?:please\s*)?$)){_LIKE_THAT}\b"
     r"|\bmore\s+like\s+(?:this|that)\b",
@@ -158,7 +159,7 @@ _COMMANDS = re.compile(
     r"^(?:"
     r"(?:hey|hi|hello|ok(?:ay)?|so|um+|uh+|yes|yeah|yep|sure|cool|great|nice|awesome|perfect"
     r"|wow|lovely|alright|thanks|thank\s+you|hmm+)\b[\s,!.]*"
-    r"|(?:please|pls|plz|kindly|just|maybe|quickly|then|and|or)\b"
+    r"|(?:please|pls|plz|kindly|just|only|maybe|quickly|then|and|or)\b"
     r"|(?:could|can|would|will)\s+(?:you|u)\b"
     r"|(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see)\b"
     r"|(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+(?:want|wanna|need)|we(?:'d|\s+would)\s+like)"

@@ -64,6 +64,9 @@ def test_follow_ups_edit_the_last_picture(hat, text, expected):
         ("put a crown on him", "on a sofa by the window wearing a crown"),
         ("move him to the beach", "at the beach"),
         ("I love it, one more", "on a sofa by the window"),
+        ("make him wear party hats", "on a sofa by the window wearing party hats"),
+        ("make it more colorful", "on a sofa by the window, more colorful"),
+        ("now make it look like a painting", "on a sofa by the window as a painting"),
     ],
 )
 def test_scene_things_are_removed_swapped_and_added_in_place(text, scene):
