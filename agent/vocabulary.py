@@ -84,6 +84,22 @@ SELF_FAMILY = "person"
 
 SELF_NAMES = frozenset({"me", "myself", "i"})
 
+GENDERED: dict[str, str] = {
+    **dict.fromkeys(
+        "woman girl lady mom mum mother sister daughter wife grandma grandmother girlfriend "
+        "aunt queen princess".split(),
+        "f",
+    ),
+    **dict.fromkeys(
+        "man boy guy gentleman dad father brother son husband grandpa grandfather boyfriend "
+        "uncle king prince".split(),
+        "m",
+    ),
+}
+"""Class nouns that say a person's gender, so "him" is never Maya the woman."""
+
+PRONOUN_GENDER = {"him": "m", "he": "m", "her": "f", "she": "f"}
+
 OBJECT_PRONOUNS = ("him", "her", "it", "them")
 PRONOUNS = (*OBJECT_PRONOUNS, "he", "she", "they")
 """Words for the subject in focus (or the last picture's subjects), in the order patterns try

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..vocabulary import SELF_FAMILY
+from ..vocabulary import GENDERED, PRONOUN_GENDER, SELF_FAMILY
 from .lexicon import Lexicon, Ref, find_refs
 from .request import Request
 from .results import Clarify, SubjectRef, UnknownSubject
@@ -111,16 +111,18 @@ def _resolve(
     ref: Ref, lex: Lexicon, focus: SubjectRef | None, previous: Sequence[SubjectRef]
 ) -> _Resolved:
     if ref.kind == "pron":
-        plural = ref.text.lower().split()[0] in ("them", "they")
+        word = ref.text.lower().split()[0]
+        plural = word in ("them", "they")
         if plural and previous:
             return list(previous)
-        if focus is not None:
+        fits = [s for s in lex.subjects if _may_be(s, word)]  # "him" is not Maya the woman
+        if focus is not None and focus in fits:
             return [focus]
-        if previous:
+        if previous and all(s in fits for s in previous):
             return list(previous)
-        if len(lex.subjects) == 1 or plural:  # "him" with only Rex; "them": all of them
-            return list(lex.subjects)
-        return ask_who(lex.subjects)
+        if len(fits) == 1 or (plural and fits):  # "him" with only Rex; "them": all of them
+            return fits
+        return ask_who(fits or lex.subjects)
     if not ref.subjects:
         if ref.kind == "me":
             return UnknownSubject("you", SELF_FAMILY)
@@ -130,6 +132,12 @@ def _resolve(
             return [focus]
         return _ask_which(ref)
     return list(ref.subjects)
+
+
+def _may_be(subject: SubjectRef, pronoun: str) -> bool:
+    """Whether a pronoun can mean the subject: "him" is not a woman, "her" not a man."""
+    gender = PRONOUN_GENDER.get(pronoun)
+    return gender is None or GENDERED.get(fold(subject.class_noun), gender) == gender
 
 
 @dataclass(slots=True)

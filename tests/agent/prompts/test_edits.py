@@ -8,7 +8,7 @@ import pytest
 from agent.prompts import Clarify, compile_prompt
 from agent.prompts.edits import Edit, drop_mentions, split_edits
 
-from .subjects import MINE, REX, TOM, compiled, prompt
+from .subjects import ANNA, MINE, REX, TOM, compiled, prompt
 
 
 def test_edits_split_into_clauses_but_changes_keep_their_words():
@@ -96,6 +96,8 @@ def test_pronouns_and_plain_references_find_the_only_subject():
     assert isinstance(asked, Clarify) and "Rex" in asked.question and "Tom" in asked.question
     focused = compiled("show him at the lake", [REX, TOM], focus=TOM.id)
     assert focused.subject_ids == (TOM.id,)
+    assert prompt("him on a boat", [ANNA, REX]) == "a photo of sks dog on a boat"  # not Anna
+    assert isinstance(compile_prompt("her on a bike", [ANNA, REX]), Clarify)
 
 
 @pytest.mark.parametrize(
