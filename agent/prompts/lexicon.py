@@ -111,8 +111,8 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     protected = frozenset(
         w for s in subjects for w in (*fold(s.name).split(), *fold(s.token).split())
     ) | {w for form in forms for w in form.split()}
-    names = tuple(fold(s.name) for s in subjects if " " not in fold(s.name))
-    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only, protected, names)
+    one_word = tuple(fold(s.name) for s in subjects if " " not in fold(s.name))
+    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only, protected, one_word)
 
 
 @dataclass(slots=True)
