@@ -435,7 +435,7 @@ COMMON_WORDS = frozenset(
     "longer shorter whole policy later earlier often maybe perhaps already almost always "
     "never sometimes enough quite super totally actually basically literally kinda sorta "
     "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
-    "dessert desserts pair pairs"
+    "dessert desserts pair pairs difference sane"
     .split()
 )  # fmt: skip
 """Everyday words that are never typos, whatever lexicon word they are close to ("laying" is

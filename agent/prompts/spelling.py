@@ -40,6 +40,13 @@ def _words(phrases: Iterable[str]) -> set[str]:
     return {w for phrase in phrases for w in phrase.lower().split()}
 
 
+_CUE_WORDS = frozenset(
+    "again another without instead wearing holding sitting standing lying inside outside "
+    "behind beside between picture photo please remove replace change bigger smaller version "
+    "different".split()
+)
+"""The grammar's own words, so "anotehr one" and "wering a hat" still read as they should."""
+
 LEXICON_WORDS = frozenset(
     SCENE_WORDS
     | PLACE_NAMES
@@ -51,6 +58,7 @@ LEXICON_WORDS = frozenset(
     | _words(BARE_MODIFIERS)
     | _words(CLASS_WORDS)
     | _words(w for words in KIND_FAMILIES.values() for w in words)
+    | _CUE_WORDS
 )
 """The words of pictures: places, things, weather, materials, styles, artists, kinds."""
 
@@ -137,6 +145,8 @@ def _known(word: str) -> bool:
         stem = word[: -len(ending)]
         if word.endswith(ending) and stem in _KNOWN:
             return ending not in ("ed", "ing") or not _doubles(stem)  # not "swiming"
+    if word[-2:] in ("ed", "er") and word[:-1] in _KNOWN:  # "changed", "larger"
+        return True
     return word.endswith("ies") and word[:-3] + "y" in _KNOWN
 
 

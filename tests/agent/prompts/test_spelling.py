@@ -22,6 +22,7 @@ from .subjects import MINE, REX, prompt
         ("in the swiming pool", "in the swimming pool"),  # "swim" doubles its m
         ("wearing a cowbow hat", "wearing a cowboy hat"),  # any wrong letter, in a long word
         ("in van gogh stlye", "in van gogh style"),
+        ("anotehr one, withuot the hat", "another one, without the hat"),  # the grammar's words
     ],
 )
 def test_slips_in_lexicon_words_are_corrected(typed, meant):
@@ -38,6 +39,7 @@ def test_slips_in_lexicon_words_are_corrected(typed, meant):
         "in a bathtub doing a kickflip",  # unknown words far from any lexicon word
         "at Zorblax in Brno",  # capitalised: names and places
         "a cat in a hat",  # short words are never corrected
+        "it changed, what a difference",  # inflections of known words
     ],
 )
 def test_real_words_are_left_alone(text):
