@@ -32,6 +32,7 @@ SIZES = "tiny giant huge gigantic miniature".split()
 SHAPES = "cube sphere heart star pyramid cylinder ball egg donut".split()
 
 ATTRIBUTE_KIND: dict[str, str] = {
+    **dict.fromkeys(("big", "small", "large"), "size"),  # what "bigger"/"smaller" set
     **dict.fromkeys(COLORS, "color"),
     **dict.fromkeys(FINISHES, "finish"),
     **dict.fromkeys(SIZES, "size"),
@@ -58,6 +59,17 @@ KIND_FAMILIES: dict[str, list[str]] = {
     "backpack": "backpack bag rucksack".split(),
 }  # fmt: skip
 
+ENDEARMENTS = (
+    "boy girl baby buddy pal bud lad lass bestie sweetie sweetheart darling angel princess prince "
+    "fluffball furball floof guy fella dude gal boi"
+).split() + ["little one", "little guy", "little man", "little lady", "fur baby", "furbaby",
+             "good boy", "good girl", "baby boy", "baby girl", "old boy", "old girl"]  # fmt: skip
+"""What people call a pet as well as a person ("my boy", "the little guy"): a kind word for
+whichever subject they can mean; a person subject's own kind words ("boy") take precedence."""
+
+ANY_KIND = "*"
+"""The family of a word that can name a subject of any class (``ENDEARMENTS``)."""
+
 FAMILY_OF: dict[str, str] = {
     word: family for family, words in KIND_FAMILIES.items() for word in words
 }
@@ -71,6 +83,22 @@ SELF_FAMILY = "person"
 
 
 SELF_NAMES = frozenset({"me", "myself", "i"})
+
+GENDERED: dict[str, str] = {
+    **dict.fromkeys(
+        "woman girl lady mom mum mother sister daughter wife grandma grandmother girlfriend "
+        "aunt queen princess".split(),
+        "f",
+    ),
+    **dict.fromkeys(
+        "man boy guy gentleman dad father brother son husband grandpa grandfather boyfriend "
+        "uncle king prince".split(),
+        "m",
+    ),
+}
+"""Class nouns that say a person's gender, so "him" is never Maya the woman."""
+
+PRONOUN_GENDER = {"him": "m", "he": "m", "her": "f", "she": "f"}
 
 OBJECT_PRONOUNS = ("him", "her", "it", "them")
 PRONOUNS = (*OBJECT_PRONOUNS, "he", "she", "they")
@@ -103,9 +131,20 @@ BARE_MODIFIERS: dict[str, tuple[str, str]] = {
                                              ("summery", "summer"), ("spring", "spring"),
                                              ("autumn", "autumn"), ("fall", "autumn"),
                                              ("autumnal", "autumn"))},
+    **{w: ("weather", "in the rain") for w in ("rain", "raining", "rainy weather")},
+    **{w: ("weather", "in the snow") for w in ("snow", "snowing")},
     **{w: ("style", f"in {w}") for w in ("black and white", "sepia", "monochrome",
                                          "grayscale", "greyscale")},
 }  # fmt: skip
+
+ACCESSORIES = frozenset(
+    "hat cap beanie helmet crown tiara wig hood scarf bandana collar leash bow tie necktie "
+    "sunglasses glasses goggles monocle mask costume cape cloak sweater hoodie jacket coat "
+    "raincoat vest shirt dress tutu kimono tuxedo suit uniform armor armour boots shoes socks "
+    "gloves mittens necklace earrings wreath garland sombrero beret fedora headband "
+    "bowtie lei backpack apron bib harness jumper cardigan pajamas pyjamas".split()
+)
+"""Things a subject wears: "add a scarf" → ``wearing a scarf``, "take off the hat" removes it."""
 
 # --- the intent parser's words ---------------------------------------------------------------
 
@@ -196,3 +235,208 @@ COMMAND_WORDS = frozenset(
     "ok okay the my i".split()
 )
 """Words a rename request starts with that are not the subject's name."""
+
+# --- the picture lexicon: words a request's scene is made of ------------------------------------
+# Typo tolerance corrects an unknown word to one of these (``agent.prompts.spelling``), and a
+# request the intent parser could not place counts as a picture only when it uses some of them.
+
+SCENE_WORDS = frozenset(
+    # places outdoors
+    "beach sea ocean shore coast seaside island lake river pond waterfall stream creek forest "
+    "woods jungle rainforest desert mountain mountains hill hills valley canyon cliff cave volcano "
+    "glacier meadow field fields farm garden park backyard yard lawn orchard vineyard swamp "
+    "prairie savanna tundra arctic antarctica countryside village town city street road highway "
+    "bridge tunnel alley sidewalk square plaza market harbor harbour port pier dock marina "
+    "lighthouse castle palace temple church cathedral pyramid ruins tower skyscraper rooftop "
+    "stadium playground campsite campfire tent trail waterpark zoo aquarium museum gallery "
+    "library school classroom university office hospital airport station subway train bus "
+    "taxi car truck boat ship sailboat yacht canoe kayak gondola submarine airplane plane "
+    "helicopter rocket spaceship spacecraft space moon mars planet galaxy stars sky clouds "
+    "universe orbit underwater reef coral "
+    # places indoors and things in them
+    "house home kitchen bedroom bathroom bathtub bath shower livingroom living room couch sofa "
+    "bed pillow blanket armchair chair table desk shelf bookshelf window windowsill fireplace "
+    "stairs staircase floor carpet rug counter fridge oven laptop computer keyboard piano guitar "
+    "restaurant cafe coffee bakery bar pub diner kitchen studio theater theatre cinema stage "
+    "concert disco nightclub gym pool swimming hotel lobby elevator basement attic garage "
+    "greenhouse barn stable shop store supermarket mall boutique spa salon "
+    "box basket bucket cup teacup mug bowl plate jar bottle vase suitcase backpack bag "
+    "fabric blanket towel cushion throne crown trophy podium "
+    # nature and weather
+    "snow rain storm thunderstorm lightning fog mist wind sunshine sunlight moonlight sunset "
+    "sunrise dawn dusk night midnight morning evening afternoon noon twilight rainbow aurora "
+    "autumn winter summer spring leaves flowers flower tulips roses sunflower sunflowers daisies "
+    "lavender blossom cherry tree trees grass bamboo cactus palm pine puddle mud sand waves surf "
+    "ice iceberg snowman snowflakes bubbles fireworks lanterns candles neon "
+    # activities and events
+    "party birthday wedding picnic parade festival carnival circus concert holiday christmas "
+    "halloween easter thanksgiving vacation adventure race marathon game match tournament "
+    "surfing skiing snowboarding skating skateboarding swimming diving sledding hiking camping "
+    "fishing sailing running jumping dancing singing reading sleeping sitting playing eating "
+    "cooking baking painting drawing riding flying driving climbing "
+    "surfboard skateboard snowboard skis sled bicycle bike scooter motorcycle horse pony "
+    "unicorn dragon dinosaur robot astronaut pirate wizard knight superhero ninja cowboy "
+    "chef detective king queen princess prince mermaid viking samurai explorer "
+    # things worn (accessories)
+    "hat cap beanie helmet crown tiara wig hood scarf bandana collar leash bow tie necktie "
+    "sunglasses glasses goggles monocle mask costume cape cloak sweater hoodie jacket coat "
+    "raincoat vest shirt dress tutu kimono tuxedo suit uniform armor armour boots shoes socks "
+    "gloves mittens backpack necklace earrings flower wreath garland santa top sombrero beret "
+    "bowler fedora cowboy pirate witch party "
+    # what things are made of, and how they look
+    "lego bricks glass crystal marble stone gold golden silver bronze metal chrome wood wooden "
+    "clay plastic paper origami wool knitted yarn felt plush velvet ice chocolate candy sugar "
+    "jelly balloon cardboard steel copper porcelain ceramic statue sculpture figurine toy "
+    "transparent translucent shiny metallic glowing neon fluffy furry fuzzy sparkly glittery "
+    "cube sphere shaped sized giant tiny huge miniature big small little "
+    # art renditions
+    "painting paintings drawing sketch illustration watercolor watercolour oil acrylic pastel "
+    "pencil charcoal ink crayon anime manga cartoon comic pixel art style portrait poster "
+    "mosaic graffiti mural tapestry embroidery woodblock print engraving etching linocut "
+    "impressionist impressionism expressionist cubist cubism surrealist surrealism renaissance "
+    "baroque gothic vintage retro noir polaroid cinematic realistic photorealistic "
+    "studio ghibli pixar disney claymation stained vaporwave steampunk cyberpunk "
+    "minimalist abstract pop sticker emoji "
+    # more places, things, animals, food, sport and holidays
+    "balcony patio porch terrace veranda treehouse igloo cabin lodge chalet cottage mansion "
+    "hallway corridor courtyard fountain carousel ferris wheel rollercoaster amusement "
+    "funfair arcade bowling casino laundromat cemetery graveyard haunted dungeon tavern "
+    "bookstore bookshop florist pharmacy bakery butcher cafeteria canteen kitchenette "
+    "lighthouse windmill watermill skyline cityscape downtown suburb neighborhood "
+    "neighbourhood countryside farmland wheat cornfield pasture hayloft haystack pumpkin "
+    "pumpkins orchard vineyard riverbank lakeside seashore boardwalk lagoon oasis dunes "
+    "jungle rainforest savannah mountaintop summit peak glacier fjord canyon crater "
+    "eiffel tower colosseum pyramids stonehenge acropolis parthenon kremlin taj mahal "
+    "statue liberty bridge golden gate broadway hollywood times square central park "
+    "elephant giraffe penguin dolphin whale shark butterfly butterflies owl lion tiger "
+    "panda koala kangaroo zebra monkey gorilla flamingo peacock parrot turtle octopus "
+    "jellyfish starfish seagull pigeon squirrel rabbit bunny hedgehog fox deer reindeer "
+    "llama alpaca camel cow sheep goat chicken chickens duck ducks swan goldfish "
+    "pizza burger hamburger hotdog sandwich spaghetti pasta sushi ramen noodles taco "
+    "tacos donut donuts doughnut cupcake cupcakes cookie cookies pancakes waffles "
+    "icecream cream sundae popcorn strawberry strawberries banana bananas watermelon "
+    "pineapple avocado carrot carrots lemonade milkshake smoothie coffee espresso "
+    "football soccer basketball baseball tennis volleyball hockey rugby cricket boxing "
+    "karate yoga ballet gymnastics trampoline swing swings slide sandbox seesaw "
+    "christmas tree presents gifts ornaments stockings snowman snowflake reindeer sleigh "
+    "halloween costume jack lantern graduation valentine valentines fireworks confetti "
+    "balloons cake candles pinata garland decorations lights fairy "
+    "guitar piano drums violin microphone trumpet saxophone headphones record vinyl "
+    "tractor firetruck ambulance police limousine convertible jeep van scooter tram "
+    "hammock blanket picnic umbrella parasol lounger deckchair towel sandcastle seashell "
+    "telescope microscope laboratory spaceship astronaut alien aliens robot robots "
+    "dinosaur dinosaurs dragon dragons unicorn fairy fairies wizard witch ghost ghosts "
+    "vampire zombie mermaid pirate pirates treasure chest island shipwreck"
+    .split()
+)  # fmt: skip
+
+PLACE_NAMES = frozenset(
+    "paris london tokyo rome venice berlin madrid barcelona amsterdam prague vienna "
+    "athens istanbul dubai cairo sydney melbourne toronto vancouver chicago boston "
+    "york miami vegas francisco seattle hawaii mexico brazil iceland norway switzerland "
+    "alps himalayas sahara amazon antarctica africa japan china india italy france spain "
+    "hollywood broadway manhattan brooklyn california florida texas alaska scotland ireland "
+    "egypt greece thailand bali santorini maldives disneyland venezia kyoto seoul "
+    "singapore lisbon florence copenhagen stockholm oslo budapest dublin edinburgh".split()
+)
+"""Places people name, lower case: a capitalised word one slip from one ("Pairs") is read as it."""
+
+ARTISTS: dict[str, str] = {
+    name.lower().replace(".", ""): name
+    for name in (
+        "Monet", "Van Gogh", "Picasso", "Rembrandt", "Vermeer", "da Vinci", "Leonardo da Vinci",
+        "Michelangelo", "Dali", "Salvador Dali", "Warhol", "Andy Warhol", "Klimt", "Hokusai",
+        "Banksy", "Frida Kahlo", "Kahlo", "Matisse", "Cezanne", "Renoir", "Degas", "Munch",
+        "Magritte", "Hopper", "Edward Hopper", "Norman Rockwell", "Basquiat", "Pollock",
+        "Kandinsky", "Mondrian", "Botticelli", "Caravaggio", "Turner", "Seurat", "Miyazaki",
+        "Hayao Miyazaki", "Tim Burton", "Wes Anderson", "Beatrix Potter", "Dr. Seuss", "Mucha",
+        "Alphonse Mucha", "Gauguin", "Manet", "Goya", "Lichtenstein", "Roy Lichtenstein",
+        "Keith Haring", "Ansel Adams", "Escher", "Bosch",
+    )
+}  # fmt: skip
+"""Artists people ask for by name ("painted like Monet would"): ``in the style of Monet``."""
+
+COMMON_WORDS = frozenset(
+    "a an the and or but if so to of in on at by for from with without into onto over under "
+    "near next beside behind between inside outside above below around through across along "
+    "against among up down off out about like as than then now again instead also too very "
+    "really just only some any all each every more most much many few other another same "
+    "this that these those it its he him his she her they them their we us our you your i me "
+    "my mine is are was were be been being am do does did doing done have has had having can "
+    "could will would should may might must shall make makes made making show showing shown "
+    "put putting place give get getting got let see look looking looks want wanted need "
+    "please pls thanks thank yes no not don't can't one two three four five six seven eight "
+    "nine ten first last new old good nice cute cool fun funny lovely pretty beautiful great "
+    "best little big long short high low hot cold warm wet dry soft hard light dark bright "
+    "lying laying sitting standing walking running playing sleeping eating holding wearing "
+    "looking jumping swimming posing smiling waiting hiding chasing watching reading riding "
+    "where what which who how when why here there while during after before until "
+    "picture pictures photo photos image images pic pics version versions one ones thing "
+    "things way kind sort bit lot lots together alone both either neither still even ever "
+    "day days time times year years today tonight tomorrow well back front top bottom side "
+    "left right middle center centre end full empty open close closed sunny rainy snowy "
+    "foggy cloudy stormy windy misty "
+    # everyday English (after Ogden's Basic English): nouns, verbs and adjectives a request
+    # may use that sit a letter away from a lexicon word
+    "account act addition air amount animal answer apple arch arm army art attempt baby ball "
+    "band base basin bath bear bee bell belt berry bird birth bit bite blade blood blow board "
+    "body bone book books boot bottle boy brain brake branch brass bread breath brick brush "
+    "bulb butter button cake camera card care cart cat cats chain chalk chance change cheese "
+    "chest chin circle clock cloth cloud coal coat collar colour color comb copy cord cork "
+    "cotton cow crack cream crime cry cup curtain curve cushion damage danger daughter deer "
+    "design detail dog dogs door drain drawer dream drink drop drum dust ear earth edge egg "
+    "engine eye face fact fall family farm father feather feet fence fiction finger fire fish "
+    "flag flame flight floor fly fold food foot fork form fowl frame friend fruit game gate "
+    "girl goat grain grip group growth guide gun hair hall hammer hand harbor head heart hole "
+    "hook hope horn hose hour humor idea inch insect iron island jelly jewel join journey jump "
+    "kettle key kiss knee knife knot land laugh lead leaf leather leg letter level lip line "
+    "lion list lock look loss love lunch machine man map mark mass meal meat memory milk mind "
+    "mine mist money monkey month mother motion mouth move muscle music nail name neck needle "
+    "nerve net news nose note number nut oil orange owner page pain paint pan pants paper "
+    "parcel part paste path peace pen person pet picture pie pig pin pipe plant plate play "
+    "plough pocket point pot potato powder price prison pump queen rail rat ray reading rest "
+    "rice ring rod roll roof room root rope rose rub sail salt scale school screw seat seed "
+    "shade shake sheep shelf shell shirt shock shoe sign silk sister size skin skirt sleep "
+    "slope smile smoke snake soap sock son song sound soup spade sponge spoon stamp star steam "
+    "stem stick stitch stomach store story sugar summer support swim table tail talk taste tax "
+    "tea teeth test thread throat thumb ticket toe tongue tooth top touch town toy trade tray "
+    "trick trouser turn twist umbrella vessel view voice walk wall wash watch water wave wax "
+    "week weight wheel whip whistle wing wire woman women wool word work worm wound writing "
+    "young boat boats bake baker bank banks bars bell bells bowl bowls cage cake cakes cane "
+    "cape caps card cards cart case cash cave cold cord core corn cost crab crow dart date "
+    "deck dish dock doll dome dove duck dune fan farm fern film fire fog foil fort fox frog "
+    "gift glow goal gold golf gown hare hay heat hen herd hive hood hoop hut jam jar kite lamb "
+    "lamp lane lawn lily lime loaf log mall mane mat maze mill mole moss moth mule nest oak "
+    "pad pail palm park pass peak pear pearl pine pit plum pole pond pool port post puck rack "
+    "raft rail ramp reed rock sack sale sand seal shed ship shop silo sink slide snow sofa "
+    "soil spa span sun swan tank tape tile tire toad tomb tool tree tub tube vase vest vine "
+    "wagon wand ward web well wolf yard yarn zoo lying laid lay sit sat stand stood walk "
+    "walked run ran play played sleep slept eat ate hold held wear wore jump jumped swim swam "
+    "ride rode fly flew float floating drive drove dance danced sing sang read cook cooked "
+    "bake baked paint painted draw drew climb climbed sail sailed hike hiked ski skied skate "
+    "skated surf surfed dive dived camp camped fish fished race raced chase chased hide hid "
+    "watch watched pose posed smile smiled wait waited relax relaxing relaxed chill chilling "
+    "nap napping rest resting lounge lounging bask basking stare staring peek peeking "
+    "soaking soaked asleep awake happy sad angry calm proud brave tired lazy silly fancy "
+    "huge tall wide deep shallow quiet loud busy crowded empty cozy cosy sunny shiny "
+    "start stop status state true false share shot shots text bench dinner supper breakfast "
+    "pepper salt bolt noun verb send sent save saved train trained training model photo "
+    "dont cant wont isnt didnt doesnt thats whats lets ive youre theyre "
+    "delete rename cancel list help subject subjects name named call called "
+    "add remove replace swap switch change drop ditch lose include throw give take zoom "
+    "bigger larger smaller closer again another same instead rather "
+    "drawn plus fill filled shared share garbage timed stat sharp shape wood wooden tale tall "
+    "dawned fine find found mild wild tile title tide ride rode road load lord word world "
+    "hear here heard wear were where ware bare bear beer deer dear near year tear fear gear "
+    "hall hill fall full pull pill will wall tall ball bell belt melt malt salt halt "
+    "coast toast roast boast post most lost last fast past vast cast mast "
+    "match catch patch watch batch latch hatch pitch ditch stitch switch "
+    "cloth clothes clothing blouse mouse house horse course source force "
+    "longer shorter whole policy later earlier often maybe perhaps already almost always "
+    "never sometimes enough quite super totally actually basically literally kinda sorta "
+    "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
+    "dessert desserts pair pairs difference sane"
+    .split()
+)  # fmt: skip
+"""Everyday words that are never typos, whatever lexicon word they are close to ("laying" is
+not "playing")."""

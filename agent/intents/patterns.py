@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from ..vocabulary import ACCESSORIES, SCENE_WORDS
+
 YES = re.compile(
     r"^(yes|yeah|yep|yup|sure|ok|okay|correct|confirm(ed)?|i confirm|i consent|go ahead|do it|"
     r"absolutely|of course|that'?s me|it'?s me|i am|i do|affirmative|please do|y)\b"
@@ -112,6 +114,24 @@ RENAME_WORDS = re.compile(
 QUESTION = re.compile(
     r"^(can|could|do|does|is|are|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
 )
+
+ADD_WORN = re.compile(
+    r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
+    r"(?:add|put on|give (?:him|her|it|them))\s+(?:(?:a|an|some|the)\s+)?(?:(?!my\b|our\b)[a-z-]+\s+){0,2}?"
+    rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})\b"
+)
+"""Adding something worn to the last picture ("add sunglasses"), not a new subject ("add my
+sunglasses")."""
+
+REMOVE_THING = re.compile(
+    r"^(?:(?:ok|okay|now|and|hmm+|please|can you|could you)\s+)*"
+    r"(?:remove|take off|take away|get rid of|lose|drop)\s+(?:the|his|her|its|their|that)\s+"
+    rf"(?P<thing>(?:[a-z-]+\s+){{0,2}}(?:{'|'.join(sorted(SCENE_WORDS | ACCESSORIES, key=len, reverse=True))}))\b"
+)
+"""Removing a thing from the last picture ("remove the sofa"), not deleting a subject."""
+
+WH_QUESTION = re.compile(r"\b(what|why|how|who|when|where|which|whats|what's)\b")
+"""A question the assistant answers with help, never a picture to make."""
 
 SERVICE_WORDS = re.compile(
     r"\b(photos?|pictures?|pics?|images?|data|training|model|models|account|subjects?|price|cost|pay|"

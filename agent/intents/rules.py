@@ -4,7 +4,9 @@ one direct reply, decided by a table of rules tried in order.
 Each rule says when it applies and what it extracts; the first rule that applies and extracts
 an intent wins. The order is the priority: answers to a question the assistant asked come
 first, then greetings and help, then commands about one subject (rename, delete, cancel), the
-list, photos, training, status, introducing a new subject, and last a picture request.
+list, photos, training, status, introducing a new subject, a picture request, and last
+anything that is not a question, as a description of a picture (the help text is only for
+"help", greetings and questions).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..vocabulary import ACCESSORIES, CLASS_WORDS
 from .patterns import (
+    ADD_WORN,
     CANCEL,
     CREATE,
     DELETE,
@@ -38,6 +42,8 @@ from .patterns import (
     NO,
     OF_THEM,
     PICTURE_VERB,
+    QUESTION,
+    REMOVE_THING,
     SCENE_PREP,
     STATUS,
     STILL_TRAINING,
@@ -48,6 +54,7 @@ from .patterns import (
     TRAIN_WORD,
     WANT_GONE,
     WANT_PICS,
+    WH_QUESTION,
     YES,
 )
 from .rename import loose_rename_args, rename_args
@@ -149,8 +156,17 @@ def _asks_for_help(m: Message) -> bool:
     )
 
 
+def _removes_a_thing(norm: str) -> bool:
+    """ "remove the sofa", "get rid of the hat": an edit of the last picture, not a deletion."""
+    match = REMOVE_THING.match(norm)
+    last = match.group("thing").split()[-1] if match else ""
+    return bool(match) and (last in ACCESSORIES or last not in CLASS_WORDS)
+
+
 def _asks_to_delete(m: Message) -> bool:
     norm = m.norm
+    if _removes_a_thing(norm):
+        return False
     return bool(
         (DELETE.search(norm) and not GENERATE.search(norm.replace("remove", "")))
         or DELETE_COMMAND.match(norm)
@@ -177,7 +193,9 @@ def _introduces(m: Message) -> bool:
     named = bool(NAME_AFTER.search(m.original)) and bool(NAMED_CREATE.search(m.norm))
     introduced = bool(INTRODUCED.search(m.norm))
     creates = bool(CREATE.search(m.norm)) and not WANT_PICS.search(m.norm)
-    return m.class_noun is not None and (named or introduced or creates)
+    return (
+        m.class_noun is not None and (named or introduced or creates) and not ADD_WORN.match(m.norm)
+    )
 
 
 def _mentions_training(m: Message) -> bool:
@@ -195,6 +213,13 @@ def _wants_pictures(m: Message) -> bool:
         or count_of(norm)
         or OF_THEM.search(norm)
     )
+
+
+def _describes(m: Message) -> bool:
+    """What is left and is not a question is taken as a description of a picture ("Rex soaking
+    wet", "a red Rex", "one more like that"): the generation tool knows the person's subjects and
+    the last picture, and asks a short question when it recognises nothing in it."""
+    return not (QUESTION.search(m.norm) or WH_QUESTION.search(m.norm))
 
 
 # --- extractors ---------------------------------------------------------------------------
@@ -281,6 +306,7 @@ RULES: tuple[IntentRule, ...] = (
         lambda m: help_reply(),
     ),
     IntentRule("pictures", _wants_pictures, _pictures),
+    IntentRule("a description", _describes, _pictures),
 )
 
 

@@ -10,6 +10,8 @@ last generation", which is what makes follow-ups ("another one", "same but squar
 
 The request goes through these steps, each consuming what it recognises:
 
+0. spelling: a word one slip away from a lexicon word is read as that word ("at the beech"),
+   and an artist named anyhow becomes ``in the style of Monet``;
 1. negatives ("without people", "no text") → the negative prompt;
 2. an explicit seed, follow-up cues ("another one", "same", "make it", "now"), the image count
    and the aspect;
@@ -19,14 +21,18 @@ The request goes through these steps, each consuming what it recognises:
    that sit right next to one ("a red Rex", "make Rex a cube shaped dog", "my teapot, but shiny");
 5. what is left is the scene, kept in the user's words and order ("on the beach at sunset").
 
-Follow-ups rebuild from the previous ``CompiledPrompt``: scene modifiers (time of day, weather,
+Follow-ups rebuild from the previous ``CompiledPrompt`` as clauses of edits (``edits``: add or
+remove a worn thing, replace one thing by another, bigger/smaller, or a change): scene modifiers (time of day, weather,
 season, style, lighting) replace those of the same kind ("at night" replaces "at sunset"), a new
 location replaces the old one, and the seed is kept unless the person asked for new pictures
 ("another one", "again", "4 of them"), so "same but square" reproduces the picture.
 
-Modules, in the order a request meets them: ``request`` (steps 1-3), ``lexicon`` (the person's
-subjects as patterns), ``draft`` (step 4), ``scenes`` (step 5 and follow-up merging),
-``compiler`` (``compile_prompt``); ``results`` holds what comes back, ``text`` the helpers they
+Art renditions lead with their medium (``a watercolor painting of sks dog``). A request that
+names nobody and in which nothing is recognised gets a short question, not a guess.
+
+Modules, in the order a request meets them: ``spelling`` (step 0), ``request`` (steps 1-3),
+``lexicon`` (the person's subjects as patterns), ``draft`` (step 4), ``scenes`` (step 5 and
+follow-up merging), ``edits`` (follow-up clauses), ``compiler`` (``compile_prompt``); ``results`` holds what comes back, ``text`` the helpers they
 share, and ``agent.vocabulary`` the word tables this package shares with the intent parser.
 """
 

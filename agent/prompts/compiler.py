@@ -6,7 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ..vocabulary import ARTISTS
 from .draft import Draft, ask_who, draft_request, implicit_draft
+from .edits import (
+    drop_mentions,
+    is_edit,
+    is_worn,
+    placed,
+    split_edits,
+    swap_mention,
+    with_article,
+    with_item,
+)
 from .lexicon import Lexicon, lexicon_for
 from .request import Request, parse_request
 from .results import (
@@ -21,12 +32,44 @@ from .results import (
     UnknownSubject,
     size_for,
 )
-from .scenes import STARTERS, clean_attrs, join_scene, merge_attrs, normalize_scene, split_modifiers
-from .text import ATTR_RE, WS, fold
+from .scenes import (
+    STARTERS,
+    clean_attrs,
+    join_scene,
+    merge_attrs,
+    name_artists,
+    normalize_scene,
+    split_modifiers,
+)
+from .spelling import correct, lexicon_hits
+from .text import ATTR_RE, BOUNDARY, WS, alternation, fold, tidy
+
+_RENDITION = re.compile(
+    rf"(?:^|\s|,)as\s+(?P<what>an?\s+(?:(?!(?:{BOUNDARY}|and|of)\b)[\w-]+\s+){{0,3}}"
+    r"(?:painting|drawing|sketch|illustration"
+    r"|watercolou?r|etching|engraving|woodblock\s+print|print|cartoon|comic|poster|mosaic|mural"
+    r"|sculpture|statue|figurine|doodle))\b",
+    re.I,
+)
+
+_STYLE_OF = re.compile(rf"\bin\s+the\s+style\s+of\s+(?:{alternation(ARTISTS.values())})\b", re.I)
+"""An artist's style: DreamBench renders it as a painting."""
+
+
+def _rendition(lead: str, scene: str) -> tuple[str, str]:
+    """DreamBench's art renditions lead with the medium: ``a watercolor painting of sks dog``,
+    ``a painting of sks dog in the style of Monet``."""
+    if match := _RENDITION.search(scene):
+        return f"{match.group('what')} of", tidy(scene[: match.start()] + scene[match.end() :])
+    if _STYLE_OF.search(scene):
+        return "a painting of", scene
+    return lead, scene
 
 
 def _render(lead: str, subjects: Sequence[SubjectRef], attrs: Sequence[str], scene: str) -> str:
-    """The subjects the scene does not already place ("playing with zwx cat") lead the prompt."""
+    """The subjects the scene does not already place ("playing with zwx cat") lead the prompt;
+    an art rendition replaces the lead (``a watercolor painting of sks dog``)."""
+    lead, scene = _rendition(lead, scene)
     in_scene = set(re.findall(r"\S+", scene.casefold()))
     leading = [s for s in subjects if fold(s.token) not in in_scene] or list(subjects[:1])
     phrases = [subject.phrase for subject in leading]
@@ -59,6 +102,34 @@ def _is_adjustment(text: str, lex: Lexicon) -> bool:
     return not base
 
 
+def _unclear(req: Request) -> bool:
+    """Nothing in a request that names nobody says what to draw: no picture word, no place
+    ("in Paris"), no command, no follow-up cue ("asdf qwerty")."""
+    return bool(
+        req.text
+        and not (req.cued or req.commanded or req.count or req.aspect or req.negatives)
+        and not STARTERS.match(req.text)
+        and not lexicon_hits(req.text)
+    )
+
+
+def _ask_what(
+    pool: Sequence[SubjectRef], focused: SubjectRef | None, before: Sequence[SubjectRef]
+) -> Clarify:
+    """A short question instead of a guess: "Where should Rex be?"."""
+    who = [focused] if focused else list(before) or (list(pool) if len(pool) == 1 else [])
+    if not who:
+        return ask_who(pool)
+    names = " and ".join(s.name for s in who)
+    return Clarify(
+        f"Sorry, I didn't get that. Where should {names} be? For example: "
+        f"“{names} on the beach at sunset”.",
+        options=tuple(s.name for s in who),
+        option_ids=tuple(s.id for s in who),
+        reason="unclear",
+    )
+
+
 def compile_prompt(
     text: str,
     subjects: Sequence[SubjectRef],
@@ -84,6 +155,7 @@ def compile_prompt(
     if not WS.sub("", text):
         return Clarify("What would you like me to make?", reason="empty")
     lex = lexicon_for(pool)
+    text = name_artists(correct(text, lex.protected, lex.names), lex.protected)
     req = parse_request(text, has_previous=previous is not None, put_on=lex.put_on)
 
     drafted = draft_request(req, lex, focused, before)
@@ -93,8 +165,19 @@ def compile_prompt(
         return ask_who(pool)
 
     if previous is not None and before:
-        follow = drafted is None and (req.cued or _is_adjustment(req.text, lex))
+        follow = drafted is None and (
+            req.cued or _is_adjustment(req.text, lex) or is_edit(req.text)
+        )
         swap = drafted is not None and req.cued and not drafted.scene and not drafted.attrs
+        if (
+            drafted is not None
+            and drafted.pronoun
+            and set(drafted.subjects) <= set(before)
+            and (drafted.scene or drafted.attrs)
+            and (is_edit(drafted.scene) or _is_adjustment(drafted.scene, lex))
+        ):  # "make him wear a scarf", "put a crown on him": an edit of the last picture
+            req.text = tidy(" ".join([*drafted.attrs, drafted.scene]))
+            return _follow_up(req, lex, previous, before, None, base_size, lead)
         if follow or swap:
             if swap:
                 assert drafted is not None
@@ -104,6 +187,8 @@ def compile_prompt(
                 req, lex, previous, before, drafted if swap else None, base_size, lead
             )
 
+    if drafted is None and _unclear(req):
+        return _ask_what(pool, focused, before)
     if drafted is None:
         if req.repeat and previous is None:
             return Clarify(
@@ -136,6 +221,20 @@ def compile_prompt(
     )
 
 
+def _changed(scene: str, change: str) -> str:
+    """A new place replaces the old one, a modifier the old one of its kind."""
+    old_base, old_mods = split_modifiers(scene)
+    new_base, new_mods = split_modifiers(normalize_scene(change))
+    new_base = placed(new_base)  # "change the background to a forest"
+    if new_base and old_base and not STARTERS.match(new_base):
+        new_base = f"{old_base}, {new_base}"  # "more colorful": not a new place
+    if new_base and not old_base:
+        old_mods = []  # the old scene *was* its modifiers ("in the rain"): replace it
+    kinds = {kind for kind, _ in new_mods}
+    kept = [(kind, phrase) for kind, phrase in old_mods if kind not in kinds]
+    return join_scene(new_base or old_base, [*kept, *new_mods])
+
+
 def _follow_up(
     req: Request,
     lex: Lexicon,
@@ -148,19 +247,27 @@ def _follow_up(
     """Rebuild the previous generation with this request's changes."""
     subjects = swapped.subjects if swapped else before
     attrs: tuple[str, ...] = previous.attributes if not swapped else ()
-    scene = previous.scene
-    if req.text and swapped is None:
-        adjust = lex.attrs_only.fullmatch(req.text)
-        if adjust is not None:
+    scene = drop_mentions(previous.scene, req.negatives)  # "without the hat"
+    for edit in split_edits(req.text) if req.text and swapped is None else ():
+        if edit.kind == "remove":  # "take off the sunglasses"
+            scene = drop_mentions(scene, [edit.text])
+            attrs = tuple(a for a in attrs if fold(a) not in fold(edit.text).split())
+        elif edit.kind == "add":  # "add a scarf"
+            scene = with_item(scene, edit.text)
+        elif edit.kind == "replace":  # "replace the hat with a crown"
+            dropped = drop_mentions(scene, [edit.old])
+            if is_worn(edit.text):
+                scene = with_item(dropped, edit.text)
+            elif (swapped_in := swap_mention(scene, edit.old, edit.text)) is not None:
+                scene = swapped_in  # "change the sofa to a bed": "on a bed by the window"
+            else:  # "change the background to a forest": a new place
+                scene = _changed(dropped, placed(with_article(edit.text)))
+        elif edit.kind == "resize":  # "a bit bigger"
+            attrs = merge_attrs(attrs, ["small" if edit.text.lower() == "smaller" else "big"])
+        elif adjust := lex.attrs_only.fullmatch(edit.text):  # "purple"
             attrs = merge_attrs(attrs, clean_attrs(ATTR_RE.findall(adjust.group("attrs"))))
         else:
-            old_base, old_mods = split_modifiers(previous.scene)
-            new_base, new_mods = split_modifiers(normalize_scene(req.text))
-            if new_base and not old_base:
-                old_mods = []  # the old scene *was* its modifiers ("in the snow"): replace it
-            kinds = {kind for kind, _ in new_mods}
-            kept = [(kind, phrase) for kind, phrase in old_mods if kind not in kinds]
-            scene = join_scene(new_base or old_base, [*kept, *new_mods])
+            scene = _changed(scene, edit.text)
 
     settings_only = req.bare and not req.same and (req.count is not None) and not req.aspect
     if req.seed is not None:

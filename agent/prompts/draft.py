@@ -8,15 +8,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..vocabulary import SELF_FAMILY
+from ..vocabulary import GENDERED, PRONOUN_GENDER, SELF_FAMILY
 from .lexicon import Lexicon, Ref, find_refs
 from .request import Request
 from .results import Clarify, SubjectRef, UnknownSubject
 from .scenes import STARTERS, clean_attrs, normalize_scene
-from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, fold, tidy
+from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, STYLE_WORDS, fold, style_phrase, tidy
 
 _PREFIX = re.compile(
     rf"(?:(?:a|an|the|one)\s+)?(?:(?P<attrs>{ATTR_SEQ})\s+)?"
+    rf"(?:(?P<style>{STYLE_WORDS}(?:\s+(?:art|style))?)\s+)?"
     r"(?:(?:version|variant|copy|edition)\s+of\s+)?",
     re.I,
 )
@@ -38,8 +39,19 @@ _UNKNOWN = re.compile(
     re.I,
 )
 
+_MAKE_THEM = re.compile(
+    r"(?:make|turn|paint|colou?r|dye)\s+(?:him|her|it|them)\s+(?:into\s+|look\s+)?", re.I
+)
+
+_AS_A = re.compile(rf"an?\s+(?!{ATTR_SEQ}\s*$)(?!(?:{BOUNDARY}))\w", re.I)
+"""A scene that is "a something" right after the subject: what the subject is made into."""
+
 _GAP_AND = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:and|&|plus)\s+)", re.I)
 
+
+_LIST_GOES_ON = re.compile(r"\s*(?:$|(?:,\s*)?(?:and|&)\b)", re.I)
+"""After a name that follows a bare comma: a list of names, not a place ("Luna, Venice, on a
+gondola")."""
 
 _NAME_LIKE = re.compile(rf"(?P<word>[A-Z][\w'-]*)(?:'s)?(?=\s*(?:$|,|{BOUNDARY}|and\b))")
 
@@ -59,11 +71,14 @@ class Draft:
     subjects: list[SubjectRef]
     scene: str
     attrs: list[str] = field(default_factory=list)
+    pronoun: bool = False
+    """Led by "him"/"her"/"it"/"them": about the picture just made, when there is one."""
 
 
 def _ask_which(ref: Ref) -> Clarify:
     names = tuple(s.name for s in ref.subjects)
-    noun = ref.subjects[0].class_noun if ref.kind == "kind" else "one"
+    nouns = {s.class_noun for s in ref.subjects}
+    noun = ref.subjects[0].class_noun if ref.kind == "kind" and len(nouns) == 1 else "one"
     listed = ", ".join(names[:-1]) + " or " + names[-1]
     return Clarify(
         question=f"Which {noun} do you mean — {listed}?",
@@ -96,14 +111,18 @@ def _resolve(
     ref: Ref, lex: Lexicon, focus: SubjectRef | None, previous: Sequence[SubjectRef]
 ) -> _Resolved:
     if ref.kind == "pron":
-        plural = ref.text.lower() in ("them", "they")
+        word = ref.text.lower().split()[0]
+        plural = word in ("them", "they")
         if plural and previous:
             return list(previous)
-        if focus is not None:
+        fits = [s for s in lex.subjects if _may_be(s, word)]  # "him" is not Maya the woman
+        if focus is not None and focus in fits:
             return [focus]
-        if previous:
+        if previous and all(s in fits for s in previous):
             return list(previous)
-        return ask_who(lex.subjects)
+        if len(fits) == 1 or (plural and fits):  # "him" with only Rex; "them": all of them
+            return fits
+        return ask_who(fits or lex.subjects)
     if not ref.subjects:
         if ref.kind == "me":
             return UnknownSubject("you", SELF_FAMILY)
@@ -115,6 +134,12 @@ def _resolve(
     return list(ref.subjects)
 
 
+def _may_be(subject: SubjectRef, pronoun: str) -> bool:
+    """Whether a pronoun can mean the subject: "him" is not a woman, "her" not a man."""
+    gender = PRONOUN_GENDER.get(pronoun)
+    return gender is None or GENDERED.get(fold(subject.class_noun), gender) == gender
+
+
 @dataclass(slots=True)
 class _Lead:
     """The references a request starts with ("a red Rex and my cat …"), their attributes and
@@ -123,6 +148,8 @@ class _Lead:
     refs: list[Ref]
     attrs: list[str]
     end: int
+    style: str = ""
+    """A style they are led by ("pixel art Bruno"), as the scene ends it."""
 
 
 def _lead_group(text: str, refs: list[Ref]) -> _Lead | None:
@@ -139,7 +166,8 @@ def _lead_group(text: str, refs: list[Ref]) -> _Lead | None:
         if ref.kind == "pron" or ref.article or not _GAP.fullmatch(gap):
             break
         group.append(ref)
-    return _Lead(group, attrs, group[-1].end)
+    style = style_phrase(prefix.group("style")) if prefix.group("style") else ""
+    return _Lead(group, attrs, group[-1].end, style)
 
 
 def _unknown_after(text: str, start: int, lex: Lexicon, *, leading: bool) -> UnknownSubject | None:
@@ -152,8 +180,9 @@ def _unknown_after(text: str, start: int, lex: Lexicon, *, leading: bool) -> Unk
             return None
         rest = rest[gap.end() :]
         name = _NAME_LIKE.match(rest)
-        if name is not None and _is_name(name.group("word"), lex):
-            return UnknownSubject(name.group("word"))
+        listed = "," not in gap.group(0) or _LIST_GOES_ON.match(rest, name.end() if name else 0)
+        if name is not None and listed and _is_name(name.group("word"), lex):
+            return UnknownSubject(name.group("word"))  # "Rex and Bella", "Rex, Bella and Tom"
     match = _UNKNOWN.match(rest)
     if match is None:
         return None
@@ -183,7 +212,7 @@ def draft_request(
         if explicit:  # "it" in "sunflowers around it" is scene, not a subject
             lead = None
         else:  # "him wearing a red hat"
-            lead = _Lead(lead.refs[:1], lead.attrs, lead.refs[0].end)
+            lead = _Lead(lead.refs[:1], lead.attrs, lead.refs[0].end, lead.style)
     if not explicit and lead is None:
         unknown = _unknown_after(text, _prefix_end(text), lex, leading=True)
         name = _NAME_LIKE.match(text)
@@ -191,7 +220,10 @@ def draft_request(
             unknown = UnknownSubject(name.group("word"))
         return unknown
     if lead is not None:
-        return _draft_in_place(text, lead, explicit, lex, focus, previous)
+        drafted = _draft_in_place(text, lead, explicit, lex, focus, previous)
+        if isinstance(drafted, Draft) and lead.refs[0].kind == "pron":
+            drafted.pronoun = True
+        return drafted
     return _draft_lifted(text, explicit, lex, focus, previous)
 
 
@@ -230,7 +262,15 @@ def _draft_in_place(
         subjects.extend(s for s in resolved if s not in subjects)
         cursor = ref.end
     pieces.append(text[cursor:])
-    return Draft(subjects, normalize_scene("".join(pieces)), clean_attrs(attrs))
+    scene = normalize_scene("".join(pieces))
+    if made := _MAKE_THEM.match(scene):  # "Rex but make him purple"
+        scene = scene[made.end() :]
+    if _AS_A.match(scene):  # "make Rex a superhero": Rex as a superhero
+        scene = f"as {scene}"
+    if scene and (only := lex.attrs_only.fullmatch(scene)):
+        attrs += ATTR_RE.findall(only.group("attrs"))
+        scene = ""
+    return Draft(subjects, tidy(f"{scene} {lead.style}"), clean_attrs(attrs))
 
 
 def _draft_lifted(

@@ -9,6 +9,9 @@ from functools import lru_cache
 from typing import Literal
 
 from ..vocabulary import (
+    ANY_KIND,
+    CLASS_WORDS,
+    ENDEARMENTS,
     FAMILY_OF,
     IRREGULAR_PLURALS,
     KIND_FAMILIES,
@@ -49,9 +52,15 @@ class Lexicon:
     suffix: re.Pattern[str]
     put_on: re.Pattern[str]
     attrs_only: re.Pattern[str]
+    protected: frozenset[str] = frozenset()
+    """Lower-case words of the subjects' names and tokens: never "corrected" as typos."""
+    names: tuple[str, ...] = ()
+    """The subjects' one-word names, lower case: what a slipped name is read as."""
 
     def by_kind(self, word: str) -> tuple[list[SubjectRef], bool]:
         exact, family, plural = self.forms[fold(word)]
+        if family == ANY_KIND:
+            return list(self.subjects), plural
         found = [s for s in self.subjects if fold(s.class_noun) == exact]
         if not found:
             found = [s for s in self.subjects if family_of(s.class_noun) == family]
@@ -69,10 +78,14 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     for subject in subjects:
         noun = fold(subject.class_noun)
         family = family_of(noun)
-        for word in (*KIND_FAMILIES.get(family, ()), noun):
+        kin = [w for w, c in CLASS_WORDS.items() if c == family] if family != SELF_FAMILY else []
+        for word in (*KIND_FAMILIES.get(family, ()), *kin, noun):
             forms.setdefault(word, (noun, family, False))
             forms.setdefault(_plural(word), (noun, family, True))
         forms[noun] = (noun, family, False)
+    if subjects:
+        for word in ENDEARMENTS:
+            forms.setdefault(word, (ANY_KIND, ANY_KIND, False))
     kinds = alternation(forms) or r"(?!)"
     names = alternation(fold(s.name) for s in subjects) or r"(?!)"
     tokens = alternation(fold(s.token) for s in subjects) or r"(?!)"
@@ -82,7 +95,7 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
         rf"|(?P<tok>\b(?P<tword>{tokens})(?:\s+(?:{kinds}))?)\b"
         rf"|(?P<name>\b(?P<nword>{names})(?:'s|')?)(?!\w)"
         r"|(?P<me>\b(?:me|myself)\b)"
-        rf"|(?P<pron>\b(?:{_PRONOUN})\b)",
+        rf"|(?P<pron>\b(?:{_PRONOUN})(?:\s+(?:both|all))?\b)",
         re.I,
     )
     suffix = re.compile(
@@ -95,7 +108,11 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     )
     target = rf"(?P<ref>{_OBJECT_PRONOUN}|{names}|(?:my|our|the)\s+(?:{kinds}))"
     put_on = re.compile(rf"{_PUT_ON}{target}\b", re.I)
-    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only)
+    protected = frozenset(
+        w for s in subjects for w in (*fold(s.name).split(), *fold(s.token).split())
+    ) | {w for form in forms for w in form.split()}
+    one_word = tuple(fold(s.name) for s in subjects if " " not in fold(s.name))
+    return Lexicon(subjects, refs, forms, suffix, put_on, attrs_only, protected, one_word)
 
 
 @dataclass(slots=True)

@@ -9,13 +9,16 @@ from dataclasses import dataclass, field
 
 from ..vocabulary import NUMBER_WORDS, SHAPES
 from .results import MAX_IMAGES, Aspect
-from .text import STYLE_NOUN, STYLE_WORDS, WS, has_any, style_phrase, take, tidy
+from .text import ATTR, STYLE_NOUN, STYLE_WORDS, WS, has_any, style_phrase, take, tidy
 
 _NUM = (
     r"(?P<n>\d{1,3}|a\s+couple(?:\s+of)?|a\s+pair\s+of|a\s+few|a\s+handful\s+of|a\s+dozen"
     r"|a\s+single|several|single|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
     r"|twelve|twenty)"
 )
+
+_LIKE_THAT = r"(?:\s+(?:just\s+)?like\s+(?:this|that|those|these|it|before|the\s+last\s+one)\b)?"
+"""What may follow "one more"/"another": the last picture again."""
 
 _COUNT_NOUN = (
     r"(?:pictures?|photos?|photographs?|images?|pics?|shots?|versions?|variations?|variants?"
@@ -28,7 +31,7 @@ _COUNT_PATTERNS = (
         rf"(?:of\s+(?:them|those|these|it|that|this)\b|{_COUNT_NOUN}\b(?:\s+of\b)?)",
         re.I,
     ),
-    re.compile(rf"\b{_NUM}\s+more\b", re.I),
+    re.compile(rf"\b{_NUM}\s+more\b{_LIKE_THAT}", re.I),
     re.compile(
         rf"^(?:make|give|generate|show|create|draw|render|do)\s+(?:me\s+|us\s+)?{_NUM}"
         r"(?=\s*(?:$|,|please\b))",
@@ -125,9 +128,11 @@ _SEED = re.compile(
 )
 
 _REPEAT = re.compile(
-    r"\b(?:another(?:\s+one)?|one\s+more|(?:try|do\s+(?:it|that|this))\s+again|again"
+    r"\b(?:another(?:\s+(?:one|version|take|variation|variant|picture|image|photo|pic|shot|go))?"
+    r"|one\s+more|once\s+more|(?:try|do\s+(?:it|that|this))\s+again|again"
     r"|re-?roll|re-?generate|re-?do(?:\s+it)?|(?:a\s+)?(?:different|new)\s+one"
-    r"|more\s+like\s+(?:this|that)|more(?=\s*(?:please\s*)?$))\b",
+    rf"|more(?=\s*(?:please\s*)?$)){_LIKE_THAT}\b"
+    r"|\bmore\s+like\s+(?:this|that)\b",
     re.I,
 )
 
@@ -154,19 +159,27 @@ _COMMANDS = re.compile(
     r"^(?:"
     r"(?:hey|hi|hello|ok(?:ay)?|so|um+|uh+|yes|yeah|yep|sure|cool|great|nice|awesome|perfect"
     r"|wow|lovely|alright|thanks|thank\s+you|hmm+)\b[\s,!.]*"
-    r"|(?:please|pls|plz|kindly|just|maybe|quickly|then|and|or)\b"
+    r"|(?:please|pls|plz|kindly|just|only|maybe|quickly|then|and|or)\b"
     r"|(?:could|can|would|will)\s+(?:you|u)\b"
     r"|(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see)\b"
     r"|(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+(?:want|wanna|need)|we(?:'d|\s+would)\s+like)"
     r"(?:\s+to\s+(?:see|get|have))?\b"
-    r"|(?:let\s+me|let'?s)\s+(?:see|get|have)\b"
+    r"|(?:let\s+me|let'?s)\s+(?:see|get|have|try|do|make|put)\b"
+    r"|(?:i\s+)?(?:love|like|adore)\s+(?:it|this|that)\b|that'?s\s+(?:so\s+)?(?:great|cute|nice"
+    r"|perfect|awesome|amazing|lovely|cool|funny|good)\b"
+    r"|(?:what|imagine)\s+if\b"
+    r"|(?:that|this)(?:\s+(?:one|picture|image|photo|pic))?"
+    r"(?=\s+(?:again|with|but|in|at|as|on|without)\b)"
+    r"|(?:a\s+)?(?:new\s+)?one\s+(?=(?:at|in|on|with|where|wearing|by|under|near|next)\b)"
     r"|(?P<verb>show|make|give|send|get|generate|create|draw|render|paint|sketch|imagine|picture"
-    r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take|snap|try|do)"
+    r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take(?!\s+(?:off|away|out)\b)"
+    r"|snap|try|do)"
     r"(?:\s+(?:me|us)(?!\s+(?:in|on|at|as|wearing|with|dressed|under|near|by|next|\w+ing)\b))?\b"
     r"|(?P<how>(?:what|how)\s+(?:would|might|will|does|do|could))\b"
     r"|(?:(?:some|a|an|the|one|new|quick|nice|cool|cute|fun|funny|great|beautiful|lovely|good)"
     r"\s+)*(?:pictures?|photos?|photographs?|images?|pics?|snaps?|shots?|renders?|renderings?"
     r"|selfies?)(?:\s+(?:of|with|where|featuring|showing))?\b"
+    r"|(?:one|some|a\s+couple)\s+(?=of\s+(?:him|her|it|them|me|us|my|our|the)\b)"
     r"|(?:of|for)\b"
     r")[\s,]*",
     re.I,
@@ -182,7 +195,7 @@ _LOOK = re.compile(r"\blooks?(?:\s+like)?\b", re.I)
 
 
 _LEAD_STYLE = re.compile(
-    rf"^(?:an?\s+)?(?P<style>(?:{STYLE_WORDS}\s+)?{STYLE_NOUN}|{STYLE_WORDS}"
+    rf"^(?:an?\s+)?(?P<style>(?:(?:{STYLE_WORDS}|{ATTR})\s+){{0,2}}{STYLE_NOUN}|{STYLE_WORDS}"
     r"(?:\s+(?:art|style))?)\s+of\s+",
     re.I,
 )
@@ -226,9 +239,17 @@ _SHAPE_CUES = ("shape", " as a", "black", "&")
 _SENTENCE_END = re.compile(r"[?!;]+")
 
 
+_SYMBOLS = frozenset(("So", "Sk", "Cf", "Co", "Cs"))
+"""Emoji, their skin tones and joiners: decoration, never part of the picture."""
+
+
 def _normalize(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        text = "".join(
+            " " if unicodedata.category(c) in _SYMBOLS or "\ufe00" <= c <= "\ufe0f" else c
+            for c in text
+        )
     text = text.replace('"', "")
     if has_any(text, _SHAPE_CUES):
         for pattern, replacement in _SHAPE_NORMAL:
@@ -244,6 +265,24 @@ def _number(raw: str) -> int:
 
 
 _PUT_CUES = ("put", "place", "stick")
+
+_OF_THEM = re.compile(
+    r"\b(?:the\s+(?:two|three|four)|both|all(?:\s+(?:two|three))?)\s+of\s+them\b", re.I
+)
+
+_MOVE_TO = re.compile(
+    r"\b(?:move|take|bring|send|teleport|transport|carry)\s+(?P<who>\S+(?:\s+\S+)?)\s+to\s+"
+    r"(?P<place>(?P<det>the|a|an)\s+|(?=[A-Z]))",
+    re.I,
+)
+
+
+def _moved(match: re.Match[str]) -> str:
+    preposition = "at" if match.group("det") else "in"  # "to the beach", "to Paris"
+    return f"{match.group('who')} {preposition} {match.group('det') or ''} ".replace("  ", " ")
+
+
+_GIVE = re.compile(r"\bgive\s+(?P<who>him|her|it|them)\s+(?=(?:an?|some|the)\s)", re.I)
 
 _NEGATIVE_CUES = ("no ", "without", "minus", "excluding", "don't", "dont", "do not")
 
@@ -351,6 +390,12 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
     text = _normalize(raw)
     if has_any(text, _PUT_CUES):  # "put a santa hat on Rex" → "Rex wearing a santa hat"
         text = put_on.sub(lambda m: f"{m.group('ref')} wearing {m.group('item')}", text)
+    if " of them" in text.lower():  # "the two of them at the park", "both of them"
+        text = _OF_THEM.sub("them", text)
+    if " to " in text.lower():  # "move her to the beach" → "her at the beach"
+        text = _MOVE_TO.sub(_moved, text)
+    if "give" in text.lower():  # "give him a crown" → "him with a crown"
+        text = _GIVE.sub(r"\g<who> with ", text)
     text = _take_negatives(text, req)
     match, text = take(_SEED, text, ("seed",))
     if match:

@@ -135,7 +135,7 @@ class CompiledPrompt:
 
 
 ClarifyReason = Literal[
-    "ambiguous_subject", "no_subject", "no_subjects", "nothing_to_repeat", "empty"
+    "ambiguous_subject", "no_subject", "no_subjects", "nothing_to_repeat", "empty", "unclear"
 ]
 
 

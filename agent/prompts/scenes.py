@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ..vocabulary import ATTRIBUTE_KIND, BARE_MODIFIERS
-from .text import BOUNDARY, STYLE_NOUNS, STYLE_WORDS, WS, fold, style_phrase, tidy
+from ..vocabulary import ARTISTS, ATTRIBUTE_KIND, BARE_MODIFIERS
+from .text import BOUNDARY, STYLE_NOUNS, STYLE_WORDS, WS, alternation, fold, style_phrase, tidy
 
 # Scene modifiers, by kind: a follow-up's modifier replaces the previous one of the same kind.
 _MODIFIERS: dict[str, re.Pattern[str]] = {
@@ -25,12 +25,13 @@ _MODIFIERS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "weather": re.compile(
-        r"\b(?:in\s+(?:the\s+|a\s+)?(?:heavy\s+|light\s+|pouring\s+)?(?:rain|snow|fog|mist|storm"
+        r"\b(?:in\s+(?:the\s+|a\s+)?(?:heavy\s+|light\s+|pouring\s+)?(?:rain|fog|mist|storm"
         r"|thunderstorm|blizzard|snowstorm|sandstorm|drizzle|hail)"
         r"|during\s+(?:a|the)\s+(?:rainstorm|rain|snowfall|snowstorm|snow|storm|thunderstorm"
         r"|blizzard)"
         r"|on\s+a\s+(?:rainy|snowy|foggy|misty|stormy|cloudy|windy|overcast|grey|gray)\s+day"
-        r"|while\s+it(?:'s|\s+is)\s+(?:raining|snowing)|under\s+a\s+rainbow)\b",
+        r"|(?:while\s+)?(?:it(?:'s|\s+is)\s+)?(?:raining|snowing|pouring)(?:\s+outside)?"
+        r"|under\s+a\s+rainbow)\b",
         re.I,
     ),
     "season": re.compile(
@@ -66,16 +67,36 @@ _BARE_STYLE = re.compile(
 _SCENE_VERBS = (
     (re.compile(r"^(?:is|are|was|gets|getting)\s+", re.I), ""),
     (re.compile(r"^(?:wears?|to\s+wear)\b", re.I), "wearing"),
+    (
+        re.compile(
+            r"^(?:built|made|crafted|constructed|carved|sculpted)\s+(?:entirely\s+|completely"
+            r"\s+|all\s+)?(?:out\s+of|from|of)\b",
+            re.I,
+        ),
+        "made of",
+    ),
     (re.compile(r"^with\s+(?P<item>(?:an?|some|the)\s+[^,]+?)\s+on$", re.I), r"wearing \g<item>"),
 )
 
-STARTERS = re.compile(rf"(?:{BOUNDARY}|and\b|with\b|without\b|\w+ed\b|,)", re.I)
+STARTERS = re.compile(rf"(?:{BOUNDARY}|and\b|with\b|without\b|made\b|\w+ed\b|,)", re.I)
+
+
+_LIKE_STYLE = re.compile(
+    rf"(?:^|(?<=,)|(?<=\s))(?:but\s+)?(?:just\s+)?like\s+(?:an?\s+)?"
+    rf"(?P<style>{STYLE_WORDS}(?:\s+[\w-]+){{0,2}}?|(?:[\w-]+\s+)?(?:painting|drawing|sketch"
+    r"|cartoon|illustration|statue|sculpture))(?=\s*(?:$|,))",
+    re.I,
+)
+"""A style said as a likeness ("like an anime character") reads as one: ``as an anime
+character``."""
 
 
 def normalize_scene(scene: str) -> str:
     scene = tidy(scene)
     for pattern, replacement in _SCENE_VERBS:
         scene = pattern.sub(replacement, scene)
+    if "like" in scene:
+        scene = _LIKE_STYLE.sub(lambda m: style_phrase(m.group("style")), scene)
     return tidy(scene)
 
 
@@ -111,3 +132,26 @@ def merge_attrs(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
 
 def clean_attrs(words: Iterable[str]) -> list[str]:
     return [WS.sub(" ", w.lower()) for w in words]
+
+
+_ARTIST = re.compile(
+    r"(?:\b(?:painted|drawn|done|sketched|styled|made|rendered)\s+)?"
+    r"(?:\b(?:(?:just\s+)?like|the\s+way|by|in\s+the\s+style\s+of|in|as)\s+)?(?:how\s+)?"
+    rf"\b(?P<artist>{alternation(ARTISTS)})(?:'s)?"
+    r"(?:\s+(?:would(?:\s+have)?(?:\s+(?:painted|drawn|done|made)(?:\s+(?:it|him|her|them))?)?"
+    r"|style|painting))?\b",
+    re.I,
+)
+
+
+def name_artists(text: str, protected: frozenset[str]) -> str:
+    """An artist named anyhow ("painted the way Monet would have", "van gogh style") becomes
+    DreamBench's ``in the style of Monet`` — unless the name is one of the person's subjects."""
+
+    def styled(match: re.Match[str]) -> str:
+        key = fold(match.group("artist")).replace(".", "")
+        if set(key.split()) & protected:
+            return match.group(0)
+        return f" in the style of {ARTISTS[key]} "
+
+    return tidy(_ARTIST.sub(styled, text)) if _ARTIST.search(text) else text

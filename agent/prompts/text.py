@@ -39,7 +39,7 @@ _VOWELS = "aeiou"
 
 STYLE_NOUN = (
     r"(?:painting|drawing|sketch|illustration|render|rendering|photo|photograph|poster|cartoon"
-    r"|comic|sculpture|statue|figure|figurine|character|caricature)"
+    r"|comic|sculpture|statue|figure|figurine|character|caricature|film|movie)"
 )
 """What a request may lead with: "a watercolor painting of Rex"."""
 

@@ -91,7 +91,19 @@ def test_onboarding_question_when_only_the_kind_is_known():
 def test_help_greeting_and_nonsense():
     assert "3–25 photos" in parse_intent("what can you do?").reply
     assert parse_intent("hello!").reply.startswith("Hi!")
-    assert parse_intent("asdfgh qwerty").reply.startswith("I'm not sure")
+    # what is neither a question nor a command is a description for the generation tool, which
+    # knows the person's subjects and asks a short question when nothing in it is a picture
+    assert parse_intent("asdfgh qwerty").tool == "generate_images"
+    assert parse_intent("Rex soaking wet").tool == "generate_images"
+    assert parse_intent("what is this thing?").reply.startswith("I make personalized")
+
+
+def test_edits_of_the_last_picture_are_not_subject_commands():
+    assert parse_intent("remove the sofa").tool == "generate_images"
+    assert parse_intent("get rid of the hat").tool == "generate_images"
+    assert parse_intent("remove Rex").tool == "delete_subject"
+    assert parse_intent("add sunglasses").tool == "generate_images"
+    assert parse_intent("add my sunglasses, call them Shades").tool == "create_subject"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,224 @@
+"""Follow-up edits of the last picture, as a small grammar: a follow-up is clauses joined by
+"and"/","/"then", each clause one edit —
+
+    edit    := remove | add | replace | resize | change
+    remove  := ("remove" | "take off" | "take away" | "get rid of" | "lose" | "drop"
+                | "no more" | "without") thing
+    add     := ("add" | "give him/her/it/them" | "throw in" | "include" | "with" | "wearing"
+                | "holding") thing | ("in" | "dressed in") worn-thing
+    replace := ("replace" | "swap" | "change") thing ("with" | "for" | "to") thing
+    resize  := [degree] ("bigger" | "larger" | "smaller")
+    change  := anything else: a new place or a modifier (time, weather, season, style, light)
+
+A thing that is worn (``ACCESSORIES``) is added as ``wearing a scarf``, anything else as
+``with a ball``; removing a thing drops the part of the scene that mentions it ("in a santa
+hat", "wearing sunglasses") and keeps the rest ("by the fireplace").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..vocabulary import ACCESSORIES
+from .text import tidy
+
+__all__ = [
+    "Edit",
+    "drop_mentions",
+    "is_edit",
+    "is_worn",
+    "placed",
+    "split_edits",
+    "with_article",
+    "with_item",
+]
+
+_WORN = rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})"
+
+_THING = r"(?:(?:the|his|her|its|their|that|this|those|these|a|an|some)\s+)?(?P<x>.+)"
+
+_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "remove",
+        re.compile(
+            r"^(?:remove|take\s+(?:off|away|out)|get\s+rid\s+of|lose|drop|ditch|no\s+more"
+            rf"|without)\s+{_THING}$",
+            re.I,
+        ),
+    ),
+    (
+        "remove",
+        re.compile(rf"^take\s+{_THING}\s+(?:off|away|out)$", re.I),
+    ),
+    (
+        "replace",
+        re.compile(
+            r"^(?:replace|swap|switch|change)\s+(?:the\s+|his\s+|her\s+|its\s+)?(?P<old>.+?)"
+            rf"\s+(?:with|for|to|into)\s+{_THING}$",
+            re.I,
+        ),
+    ),
+    (
+        "add",
+        re.compile(
+            r"^(?:add|also\s+add|give\s+(?:him|her|it|them)|throw\s+in|include|put\s+on"
+            rf"|with|wearing|wear|holding)\s+{_THING}$",
+            re.I,
+        ),
+    ),
+    (
+        "add",
+        re.compile(rf"^(?:in|dressed\s+in)\s+(?P<x>(?:an?\s+|some\s+)?[\w\s-]*\b{_WORN})$", re.I),
+    ),
+    (
+        "resize",
+        re.compile(
+            r"^(?:(?:a\s+(?:bit|little)|slightly|much|even|way)\s+)?"
+            r"(?P<x>bigger|larger|smaller)$",
+            re.I,
+        ),
+    ),
+)
+
+_CLAUSE_SPLIT = re.compile(
+    r"(\s*(?:,\s*(?:and\s+|then\s+)?|\band\s+(?:then\s+)?|\bthen\s+|;)\s*)", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    kind: str
+    """``remove``, ``add``, ``replace``, ``resize`` or ``change``."""
+    text: str
+    old: str = ""
+    """What a ``replace`` takes out ("replace the hat with a crown": ``hat``)."""
+
+
+def _read(clause: str) -> Edit:
+    for kind, pattern in _FORMS:
+        if match := pattern.match(clause):
+            old = match.groupdict().get("old")
+            return Edit(kind, tidy(match.group("x")), tidy(old) if old else "")
+    return Edit("change", clause)
+
+
+def split_edits(text: str) -> list[Edit]:
+    """The follow-up's clauses, each read as one edit; neighbouring changes stay one change in
+    the person's own words ("on a table with bread and butter")."""
+    parts = _CLAUSE_SPLIT.split(text)
+    edits: list[Edit] = []
+    pending = ""  # a change being collected, separators included
+    for i in range(0, len(parts), 2):
+        clause = tidy(parts[i])
+        edit = _read(clause) if clause else None
+        if edit is None or edit.kind == "change":
+            pending += (parts[i - 1] if i and pending else "") + parts[i]
+            continue
+        if tidy(pending):
+            edits.append(Edit("change", tidy(pending)))
+        pending = ""
+        edits.append(edit)
+    if tidy(pending):
+        edits.append(Edit("change", tidy(pending)))
+    return edits
+
+
+def is_edit(text: str) -> bool:
+    """Whether the text starts with an add/remove/resize edit ("add a scarf")."""
+    edits = split_edits(text)
+    return bool(edits) and edits[0].kind != "change"
+
+
+_SEGMENT = re.compile(
+    r"\s*,\s*|\s+(?=\b(?:in|on|at|by|with|wearing|under|near|next\s+to|beside|behind|holding"
+    r"|dressed|and|while|during|inside|outside|under)\b)",
+    re.I,
+)
+
+
+_FILLER = frozenset("the a an his her its their that this some any more".split())
+
+
+def _content(thing: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z]+", thing.lower()) if w not in _FILLER]
+
+
+def _mentions(words: set[str], thing: list[str]) -> bool:
+    """Whether a segment's words mention the thing, singular or plural ("hats", "the hat")."""
+    forms = [{w, w + "s", w[:-1] if w.endswith("s") else w} for w in thing]
+    worn = [f for f in forms if f & ACCESSORIES]
+    if worn and any(f & words for f in worn):  # "the hat" is in "a santa hat"
+        return True
+    return bool(forms) and all(f & words for f in forms)
+
+
+def drop_mentions(scene: str, things: Sequence[str]) -> str:
+    """The scene without the parts that mention any of the things ("without the hat")."""
+    if not things or not scene:
+        return scene
+    wanted = [c for t in things if (c := _content(t))]
+    kept = []
+    for segment in _SEGMENT.split(scene):
+        words = set(re.findall(r"[a-z]+", segment.lower()))
+        if any(_mentions(words, thing) for thing in wanted):
+            continue
+        kept.append(segment)
+    return tidy(" ".join(kept))
+
+
+def swap_mention(scene: str, old: str, new: str) -> str | None:
+    """The scene with the old thing's words replaced by the new thing ("on a sofa" → "on a
+    bed"), or ``None`` when the scene does not mention it."""
+    words = _content(old)
+    if not words:
+        return None
+    phrase = r"\s+".join(rf"{re.escape(w)}s?" for w in words)
+    pattern = re.compile(rf"\b(?:(?:the|a|an|his|her|its|their|some)\s+)?{phrase}\b", re.I)
+    if not pattern.search(scene):
+        return None
+    return tidy(pattern.sub(with_article(new).replace("\\", ""), scene, count=1))
+
+
+def is_worn(thing: str) -> bool:
+    words = set(re.findall(r"[a-z]+", thing.lower()))
+    return bool((words | {w[:-1] for w in words if w.endswith("s")}) & ACCESSORIES)
+
+
+def placed(place: str) -> str:
+    """A place said without its preposition ("a forest") as a scene says it ("in a forest")."""
+    return f"in {place}" if re.match(r"(?:an?|the|some)\s", place, re.I) else place
+
+
+def with_article(thing: str) -> str:
+    return thing if re.match(r"(?:an?|some|the)\s", thing, re.I) else _article(thing)
+
+
+def with_item(scene: str, thing: str) -> str:
+    """The scene with a thing added: worn ("wearing a scarf") or beside ("with a ball")."""
+    item = with_article(thing)
+    if not is_worn(thing):
+        return tidy(f"{scene} with {item}")
+    if worn := _WEARING.search(scene):  # "wearing a hat" → "wearing a hat and a scarf"
+        return tidy(f"{scene[: worn.end()]} and {item}{scene[worn.end() :]}")
+    return tidy(f"{scene} wearing {item}")
+
+
+_WEARING = re.compile(
+    r"\bwearing\s+.+?(?=\s+(?:in|on|at|by|with|under|near|beside|behind|holding|while|during)\b"
+    r"|\s*,|$)",
+    re.I,
+)
+
+
+_HEAD = re.compile(r"[\w-]+(?:\s+(?!(?:in|on|at|with|of|for|by|from)\b)[\w-]+)*")
+"""The words before the first preposition: the thing itself, whose last word is its noun."""
+
+
+def _article(thing: str) -> str:
+    head = _HEAD.match(thing)
+    noun = head.group(0).split()[-1].lower() if head else ""
+    if noun.endswith("s") and not noun.endswith("ss"):
+        return thing  # "add sunglasses", "party hats", "fireworks in the background"
+    return f"{'an' if thing[:1].lower() in 'aeiou' else 'a'} {thing}"

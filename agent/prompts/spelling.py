@@ -1,0 +1,233 @@
+"""Typo tolerance: a word the lexicon does not know that is one slip away from a word it does
+("beech", "forrest", "paintng", "stlye") is read as that word.
+
+Candidates come from a deletion index (each lexicon word under itself and under every way of
+dropping one letter), so a word is checked against the few lexicon words that share all but a
+letter with it, not against all of them. Candidates are ranked by a weighted edit distance in
+which the slips people make most — a missing letter, two letters swapped — cost less than a
+wrong letter, so "ocen" is "ocean", not "oven". What is never changed: everyday words
+(``COMMON_WORDS``: "laying" is not "playing"), words shorter than four letters, capitalised
+words (names, places) and the person's own subjects' names and tokens. Short words need an
+exact first letter and one slip at most; only words of nine letters or more may take two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ..vocabulary import (
+    ARTISTS,
+    BARE_MODIFIERS,
+    CLASS_WORDS,
+    COLORS,
+    COMMON_WORDS,
+    FINISHES,
+    KIND_FAMILIES,
+    PLACE_NAMES,
+    SCENE_WORDS,
+    SHAPES,
+    SIZES,
+)
+
+__all__ = ["LEXICON_WORDS", "correct", "lexicon_hits"]
+
+_WORD = re.compile(r"[A-Za-z][a-z]*(?:'[a-z]+)?")
+
+
+def _words(phrases: Iterable[str]) -> set[str]:
+    return {w for phrase in phrases for w in phrase.lower().split()}
+
+
+_CUE_WORDS = frozenset(
+    "again another without instead wearing holding sitting standing lying inside outside "
+    "behind beside between picture photo please remove replace change bigger smaller version "
+    "different".split()
+)
+"""The grammar's own words, so "anotehr one" and "wering a hat" still read as they should."""
+
+LEXICON_WORDS = frozenset(
+    SCENE_WORDS
+    | PLACE_NAMES
+    | _words(COLORS)
+    | _words(FINISHES)
+    | _words(SIZES)
+    | _words(SHAPES)
+    | _words(ARTISTS)
+    | _words(BARE_MODIFIERS)
+    | _words(CLASS_WORDS)
+    | _words(w for words in KIND_FAMILIES.values() for w in words)
+    | _CUE_WORDS
+)
+"""The words of pictures: places, things, weather, materials, styles, artists, kinds."""
+
+_KNOWN = LEXICON_WORDS | COMMON_WORDS
+
+_MIN_LENGTH = 4
+_ANY_SWAP = 6
+"""From this length on, any wrong letter is one slip ("cowbow")."""
+_LONG = 9
+_LEFT_OUT = 0.8
+"""What a letter left out, or two swapped, costs."""
+"""From this length on, two slips are allowed."""
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _build_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for word in sorted(LEXICON_WORDS):
+        if len(word) < _MIN_LENGTH:
+            continue
+        for key in {word, *_deletions(word)}:
+            index.setdefault(key, []).append(word)
+    return {key: tuple(words) for key, words in index.items()}
+
+
+_INDEX = _build_index()
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    (a, b)
+    for r, row in enumerate(_KEYBOARD_ROWS)
+    for c, a in enumerate(row)
+    for rr in (r - 1, r, r + 1)
+    if 0 <= rr < len(_KEYBOARD_ROWS)
+    for cc in (c - 1, c, c + 1)
+    if 0 <= cc < len(_KEYBOARD_ROWS[rr])
+    for b in _KEYBOARD_ROWS[rr][cc]
+    if b != a
+}
+_VOWELS = frozenset("aeiou")
+
+
+def _swap_cost(typed: str, meant: str, far: float) -> float:
+    """A wrong letter is a slip when it is a key next to the right one or a vowel for a vowel
+    ("beech"); in a short word any other wrong letter more likely makes another word ("bench",
+    "text"), so it costs ``far``."""
+    if typed == meant:
+        return 0.0
+    if (typed, meant) in _NEIGHBOURS or (typed in _VOWELS and meant in _VOWELS):
+        return 1.0
+    return far
+
+
+def _slips(typed: str, meant: str) -> float:
+    """Weighted optimal-string-alignment distance: a letter left out (``forest`` typed
+    ``forst``) or two swapped cost 0.8, a letter too many 0.9, a wrong letter 1 or 1.6."""
+    far = 1.6 if len(typed) < _ANY_SWAP else 1.0
+    rows, cols = len(typed) + 1, len(meant) + 1
+    d = [[0.0] * cols for _ in range(rows)]
+    for i in range(rows):
+        d[i][0] = i * 0.9
+    for j in range(cols):
+        d[0][j] = j * 0.8
+    for i in range(1, rows):
+        for j in range(1, cols):
+            d[i][j] = min(
+                d[i - 1][j] + 0.9,
+                d[i][j - 1] + 0.8,
+                d[i - 1][j - 1] + _swap_cost(typed[i - 1], meant[j - 1], far),
+            )
+            if i > 1 and j > 1 and typed[i - 1] == meant[j - 2] and typed[i - 2] == meant[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 0.8)
+    return d[-1][-1]
+
+
+def _known(word: str) -> bool:
+    if word in _KNOWN:
+        return True
+    for ending in ("s", "es", "ed", "ing", "'s"):  # "beaches", "painted", "skiing"
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and stem in _KNOWN:
+            return ending not in ("ed", "ing") or not _doubles(stem)  # not "swiming"
+    if word[-2:] in ("ed", "er") and word[:-1] in _KNOWN:  # "changed", "larger"
+        return True
+    return word.endswith("ies") and word[:-3] + "y" in _KNOWN
+
+
+def _doubles(stem: str) -> bool:
+    """Whether a short stem doubles its last letter before "-ing"/"-ed" ("swim" → "swimming")."""
+    vowels = "aeiou"
+    return (
+        2 < len(stem) <= 4
+        and stem[-1] not in vowels + "wxy"
+        and stem[-2] in vowels
+        and stem[-3] not in vowels
+    )
+
+
+def _fix(word: str) -> str | None:
+    """The lexicon word ``word`` is a slip away from, if exactly one is nearest."""
+    found = _nearest(word)
+    return found[1] if found else None
+
+
+@lru_cache(maxsize=4096)
+def _nearest(word: str) -> tuple[float, str] | None:
+    if len(word) < _MIN_LENGTH or _known(word):
+        return None
+    keys = {word, *_deletions(word)}
+    if len(word) >= _LONG:
+        keys |= {d2 for d in _deletions(word) for d2 in _deletions(d)}
+    limit = 2.0 if len(word) >= _LONG else 1.0
+    best: list[tuple[float, str]] = []
+    for candidate in {c for key in keys for c in _INDEX.get(key, ())}:
+        if len(word) < 6 and candidate[0] != word[0]:
+            continue
+        cost = _slips(word, candidate)
+        if cost <= limit:
+            best.append((cost, candidate))
+    if not best:
+        return None
+    best.sort()
+    if len(best) > 1 and best[1][0] == best[0][0]:
+        return None  # two words equally near: don't guess
+    return best[0]
+
+
+def _name_for(word: str, names: tuple[str, ...]) -> str | None:
+    """The one subject name ``word`` is a slip away from ("Biscut" → "Biscuit")."""
+    if len(word) < _MIN_LENGTH or _known(word):
+        return None
+    near = [
+        n
+        for n in names
+        if n[0] == word[0] and abs(len(n) - len(word)) <= 1 and _slips(word, n) <= 1.0
+    ]
+    return near[0] if len(near) == 1 else None
+
+
+def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str, ...] = ()) -> str:
+    """The text with each slipped lexicon word corrected; ``protected``: lower-case words never
+    to touch (the person's subjects' names and tokens); ``names``: their names, lower case,
+    which a slipped name is corrected to."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lowered = word.lower()
+        if lowered in protected:
+            return word
+        if names and (name := _name_for(lowered, names)):
+            return name.title() if word[0].isupper() else name
+        if word[0].isupper() and not word.isupper():  # a name, or a place ("Londn")
+            place = _nearest(lowered) if len(word) >= 5 else None
+            if place and place[1] in PLACE_NAMES and place[0] <= _LEFT_OUT:
+                return place[1].title()  # only a letter left out or two swapped: not "Romeo"
+            return word
+        return _fix(lowered) or word
+
+    return _WORD.sub(fix, text)
+
+
+def lexicon_hits(text: str) -> int:
+    """How many of the text's words are picture words (after correction)."""
+    return sum(1 for w in _WORD.findall(text.lower()) if w in LEXICON_WORDS or _known_form(w))
+
+
+def _known_form(word: str) -> bool:
+    return any(word.endswith(e) and word[: -len(e)] in LEXICON_WORDS for e in ("s", "es"))
