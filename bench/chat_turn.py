@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from agent.assistant import Assistant  # noqa: E402
 from agent.prompts import CompiledPrompt, SubjectRef, compile_prompt  # noqa: E402
 from core.domain import Scope  # noqa: E402
-from core.policy import check_request  # noqa: E402
+from core.policy import check_request, policy_config  # noqa: E402
 from core.redis_server import EmbeddedRedis  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from tests.agent.test_paraphrases import FLOORS, HELD_OUT, score  # noqa: E402
@@ -84,12 +84,13 @@ def per_call_us(rounds: int = 300) -> dict:
         "same but square",
         "a red version of Rex",
     ]
+    config = policy_config(load_settings())
     previous = compile_prompt("Rex on the beach at sunset", [rex, anna])
     assert isinstance(previous, CompiledPrompt)
     figures = {}
     for name, call in (
         ("compile_prompt_us", lambda t: compile_prompt(t, [rex, anna], previous=previous)),
-        ("policy_check_us", lambda t: check_request(t, [anna])),
+        ("policy_check_us", lambda t: check_request(t, [anna], config=config)),
     ):
         for text in requests:  # warm caches
             call(text)
