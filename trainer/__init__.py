@@ -19,6 +19,7 @@ _EXPORTS = {
     "PhotoError": "errors",
     "TrainerError": "errors",
     "TrainingCancelled": "errors",
+    "TrainingInterrupted": "errors",
     "TrainProgress": "loop",
     "TrainResult": "loop",
     "train": "loop",
@@ -45,6 +46,7 @@ __all__ = [
     "TrainResult",
     "TrainerError",
     "TrainingCancelled",
+    "TrainingInterrupted",
     "build_tiny_pipeline",
     "fingerprint",
     "load_base_model",
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
         PhotoError,
         TrainerError,
         TrainingCancelled,
+        TrainingInterrupted,
     )
     from .loop import TrainProgress, TrainResult, train
     from .lora import ADAPTER_FILE, read_adapter_metadata

@@ -5,10 +5,14 @@ TrainerError
 ├── PhotoError         the instance photos can't be used (unreadable file, too few, too many)
 ├── BaseModelError     the base model can't be found, loaded, or is of an unsupported kind
 ├── AdapterError       an adapter file is missing or was trained on another base model
-└── TrainingCancelled  the caller's ``should_stop`` asked the loop to stop
+├── TrainingCancelled  the caller's ``should_stop`` asked the loop to stop
+└── TrainingInterrupted  the caller's ``should_pause`` asked for a pause: a checkpoint of the
+                       step reached was written, and ``resume`` continues from it
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AdapterError",
@@ -17,6 +21,7 @@ __all__ = [
     "PhotoError",
     "TrainerError",
     "TrainingCancelled",
+    "TrainingInterrupted",
 ]
 
 
@@ -49,3 +54,12 @@ class AdapterError(TrainerError):
 
 class TrainingCancelled(TrainerError):
     code = "training_cancelled"
+
+
+class TrainingInterrupted(TrainerError):
+    code = "training_interrupted"
+
+    def __init__(self, message: str, *, step: int = 0, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.step = step
+        self.details.setdefault("step", step)

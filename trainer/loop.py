@@ -19,7 +19,7 @@ import torch
 
 from .checkpoint import CheckpointState, latest_checkpoint, save_checkpoint, use_lora_checkpoints
 from .config import TrainConfig
-from .errors import TrainingCancelled
+from .errors import TrainingCancelled, TrainingInterrupted
 from .loss import diffusion_target, dreambooth_loss
 from .models import BaseModel, TextConditioner, load_base_model
 from .report import write_outputs
@@ -56,12 +56,16 @@ def train(
     *,
     progress: Callable[[TrainProgress], object] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    should_pause: Callable[[], bool] | None = None,
     base: BaseModel | None = None,
 ) -> TrainResult:
     """Train one adapter; write ``pytorch_lora_weights.safetensors`` and ``training.json``.
 
     ``base`` lets a warm worker lend its already-loaded model; the LoRA is removed from it again
-    before this returns, whatever happens. ``should_stop`` is polled once per step.
+    before this returns, whatever happens. ``should_stop`` is polled once per step (it ends
+    the run: ``TrainingCancelled``); so is ``should_pause``, which writes a checkpoint of the
+    step reached and raises ``TrainingInterrupted`` — a worker that is shutting down hands the
+    run to another, which resumes from there (``resume=True``).
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -81,7 +85,7 @@ def train(
 
     run = prepare_run(config, base=base or load, timings=timings)
     try:
-        return _Loop(run, accelerator, timings).run(started, progress, should_stop)
+        return _Loop(run, accelerator, timings).run(started, progress, should_stop, should_pause)
     finally:
         for module in run.trained.values():
             _remove_lora(accelerator.unwrap_model(module, keep_fp32_wrapper=False))
@@ -190,7 +194,7 @@ class _Loop:
         self.optimizer.zero_grad(set_to_none=True)
         return loss
 
-    def run(self, started: float, progress, should_stop) -> TrainResult:
+    def run(self, started: float, progress, should_stop, should_pause=None) -> TrainResult:
         cfg, state, acc = self.r.config, self.state, self.acc
         checkpoints = Path(cfg.output_dir) / "checkpoints"
         resumed_from = None
@@ -220,6 +224,15 @@ class _Loop:
                     save_checkpoint(acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit)
             if should_stop is not None and should_stop():
                 raise TrainingCancelled(f"training stopped at step {state.step} of {cfg.steps}")
+            if should_pause is not None and state.step < cfg.steps and should_pause():
+                if state.step % (cfg.checkpoint_every or state.step + 1):  # not saved just now
+                    with self.timings.measure("checkpoints"):
+                        save_checkpoint(
+                            acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit
+                        )
+                raise TrainingInterrupted(
+                    f"training paused at step {state.step} of {cfg.steps}", step=state.step
+                )
         self.timings["train_steps"] = round(time.perf_counter() - loop_started, 4)
         modules = {name: acc.unwrap_model(m) for name, m in self.r.trained.items()}
         adapter, report = write_outputs(

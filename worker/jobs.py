@@ -22,7 +22,11 @@ __all__ = ["generate_images", "job_lost", "purge_subject_photos", "train_subject
 def train_subject(tenant_id: str, user_id: str, training_id: str) -> str:
     lent = current()
     return run_training(
-        lent.ctx, lent.runtime, scope=Scope(tenant_id, user_id), training_id=training_id
+        lent.ctx,
+        lent.runtime,
+        scope=Scope(tenant_id, user_id),
+        training_id=training_id,
+        stopping=lent.stopping,
     )
 
 

@@ -30,6 +30,9 @@ class WorkerResources:
         self.ctx = ctx
         self._runtime = runtime
         self._lock = threading.Lock()
+        self.stopping = threading.Event()
+        """Set when the worker was asked to stop (SIGTERM): a running training checkpoints at
+        its next step and goes back to the queue instead of holding the shutdown up."""
 
     @property
     def runtime(self) -> WorkerRuntime:

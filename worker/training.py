@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from rq import get_current_job
 
 from core.blob_keys import adapter_prefix
 from core.blobs import upload_dir
 from core.domain import EventType, JobStatus, Scope, TrainingRun
 from core.errors import DreamchatError, NotFound
 from core.subjects import purge_photos
-from trainer import TrainConfig, TrainerError, TrainingCancelled, TrainProgress, train
+from trainer import (
+    TrainConfig,
+    TrainerError,
+    TrainingCancelled,
+    TrainingInterrupted,
+    TrainProgress,
+    train,
+)
 
 from .context import TRAIN, Context
 from .events import emit_event
@@ -186,8 +196,35 @@ def finish_lost(ctx: Context, scope: Scope, training_id: str, message: str) -> N
     shutil.rmtree(ctx.settings.work_dir / "trainings" / training_id, ignore_errors=True)
 
 
-def run_training(ctx: Context, runtime: WorkerRuntime, *, scope: Scope, training_id: str) -> str:
-    """Train one queued (or interrupted) run to its end; returns the final status."""
+class TrainingRequeued(Exception):
+    """Raised out of the job when the worker is stopping: the run was checkpointed at the step
+    it reached and goes back to the queue through rq's ``Retry``, whose budget is given back
+    first (a shutdown is not a failure). Another worker resumes from the checkpoint."""
+
+
+def _requeue(ctx: Context, scope: Scope, run: TrainingRun, step: int) -> TrainingRequeued:
+    def back(r: TrainingRun) -> None:
+        r.status = JobStatus.QUEUED
+
+    ctx.store.update_training_run(scope, run.id, back)
+    job = get_current_job()
+    if job is not None:  # run in process by a test: nothing to hand back
+        job.retries_left = (job.retries_left or 0) + 1
+    log.info("training %s paused at step %d for a worker shutdown; requeued", run.id, step)
+    return TrainingRequeued(f"worker stopping; training {run.id} requeued at step {step}")
+
+
+def run_training(
+    ctx: Context,
+    runtime: WorkerRuntime,
+    *,
+    scope: Scope,
+    training_id: str,
+    stopping: threading.Event | None = None,
+) -> str:
+    """Train one queued (or interrupted) run to its end; returns the final status. When
+    ``stopping`` is set (the worker got SIGTERM) the run pauses at its next step and is
+    requeued (``TrainingRequeued``)."""
     run = ctx.store.get_training_run(scope, training_id)
     if run.status.is_terminal:
         return str(run.status)  # a duplicate delivery of a finished job
@@ -223,10 +260,13 @@ def run_training(ctx: Context, runtime: WorkerRuntime, *, scope: Scope, training
             config,
             progress=reporter.progress,
             should_stop=reporter.should_stop,
+            should_pause=stopping.is_set if stopping is not None else None,
             base=runtime.base_for_training(),
         )
         prefix = f"{adapter_prefix(scope, subject.id)}/{run.id}"
         upload_dir(ctx.blobs, prefix, result.output_dir)
+    except TrainingInterrupted as paused:  # keep the work dir: the checkpoint is in it
+        raise _requeue(ctx, scope, run, paused.step) from None
     except TrainingCancelled:
         _finish(ctx, scope, run, JobStatus.CANCELLED)
         shutil.rmtree(work, ignore_errors=True)

@@ -45,6 +45,14 @@ class DreamWorker(SimpleWorker):
         with serving(self.resources):
             return super().work(*args, **kwargs)
 
+    def request_stop(self, signum, frame) -> None:
+        """SIGTERM/SIGINT: rq's warm shutdown waits for the running job, which for a training
+        can be hours. Tell the job first: a training checkpoints at its next step and is put
+        back on the queue (``run_training``), so the worker exits within seconds and another
+        one resumes the run."""
+        self.resources.stopping.set()
+        super().request_stop(signum, frame)
+
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return self.settings.dead_job_after_seconds
 

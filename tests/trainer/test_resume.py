@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from trainer import TrainingCancelled, train
+from trainer import TrainingCancelled, TrainingInterrupted, train
 
 from .conftest import tiny_config
 
@@ -68,3 +68,21 @@ def test_checkpoints_are_rotated_and_removed_after_success(
     result = train(config.replace(resume=True))
     assert result.resumed_from == 6 and len(result.losses) == 7
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_a_pause_checkpoints_the_step_reached_and_resume_matches_a_straight_run(
+    tiny_sd, photos_dir, class_cache, tmp_path
+):
+    """A worker shutting down pauses between checkpoints (step 7 of 12, checkpoints every 5):
+    the pause itself writes step 7, so nothing is trained twice or lost."""
+    common = dict(steps=12, lr=5e-3, checkpoint_every=5, class_cache_dir=str(class_cache))
+    straight = train(tiny_config(tiny_sd, photos_dir, tmp_path / "straight", **common))
+    paused = tiny_config(tiny_sd, photos_dir, tmp_path / "paused", **common)
+    seen = []
+    with pytest.raises(TrainingInterrupted) as info:
+        train(paused, progress=lambda e: seen.append(e.step), should_pause=lambda: len(seen) >= 7)
+    assert info.value.step == 7
+    assert (tmp_path / "paused" / "checkpoints" / "step-000007").is_dir()
+    resumed = train(paused.replace(resume=True))
+    assert resumed.resumed_from == 7
+    assert resumed.losses == pytest.approx(straight.losses, abs=1e-6)

@@ -4,6 +4,8 @@ the user sees one training that succeeds."""
 from __future__ import annotations
 
 import json
+import signal
+import time
 
 import pytest
 
@@ -62,3 +64,54 @@ def test_sigkilled_training_resumes_on_another_worker(service, photos_dir):
         wait_for(lambda: "training.succeeded" in types(), 30, "training.succeeded webhook", second)
         assert types().count("training.started") == 1
         assert types().count("training.succeeded") == 1 and "training.failed" not in types()
+
+
+def test_sigterm_checkpoints_requeues_and_another_worker_resumes(service, photos_dir):
+    """What Kubernetes or Ctrl-C does: SIGTERM mid-training. The worker pauses the run at its
+    next step (writing a checkpoint there), puts it back on the queue and exits within
+    seconds; the next worker resumes from that step, and the user still sees one training."""
+    ctx = service.ctx
+    scope = Scope("ten_term", "fay")
+    first = service.start_worker("train,webhooks")
+    with WebhookReceiver() as receiver:
+        create_webhook_endpoint(ctx, tenant_id=scope.tenant_id, url=receiver.url, events=[])
+        subject = service.trainable_subject(scope, photos_dir)
+        run = services.start_training(
+            ctx, scope=scope, subject_id=subject.id, overrides={"steps": 150}
+        )
+        wait_for(
+            lambda: ctx.store.get_training_run(scope, run.id).step >= 3,
+            120,
+            "the training to take steps",
+            first,
+        )
+        first.process.send_signal(signal.SIGTERM)
+        asked = time.monotonic()
+        first.process.wait(30)
+        exit_seconds = time.monotonic() - asked
+        assert exit_seconds < 10, first.output()
+        paused = ctx.store.get_training_run(scope, run.id)
+        assert paused.status is JobStatus.QUEUED, first.output()
+        checkpoints = ctx.settings.work_dir / "trainings" / run.id / "output" / "checkpoints"
+        paused_at = max(int(p.name.removeprefix("step-")) for p in checkpoints.iterdir())
+        assert 3 <= paused_at < 150
+
+        second = service.start_worker("train,webhooks")
+        done = wait_for(
+            lambda: (r := ctx.store.get_training_run(scope, run.id)).status.is_terminal and r,
+            240,
+            "the training to finish on the second worker",
+            second,
+        )
+        assert done.status is JobStatus.SUCCEEDED, done.error
+        report = json.loads(
+            ctx.blobs.get(f"{ctx.store.get_subject(scope, subject.id).adapter}/training.json")
+        )
+        assert report["resumed_from"] == paused_at and len(report["loss"]) == 150
+
+        def types():
+            return [json.loads(r.body)["type"] for r in receiver.requests]
+
+        wait_for(lambda: "training.succeeded" in types(), 30, "training.succeeded webhook", second)
+        assert types().count("training.started") == 1 and "training.failed" not in types()
+        print(f"\nworker exited {exit_seconds:.1f} s after SIGTERM; paused at step {paused_at}")
