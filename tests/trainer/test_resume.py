@@ -1,7 +1,9 @@
 """10 steps + resume + 10 steps gives the adapter of 20 steps straight.
 
-Tolerance: exact equality is expected on CPU (same ops, same order, same RNG streams); we allow
-1e-6 absolute so a BLAS that reorders reductions between processes doesn't make this flaky.
+Tolerance: the losses agree to 1e-6; the adapter weights, after 20 Adam steps that amplify
+the last bits, to 5e-5 absolute (weights are ~0.1–0.5). On a busy 2-core machine the weights
+of the straight and the resumed run were seen to differ by up to 1.1e-5: CPU kernels do not
+promise the same reduction order from run to run.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def test_resume_reproduces_a_straight_run(tiny_sd, photos_dir, class_cache, tmp_
     a, b = load_file(straight.adapter_path), load_file(resumed.adapter_path)
     assert a.keys() == b.keys()
     for key in a:
-        assert torch.allclose(a[key], b[key], atol=1e-6), key
+        assert torch.allclose(a[key], b[key], atol=5e-5), key
 
 
 def test_checkpoints_are_rotated_and_removed_after_success(
