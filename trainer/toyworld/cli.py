@@ -29,6 +29,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     build.set_defaults(handler=_build)
 
+    check = sub.add_parser("check", help="sample world prompts, score them, save a grid")
+    check.add_argument("model", type=Path)
+    check.add_argument("--out", type=Path, required=True, help="grid PNG")
+    check.add_argument("--count", type=int, default=8, help="images per prompt")
+    check.add_argument("--steps", type=int, default=25)
+    check.add_argument("--guidance", type=float, default=4.0)
+    check.add_argument("--seed", type=int, default=0)
+    check.set_defaults(handler=_check)
+
     photos = sub.add_parser("photos", help="write a held-out subject's photos as PNG files")
     photos.add_argument("subject", help="pinkdog, spotdog or tealcar")
     photos.add_argument("out", type=Path)
@@ -67,6 +76,18 @@ def _build(args: argparse.Namespace) -> int:
         "size_bytes": result.size_bytes,
     }
     print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import check_model
+
+    grid, table = check_model(
+        args.model, count=args.count, steps=args.steps, guidance=args.guidance, seed=args.seed
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    grid.save(args.out)
+    print(json.dumps(table, indent=2))
     return 0
 
 
