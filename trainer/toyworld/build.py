@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from . import world
+from .checksums import write_checksums
 from .tokenizer import MAX_LENGTH, toyworld_tokenizer
 
 __all__ = ["RECIPE_FILE", "BuildConfig", "BuildResult", "build"]
@@ -485,6 +486,7 @@ def build(
         )
         + "\n"
     )
+    write_checksums(out)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return BuildResult(out, minutes, vae_loss, unet_loss, size)
 

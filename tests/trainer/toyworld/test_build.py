@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from trainer.toyworld.build import RECIPE_FILE, BuildConfig, build
+from trainer.toyworld.checksums import ChecksumError, verify_checksums
 
 pytestmark = pytest.mark.slow
 
@@ -37,8 +38,13 @@ def test_a_tiny_build_is_a_pipeline_with_a_recipe_and_is_reproducible(tmp_path):
     assert recipe["native_resolution"] == 32 and recipe["recipe"]["resolution"] == 32
     assert recipe["build"]["config"]["seed"] == 0
     assert recipe["build"]["threads"] == 1
+    files = [p for p in first.path.rglob("*") if p.is_file() and p.name != "SHA256SUMS"]
+    assert verify_checksums(first.path) == len(files) >= 10
     other = build(tmp_path / "c", BuildConfig(**TINY, checkpoint_every=0, seed=1))
     assert _weights(other.path) != _weights(first.path)
+    (other.path / "unet" / "config.json").write_text("{}")
+    with pytest.raises(ChecksumError, match="changed: unet/config.json"):
+        verify_checksums(other.path)
 
     from diffusers import StableDiffusionPipeline
 
