@@ -39,10 +39,12 @@ __all__ = ["RECIPE_FILE", "BuildConfig", "BuildResult", "build"]
 
 RECIPE_FILE = "toyworld.json"
 
-VAE_STEP_SECONDS = 1.2
-"""Nominal seconds of one VAE step at ``vae_batch_size`` on 2 idle cores."""
-UNET_STEP_SECONDS = 2.0
-"""Nominal seconds of one UNet + text-encoder step at ``batch_size`` on 2 idle cores."""
+VAE_STEP_SECONDS = 1.5
+"""Nominal seconds of one VAE step at ``vae_batch_size`` on 2 idle cores. Estimated from the CPU
+time a step took on a busy machine (3.9 CPU-seconds over 2 threads, less contention)."""
+UNET_STEP_SECONDS = 3.0
+"""Nominal seconds of one UNet + text-encoder step at ``batch_size`` on 2 idle cores (8–10
+CPU-seconds a step on a busy machine)."""
 
 
 @dataclass(frozen=True)
