@@ -38,6 +38,10 @@ def test_a_tiny_build_is_a_pipeline_with_a_recipe_and_is_reproducible(tmp_path):
     assert recipe["native_resolution"] == 32 and recipe["recipe"]["resolution"] == 32
     assert recipe["build"]["config"]["seed"] == 0
     assert recipe["build"]["threads"] == 1
+    # the real architecture whatever the budget: the size limit holds for every build
+    assert first.size_bytes <= 10_000_000
+    sizes = {p.parent.name: p.stat().st_size for p in first.path.rglob("*.safetensors")}
+    assert 7_000_000 < sizes["unet"] < 8_500_000 and 1_000_000 < sizes["vae"] < 1_500_000
     files = [p for p in first.path.rglob("*") if p.is_file() and p.name != "SHA256SUMS"]
     assert verify_checksums(first.path) == len(files) >= 10
     other = build(tmp_path / "c", BuildConfig(**TINY, checkpoint_every=0, seed=1))
