@@ -357,8 +357,9 @@ def _save(out: Path, vae, unet, text_encoder, tokenizer) -> None:
     from diffusers import StableDiffusionPipeline
 
     # fp16 files keep the model under 10 MB; the project loads every base in the dtype it
-    # needs (fp32 on the CPU). Copies: the modules being trained stay fp32.
-    pipe = StableDiffusionPipeline(
+    # needs (fp32 on the CPU). Copies: the modules being trained stay fp32. Any: under a type
+    # checker diffusers' top-level names are placeholders without save_pretrained.
+    pipe: Any = StableDiffusionPipeline(
         vae=copy.deepcopy(vae).half(),
         text_encoder=copy.deepcopy(text_encoder).half(),
         tokenizer=tokenizer,

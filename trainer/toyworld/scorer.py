@@ -29,14 +29,27 @@ from torch import nn
 
 from . import world
 
-__all__ = ["WEIGHTS", "Score", "Scorer", "evaluate", "load_scorer", "signature", "train_scorer"]
+__all__ = [
+    "NOTHING",
+    "WEIGHTS",
+    "Score",
+    "Scorer",
+    "evaluate",
+    "load_scorer",
+    "nothing_picture",
+    "signature",
+    "train_scorer",
+]
 
 WEIGHTS = Path(__file__).with_name("scorer.safetensors")
 SUBJECT_LABELS = ("none", *world.SUBJECTS)
 COLOURS = tuple(world.PALETTE)
+NOTHING = "none"
+"""Class and scene of a picture that shows no object or no scene of the world: blobs, noise, an
+untrained model's output. Without it every picture is *some* class in *some* scene."""
 _HEADS = {
-    "cls": world.CLASSES,
-    "scene": world.SCENES,
+    "cls": (*world.CLASSES, NOTHING),
+    "scene": (*world.SCENES, NOTHING),
     "colour": COLOURS,
     "subject": SUBJECT_LABELS,
 }
@@ -45,7 +58,9 @@ _HEADS = {
 @dataclass(frozen=True)
 class Score:
     cls: str
+    """A class, or ``none`` when the picture shows none."""
     scene: str
+    """A scene, or ``none``."""
     colour: str
     subject: str
     """``none`` or a subject's name."""
@@ -189,7 +204,7 @@ def _soften(image: Image.Image, rng: random.Random) -> Image.Image:
         image = image.resize((small, small), Image.Resampling.BILINEAR).resize(
             (world.NATIVE_SIZE, world.NATIVE_SIZE), Image.Resampling.BILINEAR
         )
-    array = np.asarray(image, dtype=np.float32)
+    array: np.ndarray = np.asarray(image, dtype=np.float32)
     if rng.random() < 0.5:
         noise = np.random.default_rng(rng.randrange(1 << 30)).normal(
             0, rng.uniform(2, 12), array.shape
@@ -201,14 +216,39 @@ def _soften(image: Image.Image, rng: random.Random) -> Image.Image:
     return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
 
 
+def nothing_picture(rng: random.Random) -> Image.Image:
+    """A picture of nothing in the world: blurred random shapes, or smooth colour noise."""
+    size = world.NATIVE_SIZE
+    if rng.random() < 0.5:
+        image = world.random_shapes(rng).filter(ImageFilter.GaussianBlur(rng.uniform(1.0, 3.0)))
+    else:
+        cells = rng.choice((3, 4, 6, 8))
+        noise = np.random.default_rng(rng.randrange(1 << 30)).integers(0, 256, (cells, cells, 3))
+        image = Image.fromarray(noise.astype(np.uint8)).resize(
+            (size, size), Image.Resampling.BICUBIC
+        )
+    # muted, like an undertrained model's output, as often as vivid
+    flat = Image.new("RGB", image.size, tuple(rng.randrange(60, 200) for _ in range(3)))
+    return Image.blend(image, flat, rng.uniform(0.0, 0.75))
+
+
 def _labelled(
     n: int, seed: int, *, soften: bool
 ) -> tuple[list[Image.Image], dict[str, torch.Tensor]]:
-    """``n`` pictures: about 1 in 4 a subject in any scene, the rest world pictures."""
+    """``n`` pictures: about 1 in 10 of nothing, 1 in 4 of the rest a subject in any scene."""
     rng = random.Random(f"scorer:{seed}")
-    images, labels = [], {head: [] for head in _HEADS}
+    images: list[Image.Image] = []
+    labels: dict[str, list[int]] = {head: [] for head in _HEADS}
     names = list(world.SUBJECTS)
     for _ in range(n):
+        if rng.random() < 0.1:
+            image = nothing_picture(rng)
+            images.append(_soften(image, rng) if soften else image)
+            labels["cls"].append(len(world.CLASSES))
+            labels["scene"].append(len(world.SCENES))
+            labels["colour"].append(-100)
+            labels["subject"].append(0)
+            continue
         spec = world.sample_spec(rng)
         if rng.random() < 0.25:
             spec = world.with_subject(spec, rng.choice(names))
@@ -243,10 +283,13 @@ def train_scorer(
             flip = torch.rand(batch, generator=generator) < 0.5
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
             out = net(x)
-            loss = sum(
+            losses = [
                 nn.functional.cross_entropy(out[head], labels[head][index], ignore_index=-100)
                 for head in _HEADS
-            )
+            ]
+            loss = losses[0]
+            for more in losses[1:]:
+                loss = loss + more
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

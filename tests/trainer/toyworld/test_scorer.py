@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from trainer.toyworld import world
-from trainer.toyworld.scorer import WEIGHTS, evaluate, load_scorer
+from trainer.toyworld.scorer import WEIGHTS, evaluate, load_scorer, nothing_picture
 
 # Floors a little under what the committed weights measure (docs/toyworld.md has the figures).
 CRISP_FLOORS = {"cls": 0.93, "scene": 0.98, "colour": 0.93, "subject": 0.95, "subject_vs_not": 0.95}
@@ -65,3 +67,11 @@ def test_the_subject_on_a_beach_it_was_never_photographed_on(scorer):
 
 def test_weights_are_committed():
     assert WEIGHTS.is_file() and WEIGHTS.stat().st_size < 1_000_000
+
+
+def test_a_picture_of_nothing_is_no_class_in_no_scene(scorer):
+    """An untrained model's blobs must not score as a dog in the city."""
+    rng = random.Random("fresh nothing")
+    scores = scorer.score_batch([nothing_picture(rng) for _ in range(100)])
+    assert sum(s.cls == "none" for s in scores) >= 90
+    assert sum(s.scene == "none" for s in scores) >= 90
