@@ -89,6 +89,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     gen.add_argument("--seed", type=int, default=0)
     gen.set_defaults(handler=_generate)
 
+    from .toyworld import cli as toyworld_cli
+
+    toyworld_cli.register(commands)
+
 
 def _tiny_model(args: argparse.Namespace) -> int:
     from .tiny import build_tiny_pipeline

@@ -1,0 +1,42 @@
+"""The committed ToyWorld model (``models/toyworld``): the files that were built, within size.
+
+CI never rebuilds it (an hour on 2 cores); ``docs/toyworld.md`` has the command that did.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trainer.toyworld.checksums import verify_checksums
+
+MODEL = Path(__file__).resolve().parents[3] / "models" / "toyworld"
+
+pytestmark = pytest.mark.skipif(
+    not (MODEL / "model_index.json").is_file(), reason="models/toyworld is not committed yet"
+)
+
+
+def test_files_match_their_checksums():
+    assert verify_checksums(MODEL) >= 10
+
+
+def test_the_model_stays_small():
+    files = [p for p in MODEL.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) <= 10_000_000
+    weights = {p.parent.name: p.stat().st_size for p in MODEL.rglob("*.safetensors")}
+    assert set(weights) == {"unet", "vae", "text_encoder"}
+    # fp16 files of the build's shapes: a different architecture or dtype shows here
+    assert 7_000_000 < weights["unet"] < 8_500_000
+    assert 1_000_000 < weights["vae"] < 1_500_000
+    assert 200_000 < weights["text_encoder"] < 400_000
+
+
+def test_the_recipe_is_beside_the_pipeline():
+    recipe = json.loads((MODEL / "toyworld.json").read_text())
+    assert recipe["native_resolution"] == 32
+    assert {"steps", "lr", "rank", "num_class_images", "sampler_steps", "image_size"} <= set(
+        recipe["recipe"]
+    )
