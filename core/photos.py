@@ -39,6 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+# OpenCV at import, not on the first upload: its import takes seconds on a busy machine, and an
+# API process that spends them inside a request misses uvicorn's worker health check and is
+# restarted, dropping the request.
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -198,8 +202,6 @@ def _grayscale(image: Image.Image, side: int) -> np.ndarray:
 
 def sharpness(image: Image.Image) -> float:
     """Variance of the Laplacian at a fixed working size, so scores compare across sizes."""
-    import cv2
-
     return float(cv2.Laplacian(_grayscale(image, 512), cv2.CV_64F).var())
 
 
@@ -224,7 +226,6 @@ _cascades = threading.local()  # OpenCV's cascade classifier is not safe to shar
 
 def haar_face_detector(gray: np.ndarray) -> int:
     """OpenCV's frontal-face Haar cascade, which ships inside ``opencv-python-headless``."""
-    import cv2
     import cv2.data
 
     cascade = getattr(_cascades, "face", None)

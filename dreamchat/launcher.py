@@ -52,6 +52,9 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
     if args.api_workers > 1:
         # The API processes stop when this one is gone, however it ended (even SIGKILL).
         os.environ["DREAMCHAT_PARENT_PID"] = str(os.getpid())
+        # A CPU-starved API process (a training on the same 2 cores) must not be taken for
+        # dead by the supervisor's 5 s health check and restarted mid-request.
+        options["timeout_worker_healthcheck"] = 30
         uvicorn.run("dreamchat.launcher:api_app", factory=True, workers=args.api_workers, **options)
     else:
         uvicorn.run(app, **options)
