@@ -67,9 +67,14 @@ class ServiceEnv:
         self.workers.append(worker)
         return worker.wait_ready()
 
-    def close(self) -> None:
+    def stop_workers(self) -> None:
+        """For a test that must know which worker runs its job."""
         for worker in self.workers:
             worker.stop()
+        self.workers.clear()
+
+    def close(self) -> None:
+        self.stop_workers()
         keys = list(self.ctx.redis.scan_iter(match=f"{self.prefix}:*", count=1000))
         keys += list(self.ctx.redis.scan_iter(match=f"rq:*{self.prefix}*", count=1000))
         if keys:

@@ -72,6 +72,7 @@ def test_sigterm_checkpoints_requeues_and_another_worker_resumes(service, photos
     seconds; the next worker resumes from that step, and the user still sees one training."""
     ctx = service.ctx
     scope = Scope("ten_term", "fay")
+    service.stop_workers()  # the module's other workers would take the job
     first = service.start_worker("train,webhooks")
     with WebhookReceiver() as receiver:
         create_webhook_endpoint(ctx, tenant_id=scope.tenant_id, url=receiver.url, events=[])
