@@ -199,7 +199,12 @@ class EmbeddedRedis:
         Only a process that is verifiably a redis-server is signalled (pids get reused)."""
         try:
             process = psutil.Process(int((self.directory / "redis.pid").read_text().strip()))
-            if "redis-server" not in " ".join(process.cmdline()):
+            # Ours only: a redis-server serving this directory (the pid may have been reused
+            # by another redis-server since).
+            if (
+                "redis-server" not in " ".join(process.cmdline())
+                or Path(process.cwd()).resolve() != self.directory.resolve()
+            ):
                 return
             process.terminate()
             try:

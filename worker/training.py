@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import redis
 from rq import get_current_job
 
 from core.blob_keys import adapter_prefix
@@ -275,6 +276,13 @@ def run_training(
         _finish(ctx, scope, run, JobStatus.FAILED, error=exc.message, error_code=exc.code)
         shutil.rmtree(work, ignore_errors=True)
         return "failed"
+    except redis.RedisError:
+        # Redis went away mid-run (an outage, or `dreamchat run` killed together with its
+        # embedded Redis): nothing can be recorded now, so keep the work dir and its
+        # checkpoints and let the job fail; RQ's retry, or its abandoned-job handling once Redis
+        # is back, hands it to a worker that resumes from the last checkpoint.
+        log.warning("training %s lost Redis; its checkpoints are kept for the retry", training_id)
+        raise
     except Exception:
         log.exception("training %s failed", training_id)
         shutil.rmtree(work, ignore_errors=True)
