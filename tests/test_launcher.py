@@ -5,28 +5,22 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
-import httpx
 import psutil
 import pytest
 import redis
 
+from .net import free_port, wait_until_up
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start_run(tmp_path, tiny_sd) -> tuple[subprocess.Popen, int]:
     """``dreamchat run`` in a subprocess, once ``/readyz`` says Redis and a worker are up."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DREAMCHAT_PARENT_PID")}
     env |= {"DREAMCHAT_DATA_DIR": str(tmp_path), "DREAMCHAT_BASE_MODEL": str(tiny_sd)}
     proc = subprocess.Popen(
@@ -36,19 +30,8 @@ def _start_run(tmp_path, tiny_sd) -> tuple[subprocess.Popen, int]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 90
-    ready = None
-    while time.monotonic() < deadline:
-        try:
-            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
-            if ready.status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise AssertionError(proc.stdout.read() if proc.stdout else "dreamchat run exited")
-        time.sleep(0.5)
-    assert ready is not None and ready.json() == {
+    ready = wait_until_up(f"http://127.0.0.1:{port}/readyz", proc, timeout=90)
+    assert ready.json() == {
         "ready": True,
         "checks": {"redis": True, "worker": True},
     }

@@ -4,10 +4,7 @@ subprocess, and the ``/mcp`` app over real HTTP (uvicorn on a loopback port), on
 from __future__ import annotations
 
 import contextlib
-import socket
 import sys
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -16,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 import redis
-import uvicorn
 from fastapi import FastAPI
 from mcp.client import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -37,6 +33,7 @@ from core.tenants import create_tenant
 from dreamchat.cli import main
 from worker.context import Context, context_from_settings
 
+from ..net import uvicorn_thread
 from ..plugin import photos
 
 pytestmark = pytest.mark.anyio
@@ -141,12 +138,6 @@ def test_stdio_refuses_to_start_with_a_wrong_key(
 # Streamable HTTP -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _serve(ctx: Context, *, stateless: bool, routed: bool) -> Iterator[str]:
     """The MCP app routed at ``/mcp`` of a FastAPI app, as the API does, or served alone;
@@ -162,19 +153,8 @@ def _serve(ctx: Context, *, stateless: bool, routed: bool) -> Iterator[str]:
 
         app = FastAPI(lifespan=lifespan)
         app.add_route("/mcp", mcp, methods=["GET", "POST", "DELETE"])
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with uvicorn_thread(app) as url:
+        yield f"{url}/mcp"
 
 
 @pytest.fixture

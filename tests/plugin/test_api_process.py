@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -18,21 +16,16 @@ import pytest
 from core.domain import Scope, SubjectStatus
 from core.tenants import create_tenant
 
+from ..net import free_port, wait_until_up
 from . import photos
 from .conftest import purge_rq
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def serve(redis_url, key_prefix, redis_client, tmp_path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = os.environ | {
         "REDIS_URL": redis_url,
         "DREAMCHAT_KEY_PREFIX": key_prefix,
@@ -50,16 +43,7 @@ def serve(redis_url, key_prefix, redis_client, tmp_path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "dreamchat serve did not come up"
-            time.sleep(0.3)
+        wait_until_up(f"{base}/healthz", proc, timeout=60)
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)

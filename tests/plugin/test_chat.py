@@ -4,16 +4,14 @@ official client over a real socket), the widget script, the demo page and the /m
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from openai import OpenAI
 
 import agent.assistant as assistant_module
@@ -25,26 +23,13 @@ from plugin.app import create_app
 from plugin.openai_compat import count_tokens
 from worker.progress import publish
 
+from ..net import uvicorn_thread
 from .conftest import Api
 
 
-@contextmanager
-def serving(api: Api) -> Iterator[str]:
+def serving(api: Api) -> AbstractContextManager[str]:
     """The app on a real uvicorn server on a free port, stopped on the way out."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    uv = uvicorn.Server(uvicorn.Config(create_app(api.ctx), log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        uv.should_exit = True
-        thread.join(10)
-        sock.close()
+    return uvicorn_thread(create_app(api.ctx), lifespan="on")
 
 
 @pytest.fixture

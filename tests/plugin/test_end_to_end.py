@@ -4,18 +4,16 @@ documented API."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from core.tenants import create_tenant
 from plugin.app import create_app
 
+from ..net import uvicorn_thread
 from ..worker.harness import ServiceEnv, WorkerProcess
 from . import photos
 
@@ -32,20 +30,8 @@ def service(redis_url, tiny_sd, tmp_path) -> Iterator[ServiceEnv]:
 @pytest.fixture
 def server(service) -> Iterator[str]:
     """The app on a loopback port, as ``dreamchat serve`` runs it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(service.ctx), log_level="warning", lifespan="off")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert uv.started
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    uv.should_exit = True
-    thread.join(10)
-    sock.close()
+    with uvicorn_thread(create_app(service.ctx), lifespan="off") as url:
+        yield url
 
 
 def poll(fetch: Callable[[], dict], done: Callable[[dict], bool], worker: WorkerProcess) -> dict:

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import pytest
 
 from plugin.routes.widget import DEMO_USER
 
+from ..net import free_port
 from ..worker.harness import FAST_SETTINGS
 from . import photos
 
@@ -74,9 +74,7 @@ class RunningService:
     """``dreamchat run`` in a subprocess, its output in a log file."""
 
     def __init__(self, data_dir: Path, base_model: Path, **settings: str):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # embedded Redis

@@ -44,26 +44,14 @@ def test_sigkilled_training_resumes_on_another_worker(service, photos_dir):
         assert killed_at.status is JobStatus.STARTED and killed_at.step < 60
 
         second = service.start_worker("train,webhooks")
-        done = wait_for(
-            lambda: (r := ctx.store.get_training_run(scope, run.id)).status.is_terminal and r,
-            180,
-            "the training to be recovered",
-            second,
-        )
-        assert done.status is JobStatus.SUCCEEDED, done.error
+        done, report = _succeeded_on(second, ctx, scope, run.id, timeout=180)
         assert done.attempt == 2
-        report = json.loads(
-            ctx.blobs.get(f"{ctx.store.get_subject(scope, subject.id).adapter}/training.json")
-        )
         assert report["resumed_from"] >= 5 and len(report["loss"]) == 60
         assert [r.id for r in ctx.store.list_training_runs(scope, subject.id)] == [run.id]
 
-        def types():
-            return [json.loads(r.body)["type"] for r in receiver.requests]
-
-        wait_for(lambda: "training.succeeded" in types(), 30, "training.succeeded webhook", second)
-        assert types().count("training.started") == 1
-        assert types().count("training.succeeded") == 1 and "training.failed" not in types()
+        types = _webhook_types(receiver, second)
+        assert types.count("training.started") == 1
+        assert types.count("training.succeeded") == 1 and "training.failed" not in types
 
 
 def test_sigterm_checkpoints_requeues_and_another_worker_resumes(service, photos_dir):
@@ -98,21 +86,32 @@ def test_sigterm_checkpoints_requeues_and_another_worker_resumes(service, photos
         assert 3 <= paused_at < 40
 
         second = service.start_worker("train,webhooks")
-        done = wait_for(
-            lambda: (r := ctx.store.get_training_run(scope, run.id)).status.is_terminal and r,
-            240,
-            "the training to finish on the second worker",
-            second,
-        )
-        assert done.status is JobStatus.SUCCEEDED, done.error
-        report = json.loads(
-            ctx.blobs.get(f"{ctx.store.get_subject(scope, subject.id).adapter}/training.json")
-        )
+        _, report = _succeeded_on(second, ctx, scope, run.id, timeout=240)
         assert report["resumed_from"] == paused_at and len(report["loss"]) == 40
 
-        def types():
-            return [json.loads(r.body)["type"] for r in receiver.requests]
-
-        wait_for(lambda: "training.succeeded" in types(), 30, "training.succeeded webhook", second)
-        assert types().count("training.started") == 1 and "training.failed" not in types()
+        types = _webhook_types(receiver, second)
+        assert types.count("training.started") == 1 and "training.failed" not in types
         print(f"\nworker exited {exit_seconds:.1f} s after SIGTERM; paused at step {paused_at}")
+
+
+def _succeeded_on(worker, ctx, scope, training_id, *, timeout):
+    """The run, once it ended on ``worker`` (it must succeed), and its adapter's report."""
+    done = wait_for(
+        lambda: (r := ctx.store.get_training_run(scope, training_id)).status.is_terminal and r,
+        timeout,
+        "the training to finish on the next worker",
+        worker,
+    )
+    assert done.status is JobStatus.SUCCEEDED, done.error
+    subject = ctx.store.get_subject(scope, done.subject_id)
+    return done, json.loads(ctx.blobs.get(f"{subject.adapter}/training.json"))
+
+
+def _webhook_types(receiver, worker) -> list[str]:
+    """The event types the receiver got, once ``training.succeeded`` is among them."""
+
+    def types():
+        return [json.loads(r.body)["type"] for r in receiver.requests]
+
+    wait_for(lambda: "training.succeeded" in types(), 30, "training.succeeded webhook", worker)
+    return types()

@@ -33,6 +33,8 @@ from worker.webhooks import (
     signature_headers,
 )
 
+from ..net import free_port
+
 LOCAL = ["127.0.0.1"]
 BODY = encode_event(
     build_event(
@@ -228,10 +230,7 @@ def test_timeouts_are_retryable(client: httpx.Client) -> None:
 
 
 def test_refused_connections_are_retryable(client: httpx.Client) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    outcome = send(client, f"http://127.0.0.1:{port}/hook", new_secret())
+    outcome = send(client, f"http://127.0.0.1:{free_port()}/hook", new_secret())
     assert outcome.status is DeliveryStatus.RETRYABLE
     assert outcome.error is not None and outcome.error.startswith("ConnectError")
 
