@@ -215,17 +215,18 @@ class _Loop:
                 elapsed = time.perf_counter() - loop_started
                 eta = elapsed / len(step_ms) * (cfg.steps - state.step)
                 progress(TrainProgress(state.step, cfg.steps, state.losses[-1], elapsed, eta))
-            if (
-                cfg.checkpoint_every
+            checkpoint_due = (
+                cfg.checkpoint_every > 0
                 and state.step % cfg.checkpoint_every == 0
                 and state.step < cfg.steps
-            ):
+            )
+            if checkpoint_due:
                 with self.timings.measure("checkpoints"):
                     save_checkpoint(acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit)
             if should_stop is not None and should_stop():
                 raise TrainingCancelled(f"training stopped at step {state.step} of {cfg.steps}")
             if should_pause is not None and state.step < cfg.steps and should_pause():
-                if state.step % (cfg.checkpoint_every or state.step + 1):  # not saved just now
+                if not checkpoint_due:  # else it was written just now
                     with self.timings.measure("checkpoints"):
                         save_checkpoint(
                             acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["build_tiny_pipeline", "tiny_tokenizer"]
+__all__ = ["build_tiny_pipeline", "sd_scheduler", "tiny_tokenizer"]
 
 # Words that get a whole token in the tiny vocabulary, so prompts tokenize into a handful of
 # ids instead of one per character. Anything else falls back to byte-level characters.
@@ -151,6 +151,22 @@ def _unet(*, xl: bool, size: str = "tiny"):
     )
 
 
+def sd_scheduler():
+    """Stable Diffusion's own noise schedule (scaled-linear betas, epsilon prediction), used by
+    every pipeline the project builds."""
+    from diffusers import DDPMScheduler
+
+    return DDPMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        num_train_timesteps=1000,
+        prediction_type="epsilon",
+        clip_sample=False,
+        steps_offset=1,
+    )
+
+
 def build_tiny_pipeline(
     out_dir: str | Path, *, xl: bool = False, seed: int = 0, size: str = "tiny"
 ) -> Path:
@@ -162,11 +178,7 @@ def build_tiny_pipeline(
     """
     if size not in ("tiny", "sd15") or (xl and size != "tiny"):
         raise ValueError(f"unknown size {size!r} (tiny, or sd15 without xl)")
-    from diffusers import (
-        DDPMScheduler,
-        StableDiffusionPipeline,
-        StableDiffusionXLPipeline,
-    )
+    from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
 
     out = Path(out_dir)
     torch.manual_seed(seed)
@@ -174,15 +186,7 @@ def build_tiny_pipeline(
     vocab_size = len(tokenizer)
     unet = _unet(xl=xl, size=size)
     vae = _vae(size)
-    scheduler = DDPMScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        num_train_timesteps=1000,
-        prediction_type="epsilon",
-        clip_sample=False,
-        steps_offset=1,
-    )
+    scheduler = sd_scheduler()
     # Any: under a type checker diffusers' top-level names resolve to its dummy placeholder
     # classes, which lack the real pipelines' methods (save_pretrained).
     pipe: Any

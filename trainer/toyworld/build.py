@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..tiny import sd_scheduler
 from . import world
 from .checksums import write_checksums
 from .tokenizer import MAX_LENGTH, toyworld_tokenizer
@@ -164,20 +165,6 @@ def make_text_encoder(vocab_size: int):
     )
 
 
-def make_scheduler():
-    from diffusers import DDPMScheduler
-
-    return DDPMScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        num_train_timesteps=1000,
-        prediction_type="epsilon",
-        clip_sample=False,
-        steps_offset=1,
-    )
-
-
 def _lr_at(step: int, total: int, warmup: int) -> float:
     """Linear warm-up, then cosine down to 10 %."""
     if step < warmup:
@@ -292,7 +279,7 @@ def train_unet(
     mean, std, scaling = latents
     generator = torch.Generator().manual_seed(config.seed + 2)
     unet, text_encoder = make_unet(), make_text_encoder(len(tokenizer))
-    scheduler = make_scheduler()
+    scheduler = sd_scheduler()
     modules = [unet, text_encoder]
     params = [p for m in modules for p in m.parameters()]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=1e-2)
@@ -364,7 +351,7 @@ def _save(out: Path, vae, unet, text_encoder, tokenizer) -> None:
         text_encoder=copy.deepcopy(text_encoder).half(),
         tokenizer=tokenizer,
         unet=copy.deepcopy(unet).half(),
-        scheduler=make_scheduler(),
+        scheduler=sd_scheduler(),
         safety_checker=None,
         feature_extractor=None,
         requires_safety_checker=False,
