@@ -54,7 +54,7 @@ def _state_settings_in_schema(app: FastAPI, api: ApiState) -> None:
             schema = generate()
             token = schema["components"]["schemas"]["UserTokenRequest"]["properties"]
             ttl = token["ttl_seconds"]["anyOf"][0]
-            ttl["maximum"] = api.config.user_token_max_ttl_seconds
+            ttl["maximum"] = api.settings.user_token_max_ttl_seconds
             ttl["minimum"] = min(ttl.get("minimum", 60), ttl["maximum"])
             _state_limits(schema["components"]["schemas"], api.settings)
         assert app.openapi_schema is not None
@@ -142,7 +142,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         expose_headers=["X-Request-Id", "Retry-After", "Idempotent-Replayed", "X-Conversation-Id"],
         max_age=600,
     )
-    upload_limit = api.config.max_upload_bytes + _MULTIPART_OVERHEAD
+    upload_limit = api.settings.max_upload_bytes + _MULTIPART_OVERHEAD
     app.add_middleware(BodyLimit, default=MAX_JSON_BYTES, limits={"/v1/uploads": upload_limit})
     app.add_middleware(RequestObserver, metrics=api.metrics)
     return app

@@ -1,7 +1,7 @@
 """Dependencies routes declare, as ``Annotated`` aliases:
 
 - ``Ctx``: the process's ``Context`` (Redis, store, blobs, queues, settings);
-- ``Api``: the app's state (``ApiSettings``, the signer, the rate limiter, metrics);
+- ``Api``: the app's state (its ``Settings``, the signer, the rate limiter, metrics);
 - ``CurrentScope``: the authenticated ``(tenant, end user)``, from an API key with ``X-User-Id``
   or from a user token, rate-limited per tenant and per user;
 - ``TenantAdmin``: the authenticated tenant, API key only (webhooks, minting user tokens);
@@ -18,13 +18,12 @@ import json
 import math
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, SecretStr, WithJsonSchema
+from pydantic import BaseModel, WithJsonSchema
 
 from core.domain import Scope, Tenant
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
     from agent.assistant import Assistant
 from core.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
 from core.ids import EXTERNAL_ID_PATTERN
-from core.photos import PhotoLimits
 from core.settings import Settings
 from worker.context import Context, context_from_settings
 
@@ -49,7 +47,6 @@ from .ratelimit import RateLimiter
 
 __all__ = [
     "Api",
-    "ApiSettings",
     "ApiState",
     "CurrentPrincipal",
     "CurrentScope",
@@ -66,54 +63,14 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class ApiSettings:
-    """The API's settings, read from ``Settings`` by name with these defaults until the fields
-    exist there (each one is ``DREAMCHAT_<NAME>``)."""
-
-    secret_key: str | None = None
-    """Signs user tokens and image URLs; unset: generated once into ``<data dir>/secret-key``."""
-    public_url: str | None = None
-    """Base of the image URLs we hand out; unset: the URL the request came in on."""
-    cors_origins: tuple[str, ...] = ()
-    """Origins allowed to call the API from a browser, for tenants without their own list;
-    ``*`` allows any. Same-origin pages (the demo) are always allowed."""
-    user_token_ttl_seconds: int = 3600
-    user_token_max_ttl_seconds: int = 24 * 3600
-    image_url_ttl_seconds: int = 24 * 3600
-    rate_limit_tenant_per_minute: int = 1200
-    rate_limit_user_per_minute: int = 120
-    """0 switches a limit off."""
-    max_upload_bytes: int = 20 * 1024 * 1024
-    max_photo_pixels: int = 40_000_000
-    min_photo_side: int = 256
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ApiSettings:
-        values: dict[str, Any] = {}
-        for spec in fields(cls):
-            value = getattr(settings, spec.name, None)
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
-            if isinstance(value, list):
-                value = tuple(value)
-            if value is not None:
-                values[spec.name] = value
-        return cls(**values)
-
-    @property
-    def photo_limits(self) -> PhotoLimits:
-        return PhotoLimits(max_pixels=self.max_photo_pixels, min_side=self.min_photo_side)
-
-
 class ApiState:
     """Everything the app builds once. The ``Context`` is made on first use, so building the
     app never connects to anything."""
 
     def __init__(self, settings: Settings, ctx: Context | None = None) -> None:
         self.settings = settings
-        self.config = ApiSettings.from_settings(settings)
-        self.signer = Signer(load_server_secret(self.config.secret_key, settings.data_dir))
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+        self.signer = Signer(load_server_secret(secret, settings.data_dir))
         self.metrics = ApiMetrics(lambda: self.ctx)
         self._ctx = ctx
         self._lock = threading.Lock()
@@ -137,8 +94,8 @@ class ApiState:
     def limiter(self) -> RateLimiter:
         return RateLimiter(
             self.ctx.store,
-            tenant_per_minute=self.config.rate_limit_tenant_per_minute,
-            user_per_minute=self.config.rate_limit_user_per_minute,
+            tenant_per_minute=self.settings.rate_limit_tenant_per_minute,
+            user_per_minute=self.settings.rate_limit_user_per_minute,
         )
 
 
@@ -180,7 +137,7 @@ def _principal(
     principal = resolve_principal(
         ctx.store, api.signer, bearer=bearer, user_id=user_id, now=ctx.store.now().timestamp()
     )
-    allowed = getattr(principal.tenant, "allowed_origins", None) or list(api.config.cors_origins)
+    allowed = getattr(principal.tenant, "allowed_origins", None) or list(api.settings.cors_origins)
     check_origin(headers.get("origin"), host=headers.get("host"), allowed=allowed)
     return principal
 
@@ -355,10 +312,10 @@ class ImageLinker:
 
     def __init__(self, api: ApiState, base_url: str) -> None:
         self.api = api
-        self.base_url = (api.config.public_url or base_url).rstrip("/")
+        self.base_url = (api.settings.public_url or base_url).rstrip("/")
 
     def url(self, scope: Scope, image_id: str) -> str:
-        ttl = self.api.config.image_url_ttl_seconds
+        ttl = self.api.settings.image_url_ttl_seconds
         step = max(1, min(ttl, 3600))
         now = self.api.ctx.store.now().timestamp()
         expires = math.ceil((now + ttl) / step) * step

@@ -27,7 +27,7 @@ def mint_user_token(body: UserTokenRequest, tenant: TenantAdmin, api: Api) -> Us
     """Call this from your backend with the tenant API key, and hand the token to your page;
     the widget sends it as ``Authorization: Bearer dcu_…``. It acts for that user only and
     stops working at ``expires_at`` or when the API key is rotated."""
-    config = api.config
+    config = api.settings
     ttl = body.ttl_seconds or config.user_token_ttl_seconds
     if ttl > config.user_token_max_ttl_seconds:
         raise InvalidInput(

@@ -50,7 +50,6 @@ def upload_photo(
         data=file.file.read(),
         subject_id=subject_id or None,
         settings=api.ctx.settings,
-        limits=api.config.photo_limits,
     )
     return UploadResponse(
         upload_id=stored.upload_id,

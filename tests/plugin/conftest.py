@@ -118,8 +118,11 @@ def make_api(redis_client, redis_url, key_prefix, tmp_path) -> Iterator:
     def make(**overrides: Any) -> Api:
         clock = Clock()
         settings = load_settings(
-            redis_url=redis_url, key_prefix=key_prefix, data_dir=tmp_path / "data"
-        ).model_copy(update={**API_SETTINGS, **overrides})
+            redis_url=redis_url,
+            key_prefix=key_prefix,
+            data_dir=tmp_path / "data",
+            **{**API_SETTINGS, **overrides},
+        )
         store = RedisStore(redis_client, prefix=key_prefix, clock=clock.now)
         ctx = Context(settings, redis_client, store, LocalBlobStore(settings.blob_dir))
         app = create_app(ctx)

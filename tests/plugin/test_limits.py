@@ -12,7 +12,12 @@ from fastapi.testclient import TestClient
 
 from .conftest import Api, Caller
 
-LIMITS = {"max_images_per_generation": 2, "max_training_steps": 40, "max_image_size": 768}
+LIMITS = {
+    "max_images_per_generation": 2,
+    "max_training_steps": 40,
+    "default_training_steps": 30,  # start-up refuses a default above the maximum
+    "max_image_size": 768,
+}
 
 
 @pytest.fixture
