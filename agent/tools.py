@@ -267,6 +267,13 @@ def _status(session: ChatSession, args: SubjectArg) -> Result:
     if state == "queued":
         place = f" (number {status['queue_position']})" if status["queue_position"] else ""
         text = f"{subject.name} is waiting in line{place}; ready in {_eta_text(status['eta_seconds'])}."
+    elif state == "started" and status["phase"] == "class_images":
+        images = status["class_images"]
+        text = (
+            f"{subject.name}: preparing reference pictures of a {subject.class_noun} "
+            f"({images['done']} of {images['total']}) before the training steps — "
+            f"{_eta_text(status['eta_seconds'])} to go."
+        )
     elif state == "started":
         text = f"{subject.name} is {round(status['progress'] * 100)}% trained — {_eta_text(status['eta_seconds'])} to go."
     elif state == "succeeded":
@@ -316,7 +323,7 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
         _refs(subjects),
         focus=session.state.focus_subject_id,
         previous=previous,
-        base_size=ctx.settings.image_size,
+        base_size=ctx.recipe.image_size,
     )
     if isinstance(compiled, UnknownSubject):
         return _unknown(compiled.reference, subjects)
@@ -325,7 +332,7 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
     if args.count:
         compiled = replace(compiled, count=args.count)
     if args.aspect:
-        width, height = size_for(args.aspect, ctx.settings.image_size)
+        width, height = size_for(args.aspect, ctx.recipe.image_size)
         compiled = replace(compiled, aspect=Aspect(args.aspect), width=width, height=height)
     chosen = [s for s in subjects if s.id in compiled.subject_ids]
     generation = services.generate(

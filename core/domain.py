@@ -181,6 +181,11 @@ class TrainingRun(Record):
     step: int = Field(default=0, ge=0)
     total_steps: int = Field(ge=1)
     eta_seconds: float | None = Field(default=None, ge=0)
+    phase: str | None = None
+    """``class_images`` while the class prior is sampled, then ``training``; None while queued."""
+    class_images_done: int = Field(default=0, ge=0)
+    class_images_total: int = Field(default=0, ge=0)
+    """Class images this attempt samples (0 when the shared cache has them all)."""
     error: str | None = None
     error_code: str | None = None
     overrides: dict[str, Any] = Field(default_factory=dict)
@@ -190,6 +195,9 @@ class TrainingRun(Record):
     cancel_requested: bool = False
     conversation_id: str | None = None
     """The chat that started it, where the "ready" notice is written."""
+    quality: dict[str, Any] | None = None
+    """The quality report of a finished run (``trainer/quality.py``): subject fidelity, class
+    drift, a verdict; ``{"measured": false, ...}`` when the base model has no embedding."""
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     started_at: datetime | None = None

@@ -61,9 +61,10 @@ PHOTOS = Range(3, 25)
 TRAINING_STEPS = Range(1, 100_000)
 IMAGES_PER_GENERATION = Range(1, 8)
 GENERATION_STEPS = Range(1, 150)
-IMAGE_SIDE = Range(64, 2048, multiple_of=8)
-"""Width and height of a generated image. The runtime takes sides from 8; below 64 px a
-Stable Diffusion latent is 8×8 or smaller and the picture is noise, so the service starts at 64."""
+IMAGE_SIDE = Range(32, 2048, multiple_of=8)
+"""Width and height of a generated image. The runtime takes sides from 8; the service starts at
+32, the native size of the ToyWorld model (a Stable Diffusion latent at 32 px would be 4×4: its
+defaults come from the model, 512 or 1024, see ``core/recipe.py``)."""
 TRAIN_RESOLUTION = Range(8, 2048, multiple_of=8)
 SEED = Range(0, 2**32 - 1)
 """What ``torch.Generator.manual_seed`` takes and the records store."""

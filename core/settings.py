@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     """Unset: ``dreamchat run`` starts an embedded Redis persisted under the data dir."""
     data_dir: Path = Path("./.dreamchat")
     base_model: str | None = None
-    """A diffusers pipeline dir or hub id; unset: the offline model under ``models/tiny-sd``."""
+    """A diffusers pipeline dir or hub id; unset: the ToyWorld model committed under
+    ``models/toyworld`` (``docs/toyworld.md``)."""
     key_prefix: str = "dc"
     """First part of every Redis key; tests give each run its own."""
 
@@ -69,32 +70,43 @@ class Settings(BaseSettings):
     max_photos: int = limits.PHOTOS.hi
     max_concurrent_trainings: int = Field(default=2, ge=1)
     """Active (queued or started) trainings per tenant."""
-    default_training_steps: int = 500
+    default_training_steps: int | None = None
+    """Unset: the base model's recipe (``core/recipe.py``), else 500."""
     max_training_steps: int = 2000
     photo_retention_seconds: int | None = Field(default=None, ge=0)
     """Delete a subject's source photos this long after its training succeeds; 0 = at once,
     unset = keep them. The adapter stays until the subject is deleted."""
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
 
-    # How the service trains and generates (the trainer's own defaults apply elsewhere).
-    train_resolution: int = 512
+    # How the service trains and generates. Every one of these left unset follows the base
+    # model: its recipe file, else GPU defaults at its native resolution (core/recipe.py).
+    train_resolution: int | None = None
     train_batch_size: int = Field(default=1, ge=1, le=16)
     """1 instance + 1 class image per step: the fastest route to a first image on one GPU."""
-    train_learning_rate: float = Field(default=1e-4, gt=0, le=1e-2)
-    num_class_images: int = Field(default=100, ge=0, le=1000)
+    train_learning_rate: float | None = Field(default=None, gt=0, le=1e-2)
+    train_rank: int | None = Field(default=None, ge=1, le=256)
+    prior_loss_weight: float | None = Field(default=None, ge=0, le=10)
+    num_class_images: int | None = Field(default=None, ge=0, le=1000)
     """0 turns prior preservation off."""
-    class_sampler_steps: int = Field(default=20, ge=1, le=200)
+    class_sampler_steps: int | None = Field(default=None, ge=1, le=200)
+    quality_samples: int = Field(default=4, ge=0, le=16)
+    """Validation pictures of the subject (and as many of its plain class) sampled after every
+    training to measure what it learned (``trainer/quality.py``); 0 = no quality report."""
+    quality_model: str | None = None
+    """The image embedding for the quality report: unset = the ToyWorld scorer on a ToyWorld
+    base (no report on other bases), or a local vision model directory (CLIP vision, DINOv2)."""
     checkpoint_every: int = Field(default=50, ge=0)
     """Resumable checkpoint every N steps, so a worker crash loses at most N steps."""
-    image_size: int = 512
+    image_size: int | None = None
     """Width and height of a generated image unless the request names them."""
     max_image_size: int = limits.IMAGE_SIDE.hi
     """Largest width or height a request may ask for."""
-    generation_steps: int = 25
+    generation_steps: int | None = None
+    guidance_scale: float | None = Field(default=None, ge=0, le=30)
     max_images_per_generation: int = 4
     max_loaded_adapters: int = Field(default=8, ge=1, le=256)
     """Adapters a warm worker keeps loaded (LRU)."""
-    estimated_step_seconds: float = Field(default=0.5, gt=0)
+    estimated_step_seconds: float | None = Field(default=None, gt=0)
     """ETA for a training still in the queue, before its own steps have been timed."""
 
     # Content policy (defaults in core/policy.py; these extend them). policy_person_classes
@@ -187,7 +199,9 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("base_model", "agent_model", "openai_base_url", "public_url", "user_id")
+    @field_validator(
+        "base_model", "agent_model", "openai_base_url", "public_url", "user_id", "quality_model"
+    )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         if value is None:
@@ -227,7 +241,7 @@ class Settings(BaseSettings):
         problems = [
             f"{_env_name(field)} ({getattr(self, field)}) must be {hard.describe()}, {why}"
             for field, hard, why in _LIMITS
-            if getattr(self, field) not in hard
+            if getattr(self, field) is not None and getattr(self, field) not in hard
         ]
         if problems:
             raise ValueError("; ".join(problems))
@@ -240,12 +254,13 @@ class Settings(BaseSettings):
                 f"DREAMCHAT_MIN_PHOTOS ({self.min_photos}) is above "
                 f"DREAMCHAT_MAX_PHOTOS ({self.max_photos})"
             )
-        if self.default_training_steps > self.max_training_steps:
+        steps = self.default_training_steps
+        if steps is not None and steps > self.max_training_steps:
             raise ValueError(
                 f"DREAMCHAT_DEFAULT_TRAINING_STEPS ({self.default_training_steps}) is above "
                 f"DREAMCHAT_MAX_TRAINING_STEPS ({self.max_training_steps})"
             )
-        if self.image_size > self.max_image_size:
+        if self.image_size is not None and self.image_size > self.max_image_size:
             raise ValueError(
                 f"DREAMCHAT_IMAGE_SIZE ({self.image_size}) is above "
                 f"DREAMCHAT_MAX_IMAGE_SIZE ({self.max_image_size})"
@@ -289,13 +304,18 @@ class Settings(BaseSettings):
 
     @property
     def default_base_model_dir(self) -> Path:
-        return self.data_dir / "models" / "tiny-sd"
+        return DEFAULT_BASE_MODEL
 
     @property
     def resolved_base_model(self) -> str:
-        """What the worker loads: the configured model, or the offline one the project builds."""
+        """What the worker loads: the configured model, or the committed ToyWorld model."""
         return self.base_model or str(self.default_base_model_dir)
 
+
+DEFAULT_BASE_MODEL = Path(__file__).resolve().parents[1] / "models" / "toyworld"
+"""The ToyWorld pipeline committed with the source (``dreamchat toyworld build``, checksums in
+its ``SHA256SUMS``): the base model when ``DREAMCHAT_BASE_MODEL`` is unset. An install without
+the source tree (a wheel) must set ``DREAMCHAT_BASE_MODEL``."""
 
 _TRAINER = "the range the trainer accepts"
 _RUNTIME = "the range the generation runtime accepts"

@@ -365,6 +365,7 @@ class RedisStore:
         error_code: str | None = None,
         adapter: str | None = None,
         only_if: JobStatus | None = None,
+        quality: dict[str, Any] | None = None,
     ) -> tuple[TrainingRun, Subject | None]:
         """End a run and settle its subject: ready (with ``adapter``) on success, failed on
         failure, back to what it was on cancel. Finishing a finished run changes nothing, so a
@@ -389,6 +390,7 @@ class RedisStore:
             run.finished_at = run.updated_at = now
             if status is JobStatus.SUCCEEDED:
                 run.progress, run.step, run.eta_seconds = 1.0, run.total_steps, 0.0
+                run.phase, run.quality = "training", quality
             if subject is not None and subject.training_job_id == run.id:
                 if status is JobStatus.SUCCEEDED:
                     subject.status, subject.adapter = SubjectStatus.READY, adapter

@@ -20,9 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     from agent import cli as agent_cli
     from worker import cli as worker_cli
 
-    from . import demo, launcher
+    from . import bench, demo, launcher
 
-    for layer in (trainer_cli, launcher, worker_cli, agent_cli, demo):
+    for layer in (trainer_cli, launcher, worker_cli, agent_cli, demo, bench):
         layer.register(commands)
     return parser
 

@@ -1,7 +1,9 @@
 """``dreamchat demo``: the trainer end to end, offline, with no Redis or server.
 
-It builds the tiny model (once), makes a few synthetic photos of a "subject", trains an adapter
-on them and generates with it — every real code path, on a model small enough for a laptop CPU.
+It writes a held-out ToyWorld subject's photos, trains an adapter on the base model with the
+service's defaults (the model's recipe), pictures the subject on the beach (a scene its photos
+never show) and says what the ToyWorld scorer sees in each picture. ``synthetic_photos`` makes
+photos of a made-up subject for tests that need any photos at all.
 """
 
 from __future__ import annotations
@@ -34,60 +36,96 @@ def synthetic_photos(out_dir: Path, *, count: int = 4, size: int = 96, seed: int
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    run = commands.add_parser("demo", help="offline demo: train an adapter and generate with it")
-    run.add_argument("--steps", type=int, default=40)
+    run = commands.add_parser(
+        "demo", help="offline demo: train a ToyWorld subject and picture it on the beach"
+    )
+    run.add_argument("--subject", default="pinkdog", help="pinkdog, spotdog or tealcar")
+    run.add_argument("--steps", type=int, help="training steps (default: the model's recipe)")
     run.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from core.recipe import service_recipe
     from core.settings import get_settings
-    from trainer import TrainConfig, build_tiny_pipeline, train
+    from trainer import TrainConfig, train
     from trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
+    from trainer.toyworld import world
+    from trainer.toyworld.scorer import load_scorer
 
-    data = get_settings().data_dir.resolve()
-    model = data / "models" / "tiny-sd"
-    if not (model / "model_index.json").is_file():
-        print(f"building the offline tiny model in {model}")
-        build_tiny_pipeline(model)
-    photos = synthetic_photos(data / "demo" / "photos")
-    adapter_dir = data / "demo" / "adapter"
+    settings = get_settings()
+    recipe = service_recipe(settings)
+    data = settings.data_dir.resolve()
+    model = settings.resolved_base_model
+    subject = world.SUBJECTS[args.subject]
+    photos = data / "demo" / "photos" / args.subject
+    world.write_subject_photos(args.subject, photos)
+    print(f"base model: {model}\nphotos of {subject.description}: {photos}")
+    adapter_dir = data / "demo" / "adapter" / args.subject
     config = TrainConfig(
-        base_model=str(model),
-        photos=(str(photos[0].parent),),
+        base_model=model,
+        photos=(str(photos),),
         token="sks",
-        class_noun="toy",
+        class_noun=subject.cls,
         output_dir=str(adapter_dir),
-        steps=args.steps,
-        resolution=64,
+        steps=args.steps or recipe.steps,
+        lr=recipe.learning_rate,
+        rank=recipe.rank,
+        resolution=recipe.resolution,
         batch_size=1,
-        num_class_images=8,
-        class_sampler_steps=8,
-        class_cache_dir=str(data / "class-cache"),
+        prior=recipe.num_class_images > 0,
+        prior_loss_weight=recipe.prior_loss_weight,
+        num_class_images=max(recipe.num_class_images, 1),
+        class_sampler_steps=recipe.class_sampler_steps,
+        class_guidance_scale=recipe.class_guidance_scale,
+        class_cache_dir=str(settings.class_cache_dir.resolve()),
+        validation_samples=settings.quality_samples,
+        quality_model=settings.quality_model,
     )
-    with tqdm(total=config.steps, desc="training", unit="step") as bar:
-        result = train(
-            config,
-            progress=lambda e: (bar.update(e.step - bar.n), bar.set_postfix(loss=f"{e.loss:.3f}")),
-        )
-    print(f"adapter: {result.adapter_path} (median step {result.step_ms_median:.1f} ms)")
+    bars: dict[str, tqdm] = {}
+
+    def progress(event) -> None:
+        sampling = event.phase == "class_images"
+        if event.phase not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[event.phase] = tqdm(
+                total=event.count if sampling else event.total,
+                desc="class images" if sampling else "training",
+                unit="image" if sampling else "step",
+            )
+        bar = bars[event.phase]
+        bar.update((event.done if sampling else event.step) - bar.n)
+
+    try:
+        result = train(config, progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(f"adapter: {result.adapter_path} ({result.seconds_total:.0f} s in all)")
+    if result.report.get("quality"):
+        print(f"quality: {result.report['quality']}")
     runtime = GenerationRuntime(model)
+    prompt = f"a photo of sks {subject.cls} on the beach"
     images = runtime.generate(
         GenerationRequest(
-            prompt="a photo of sks toy on the beach",
+            prompt=prompt,
             adapters=(AdapterRef("demo", str(adapter_dir)),),
-            count=2,
-            width=64,
-            height=64,
-            steps=10,
+            count=4,
+            width=recipe.image_size,
+            height=recipe.image_size,
+            steps=recipe.generation_steps,
+            guidance_scale=recipe.guidance_scale,
         )
     )
     out = data / "demo" / "images"
     out.mkdir(parents=True, exist_ok=True)
+    scorer = load_scorer()
     for i, image in enumerate(images):
-        image.save(out / f"sks-toy-beach-{i}.png")
-    print(f"images: {out}")
-    print("The tiny model has random weights: the images are noise-like by design. Point")
-    print("--base-model at a real SD 1.5 / SDXL pipeline directory for real pictures.")
+        path = out / f"{args.subject}-beach-{i}.png"
+        image.resize((128, 128), Image.Resampling.NEAREST).save(path)
+        score = scorer.score(image)
+        seen = score.subject if score.subject != "none" else f"a {score.cls}"
+        print(f"{path}: the scorer sees {seen}, scene {score.scene}")
     return 0

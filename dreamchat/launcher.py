@@ -139,8 +139,13 @@ def _run(args: argparse.Namespace) -> int:
         settings.base_model is None
         and not (settings.default_base_model_dir / "model_index.json").is_file()
     ):
-        # The model worker builds it (the API process never loads torch).
-        print(f"the worker builds the offline tiny model in {settings.default_base_model_dir}")
+        print(
+            f"The default base model is missing from {settings.default_base_model_dir}: set "
+            "DREAMCHAT_BASE_MODEL to a diffusers pipeline, or rebuild it with "
+            "`dreamchat toyworld build` (docs/toyworld.md).",
+            file=sys.stderr,
+        )
+        return 2
     with resolve_redis_url(settings) as url:
         os.environ["REDIS_URL"] = url  # for --api-workers processes, which read the environment
         ctx = context_from_settings(settings, redis_url=url)

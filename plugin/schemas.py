@@ -366,6 +366,25 @@ class JobError(BaseModel):
     message: str
 
 
+class ClassImagesOut(BaseModel):
+    done: int = Field(ge=0)
+    total: int = Field(ge=0)
+
+
+class QualityOut(BaseModel):
+    measured: bool
+    reason: str | None = None
+    subject_fidelity: float | None = Field(default=None, ge=0, le=1)
+    class_drift: float | None = Field(default=None, ge=0, le=1)
+    class_change: float | None = Field(default=None, ge=0)
+    verdict: Literal["good", "weak", "untrained", "drifted"] | None = None
+    learned: bool | None = None
+    samples: int | None = None
+    embedding: str | None = None
+    seconds: float | None = None
+    share_of_training: float | None = None
+
+
 class JobOut(BaseModel):
     model_config = _examples(
         {
@@ -391,6 +410,17 @@ class JobOut(BaseModel):
     step: int | None = None
     total_steps: int | None = None
     subject_id: str | None = None
+    phase: Literal["class_images", "training"] | None = Field(
+        default=None,
+        description="A started training first samples reference images of its class "
+        "(`class_images`, counted in `class_images`), then runs its steps (`training`).",
+    )
+    class_images: ClassImagesOut | None = None
+    quality: QualityOut | None = Field(
+        default=None,
+        description="A succeeded training's quality report: how much its test pictures look "
+        "like the photos, and how far the plain class drifted toward the subject.",
+    )
 
 
 # Generations ------------------------------------------------------------------------------

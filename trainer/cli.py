@@ -110,17 +110,31 @@ def _train(args: argparse.Namespace) -> int:
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     values = {k: v for k, v in vars(args).items() if k in fields and v is not None}
     config = TrainConfig(**values)
-    bar = tqdm(total=config.steps, desc="training", unit="step", dynamic_ncols=True)
+    bars: dict[str, tqdm] = {}
+
+    def bar(phase: str, total: int, unit: str) -> tqdm:
+        if phase not in bars:
+            for other in bars.values():
+                other.close()
+            desc = "class images" if phase == "class_images" else "training"
+            bars[phase] = tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True)
+        return bars[phase]
 
     def progress(event) -> None:
-        bar.n = event.step
-        bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
-        bar.refresh()
+        if event.phase == "class_images":  # its own bar: a slow first "step" hides nothing
+            current = bar(event.phase, event.count, "image")
+            current.n = event.done
+        else:
+            current = bar(event.phase, event.total, "step")
+            current.n = event.step
+            current.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
+        current.refresh()
 
     try:
         result = train(config, progress=progress)
     finally:
-        bar.close()
+        for each in bars.values():
+            each.close()
     summary = {
         "adapter": str(result.adapter_path),
         "steps": result.steps,

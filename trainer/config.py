@@ -74,6 +74,12 @@ class TrainConfig:
     # The reference script leaves the seed unset; a fixed default makes every run reproducible
     # and lets a support engineer replay a customer's training exactly.
     seed: int = 0
+    validation_samples: int = 0
+    """After the last step, sample this many pictures of the subject and as many of the plain
+    class and measure them (``quality.py``; ``quality`` in ``training.json``); 0 = off."""
+    quality_model: str | None = None
+    """The image embedding for that measure: None = the ToyWorld scorer on a ToyWorld base
+    (no report on other bases), ``toyworld``, ``off``, or a local vision model directory."""
     metadata: dict[str, str] = field(default_factory=dict)
     """Extra string metadata stored in the adapter file (e.g. subject id)."""
 
@@ -121,6 +127,8 @@ class TrainConfig:
             yield f"mixed_precision must be no, fp16 or bf16 (got {self.mixed_precision!r})"
         if self.checkpoint_every < 0:
             yield "checkpoint_every must be 0 (off) or a positive number of steps"
+        if self.validation_samples < 0:
+            yield "validation_samples must be 0 (off) or more"
         if self.checkpoints_total_limit < 1:
             yield "checkpoints_total_limit must be at least 1"
 

@@ -22,6 +22,7 @@ from .config import TrainConfig
 from .errors import TrainingCancelled, TrainingInterrupted
 from .loss import diffusion_target, dreambooth_loss
 from .models import BaseModel, TextConditioner, load_base_model
+from .quality import load_embedder, measure_quality
 from .report import write_outputs
 from .setup import Run, Timings, prepare_run
 
@@ -35,6 +36,54 @@ class TrainProgress:
     loss: float
     elapsed_s: float
     eta_s: float
+    """Seconds left in this phase."""
+    phase: str = "training"
+    """``class_images`` while the class prior is sampled (``step`` is 0 then, and ``done`` of
+    ``count`` images are sampled), then ``training``."""
+    done: int = 0
+    count: int = 0
+
+
+class _ClassPhase:
+    """The class-image sampling as progress events and stop points: cancelling and pausing
+    work before the first step too (sampling 100 images takes minutes at 512 px)."""
+
+    def __init__(self, total_steps: int, progress, should_stop, should_pause):
+        self.total_steps = total_steps
+        self.progress, self.should_stop, self.should_pause = progress, should_stop, should_pause
+        self.started: float | None = None
+
+    def __call__(self, done: int, count: int) -> None:
+        now = time.perf_counter()
+        if self.started is None:
+            self.started = now
+        elapsed = now - self.started
+        if self.progress is not None and done > 0:
+            eta = elapsed / done * (count - done)
+            self.progress(
+                TrainProgress(
+                    0,
+                    self.total_steps,
+                    float("nan"),
+                    elapsed,
+                    eta,
+                    phase="class_images",
+                    done=done,
+                    count=count,
+                )
+            )
+        if done >= count:
+            return
+        if self.should_stop is not None and self.should_stop():
+            raise TrainingCancelled(
+                f"training stopped while sampling class images ({done} of {count})"
+            )
+        if self.should_pause is not None and self.should_pause():
+            raise TrainingInterrupted(
+                f"training paused while sampling class images ({done} of {count}); "
+                "the sampled ones are cached",
+                step=0,
+            )
 
 
 @dataclass
@@ -62,10 +111,11 @@ def train(
     """Train one adapter; write ``pytorch_lora_weights.safetensors`` and ``training.json``.
 
     ``base`` lets a warm worker lend its already-loaded model; the LoRA is removed from it again
-    before this returns, whatever happens. ``should_stop`` is polled once per step (it ends
-    the run: ``TrainingCancelled``); so is ``should_pause``, which writes a checkpoint of the
-    step reached and raises ``TrainingInterrupted`` — a worker that is shutting down hands the
-    run to another, which resumes from there (``resume=True``).
+    before this returns, whatever happens. ``should_stop`` is polled once per step and once
+    per batch of class images (it ends the run: ``TrainingCancelled``); so is
+    ``should_pause``, which writes a checkpoint of the step reached and raises
+    ``TrainingInterrupted`` — a worker that is shutting down hands the run to another, which
+    resumes from there (``resume=True``; class images sampled so far are in the cache).
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -83,7 +133,8 @@ def train(
             config.base_model, device=accelerator.device, dtype=config.weight_dtype
         )
 
-    run = prepare_run(config, base=base or load, timings=timings)
+    class_phase = _ClassPhase(config.steps, progress, should_stop, should_pause)
+    run = prepare_run(config, base=base or load, timings=timings, on_class_batch=class_phase)
     try:
         return _Loop(run, accelerator, timings).run(started, progress, should_stop, should_pause)
     finally:
@@ -194,6 +245,19 @@ class _Loop:
         self.optimizer.zero_grad(set_to_none=True)
         return loss
 
+    def _quality(self) -> dict[str, Any] | None:
+        cfg = self.r.config
+        if cfg.validation_samples < 1:
+            return None
+        embedder = load_embedder(cfg.quality_model, cfg.base_model)
+        if embedder is None:
+            return {"measured": False, "reason": "no image embedding for this base model"}
+        with self.timings.measure("quality"):
+            return {
+                "measured": True,
+                **measure_quality(self.r, embedder, samples=cfg.validation_samples),
+            }
+
     def run(self, started: float, progress, should_stop, should_pause=None) -> TrainResult:
         cfg, state, acc = self.r.config, self.state, self.acc
         checkpoints = Path(cfg.output_dir) / "checkpoints"
@@ -235,6 +299,7 @@ class _Loop:
                     f"training paused at step {state.step} of {cfg.steps}", step=state.step
                 )
         self.timings["train_steps"] = round(time.perf_counter() - loop_started, 4)
+        quality = self._quality()
         modules = {name: acc.unwrap_model(m) for name, m in self.r.trained.items()}
         adapter, report = write_outputs(
             self.r,
@@ -245,6 +310,7 @@ class _Loop:
             started=started,
             resumed_from=resumed_from,
             device=self.device,
+            quality=quality,
         )
         return TrainResult(
             output_dir=Path(cfg.output_dir),

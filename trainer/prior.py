@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +28,13 @@ from safetensors.torch import load_file, save_file
 from .data import LatentSet, encode_latents, prepare_image
 from .models import BaseModel
 
-__all__ = ["ClassPriorResult", "ClassPriorSpec", "ensure_class_prior"]
+__all__ = ["BatchHook", "ClassPriorResult", "ClassPriorSpec", "ensure_class_prior"]
 
 _LATENTS = "latents.safetensors"
+
+BatchHook = Callable[[int, int], object]
+"""Called with (images sampled, images to sample) before the first batch and after each one.
+It may raise to stop the sampling; the images already written stay in the cache."""
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,18 @@ def _image_path(directory: Path, index: int) -> Path:
 
 @torch.no_grad()
 def _sample_missing(
-    base: BaseModel, spec: ClassPriorSpec, directory: Path, missing: list[int], batch_size: int
+    base: BaseModel,
+    spec: ClassPriorSpec,
+    directory: Path,
+    missing: list[int],
+    batch_size: int,
+    on_batch: BatchHook | None,
 ) -> None:
     pipe = base.pipeline()
     device = base.unet.device
     for start in range(0, len(missing), batch_size):
+        if on_batch is not None:
+            on_batch(start, len(missing))
         indices = missing[start : start + batch_size]
         generators = [torch.Generator(device="cpu").manual_seed(i) for i in indices]
         images = pipe(
@@ -111,6 +122,8 @@ def _sample_missing(
             tmp = target.with_suffix(f".tmp{os.getpid()}.png")
             image.save(tmp)
             os.replace(tmp, target)
+    if on_batch is not None:
+        on_batch(len(missing), len(missing))
     del pipe
     if device.type == "cuda":
         torch.cuda.empty_cache()
@@ -150,8 +163,12 @@ def ensure_class_prior(
     count: int,
     cache_dir: Path,
     batch_size: int = 4,
+    on_batch: BatchHook | None = None,
 ) -> ClassPriorResult:
-    """Return latents for ``count`` class images, sampling and encoding only what is missing."""
+    """Return latents for ``count`` class images, sampling and encoding only what is missing.
+    ``on_batch`` sees the sampling's progress and may raise to stop it (a cancel, a worker
+    shutdown): every finished image is already in the cache, so the next call goes on from
+    there."""
     started = time.perf_counter()
     directory = Path(cache_dir) / spec.key(base.fingerprint)
     size = (spec.resolution, spec.resolution)
@@ -163,7 +180,7 @@ def ensure_class_prior(
             )
         missing = [i for i in range(count) if not _image_path(directory, i).is_file()]
         if missing:
-            _sample_missing(base, spec, directory, missing, batch_size)
+            _sample_missing(base, spec, directory, missing, batch_size, on_batch)
         pixels = []
         for index in range(count):
             with Image.open(_image_path(directory, index)) as image:

@@ -26,6 +26,7 @@ def write_outputs(
     started: float,
     resumed_from: int | None,
     device,
+    quality: dict[str, Any] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     cfg, base = run.config, run.base
     out = Path(cfg.output_dir)
@@ -63,7 +64,11 @@ def write_outputs(
         "base_fingerprint": base.fingerprint,
         "xl": base.xl,
         "config": cfg.to_dict(),
+        "quality": quality,
     }
+    if quality and quality.get("measured") and timings.get("train_steps"):
+        # What the report costs, against the steps it judges.
+        quality["share_of_training"] = round(quality["seconds"] / timings["train_steps"], 3)
     tmp = out / "training.json.tmp"
     tmp.write_text(json.dumps(report, indent=2))
     os.replace(tmp, out / "training.json")

@@ -19,7 +19,7 @@ from .config import TrainConfig
 from .data import LatentSet, Photo, encode_latents, load_photos
 from .lora import TEXT_TARGETS, UNET_TARGETS, add_lora
 from .models import BaseModel, Conditioning, TextConditioner
-from .prior import ClassPriorResult, ClassPriorSpec, ensure_class_prior
+from .prior import BatchHook, ClassPriorResult, ClassPriorSpec, ensure_class_prior
 
 __all__ = ["Run", "Timings", "prepare_run"]
 
@@ -48,6 +48,8 @@ class Run:
     """Cached batch conditioning ([instance]*B + [class]*B); None when the text encoder trains."""
     token_ids: list[torch.Tensor]
     """Batch token ids, to re-encode every step when the text encoder trains."""
+    photos: list[Photo] = field(default_factory=list)
+    """The instance photos as trained on (the quality report compares samples with them)."""
     trained: dict[str, Any] = field(default_factory=dict)
     """name → module with a LoRA: ``unet`` and possibly ``text_encoder``, ``text_encoder_2``."""
     params: list[torch.nn.Parameter] = field(default_factory=list)
@@ -64,6 +66,7 @@ def prepare_run(
     base: BaseModel | Callable[[], BaseModel],
     timings: Timings,
     photos: list[Photo] | None = None,
+    on_class_batch: BatchHook | None = None,
 ) -> Run:
     if photos is None:
         with timings.measure("photos"):
@@ -89,6 +92,7 @@ def prepare_run(
                 count=config.num_class_images,
                 cache_dir=config.resolved_class_cache_dir,
                 batch_size=config.class_batch_size,
+                on_batch=on_class_batch,
             )
         prior.latents = prior.latents.to(device)
 
@@ -112,7 +116,15 @@ def prepare_run(
         class_time_ids = _time_ids((config.resolution,) * 2, (0, 0), config.resolution).to(device)
 
     run = Run(
-        config, base, instance, prior, instance_time_ids, class_time_ids, conditioning, token_ids
+        config,
+        base,
+        instance,
+        prior,
+        instance_time_ids,
+        class_time_ids,
+        conditioning,
+        token_ids,
+        photos=photos,
     )
     run.trained["unet"] = base.unet
     run.params = add_lora(base.unet, rank=config.rank, alpha=config.alpha, targets=UNET_TARGETS)

@@ -14,6 +14,7 @@ import redis
 from rq import Queue
 
 from core.blobs import BlobStore, LocalBlobStore
+from core.recipe import Recipe, service_recipe
 from core.settings import Settings
 from core.store import RedisStore
 
@@ -38,6 +39,11 @@ class Context:
     @cached_property
     def _queues(self) -> dict[str, Queue]:
         return {}
+
+    @cached_property
+    def recipe(self) -> Recipe:
+        """How this service trains and generates: settings, else the base model's recipe."""
+        return service_recipe(self.settings)
 
     def async_redis(self):
         """An asyncio client to the same server (the SSE stream waits on the event log without

@@ -10,9 +10,8 @@ from __future__ import annotations
 import torch
 
 from core.settings import Settings
-from trainer import BaseModel
+from trainer import BaseModel, BaseModelError
 from trainer.generate import GenerationRuntime
-from trainer.tiny import build_tiny_pipeline
 
 __all__ = ["WorkerRuntime"]
 
@@ -25,11 +24,16 @@ class WorkerRuntime:
         )
 
     def setup(self) -> None:
-        """Load the base pipeline. The offline default model is built on first use."""
+        """Load the base pipeline."""
         if self.settings.base_model is None:
             target = self.settings.default_base_model_dir
             if not (target / "model_index.json").is_file():
-                build_tiny_pipeline(target)
+                raise BaseModelError(
+                    f"The default base model is missing from {target} (it comes with the "
+                    "source tree). Set DREAMCHAT_BASE_MODEL to a diffusers pipeline directory "
+                    "or hub id, or rebuild it with `dreamchat toyworld build`.",
+                    details={"path": str(target)},
+                )
         self.generation.setup()
 
     @property

@@ -73,7 +73,7 @@ def _validate_overrides(ctx: Context, overrides: dict[str, Any]) -> dict[str, An
     clean = dict(overrides)
     steps = clean.get("steps")
     if steps is None:
-        steps = ctx.settings.default_training_steps
+        steps = ctx.recipe.steps
     allowed = TRAINING_STEPS.narrowed(ctx.settings.max_training_steps)
     require(steps, allowed, field="steps", code="invalid_training_options")
     clean["steps"] = steps
@@ -176,7 +176,7 @@ def training_status(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
     eta = run.eta_seconds
     if run.status is JobStatus.QUEUED:
         ahead = (position or 1) - 1
-        eta = (ahead + 1) * run.total_steps * ctx.settings.estimated_step_seconds
+        eta = (ahead + 1) * ctx.recipe.eta_seconds(run.total_steps)
     return {
         "id": run.id,
         "kind": "training",
@@ -185,7 +185,14 @@ def training_status(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
         "step": run.step,
         "total_steps": run.total_steps,
         "eta_seconds": eta,
+        "phase": run.phase,
+        "class_images": (
+            {"done": run.class_images_done, "total": run.class_images_total}
+            if run.phase == "class_images"
+            else None
+        ),
         "queue_position": position,
+        "quality": run.quality,
         "attempt": run.attempt,
         "subject_id": run.subject_id,
         "error": None if run.error is None else {"code": run.error_code, "message": run.error},
@@ -230,7 +237,7 @@ def generate(
     height: int | None = None,
     steps: int | None = None,
     seed: int | None = None,
-    guidance_scale: float = 7.5,
+    guidance_scale: float | None = None,
     request_text: str | None = None,
 ) -> Generation:
     """Queue images of one or more ready subjects. The exact prompt and seed are recorded so a
@@ -238,9 +245,11 @@ def generate(
     when the prompt was compiled from someone's words (the chat), ``request_text`` too: a
     compiler drops words, and "without clothes" becomes a negative prompt."""
     settings = ctx.settings
-    width = settings.image_size if width is None else width
-    height = settings.image_size if height is None else height
-    steps = settings.generation_steps if steps is None else steps
+    recipe = ctx.recipe
+    width = recipe.image_size if width is None else width
+    height = recipe.image_size if height is None else height
+    steps = recipe.generation_steps if steps is None else steps
+    guidance_scale = recipe.guidance_scale if guidance_scale is None else guidance_scale
     seed = random.randrange(2**31) if seed is None else seed
     require(
         count,

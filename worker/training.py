@@ -54,7 +54,7 @@ def _fetch_photos(ctx: Context, photo_keys: list[str], target: Path) -> Path:
 def _config(
     ctx: Context, runtime: WorkerRuntime, run: TrainingRun, subject, work: Path
 ) -> TrainConfig:
-    s = ctx.settings
+    s, recipe = ctx.settings, ctx.recipe
     return TrainConfig(
         base_model=s.resolved_base_model,
         photos=(str(_fetch_photos(ctx, subject.photos, work / "photos")),),
@@ -62,17 +62,22 @@ def _config(
         class_noun=subject.class_noun,
         output_dir=str(work / "output"),
         steps=run.total_steps,
-        lr=float(run.overrides.get("learning_rate", s.train_learning_rate)),
-        resolution=s.train_resolution,
+        lr=float(run.overrides.get("learning_rate", recipe.learning_rate)),
+        rank=recipe.rank,
+        resolution=recipe.resolution,
         batch_size=s.train_batch_size,
-        prior=s.num_class_images > 0,
-        num_class_images=max(s.num_class_images, 1),
-        class_sampler_steps=s.class_sampler_steps,
+        prior=recipe.num_class_images > 0,
+        prior_loss_weight=recipe.prior_loss_weight,
+        num_class_images=max(recipe.num_class_images, 1),
+        class_sampler_steps=recipe.class_sampler_steps,
+        class_guidance_scale=recipe.class_guidance_scale,
         class_cache_dir=str(s.class_cache_dir),
         mixed_precision=runtime.mixed_precision,  # type: ignore[arg-type]
         checkpoint_every=s.checkpoint_every,
         resume=True,
         seed=int(run.overrides.get("seed", 0)),
+        validation_samples=s.quality_samples,
+        quality_model=s.quality_model,
         metadata={"subject_id": subject.id, "training_id": run.id},
     )
 
@@ -80,35 +85,51 @@ def _config(
 class _Reporter:
     """Progress → job meta, run record, SSE channel, and (every 10 %) ``training.progress``."""
 
-    def __init__(self, ctx: Context, scope: Scope, run: TrainingRun):
+    def __init__(self, ctx: Context, scope: Scope, run: TrainingRun, step_seconds: float):
         self.ctx, self.scope, self.run = ctx, scope, run
+        self.step_seconds = step_seconds
         self.throttle = Throttle(0.5)
         self.cancel_check = Throttle(0.5)
         self.cancelled = False
         self.last_decile = -1
 
     def progress(self, p: TrainProgress) -> None:
-        if not self.throttle.ready(force=p.step == p.total):
+        sampling = p.phase == "class_images"
+        last = p.done == p.count if sampling else p.step == p.total
+        if not self.throttle.ready(force=last):
             return
         fraction = p.step / p.total
+        eta = max(p.eta_s, 0.0)
+        if sampling:  # the steps are still to come: the estimate the service quotes for them
+            eta += p.total * self.step_seconds
 
         def update(run: TrainingRun) -> None:
-            run.step, run.progress, run.eta_seconds = p.step, min(fraction, 1.0), max(p.eta_s, 0.0)
+            run.step, run.progress, run.eta_seconds = p.step, min(fraction, 1.0), eta
+            run.phase = p.phase
+            if sampling:
+                run.class_images_done, run.class_images_total = p.done, p.count
 
         self.ctx.store.update_training_run(self.scope, self.run.id, update)
         event = {
             "training_id": self.run.id,
             "subject_id": self.run.subject_id,
+            "phase": p.phase,
             "step": p.step,
             "total": p.total,
             "progress": round(fraction, 4),
-            "eta_seconds": round(p.eta_s, 1),
-            "loss": p.loss,
+            "eta_seconds": round(eta, 1),
+            "loss": None if sampling else p.loss,
         }
-        set_job_meta(progress=event["progress"], step=p.step, eta_seconds=event["eta_seconds"])
+        if sampling:
+            event["class_images"] = {"done": p.done, "total": p.count}
+        set_job_meta(
+            progress=event["progress"], step=p.step, eta_seconds=event["eta_seconds"], phase=p.phase
+        )
         publish(
             self.ctx, self.scope.tenant_id, self.scope.user_id, EventType.TRAINING_PROGRESS, event
         )
+        if sampling:
+            return
         decile = int(fraction * 10)
         if decile > self.last_decile and p.step < p.total:
             self.last_decile = decile
@@ -151,6 +172,8 @@ def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **k
         "error": finished.error,
         "error_code": finished.error_code,
     }
+    if status is JobStatus.SUCCEEDED:
+        data["quality"] = finished.quality
     event_type = {
         JobStatus.SUCCEEDED: EventType.TRAINING_SUCCEEDED,
         JobStatus.FAILED: EventType.TRAINING_FAILED,
@@ -175,10 +198,7 @@ def _notice(subject, run: TrainingRun, status: JobStatus) -> dict[str, Any]:
     """The assistant's own words in the chat that started the training (LangChain's message
     dict format, so the agent reads it back like any other message)."""
     if status is JobStatus.SUCCEEDED:
-        text = (
-            f"Good news: {subject.name} is ready! Ask me for a picture, for example "
-            f'"show {subject.name} on the beach at sunset".'
-        )
+        text = _ready_text(subject, run.quality)
     elif status is JobStatus.FAILED:
         text = (
             f"I'm sorry, training {subject.name} failed: {run.error} "
@@ -188,6 +208,34 @@ def _notice(subject, run: TrainingRun, status: JobStatus) -> dict[str, Any]:
         text = f"Training {subject.name} was cancelled."
     notice = {"notice": f"training.{status}", "subject_id": subject.id, "training_id": run.id}
     return {"type": "ai", "data": {"content": text, "additional_kwargs": {"dreamchat": notice}}}
+
+
+def _ready_text(subject, quality: dict[str, Any] | None) -> str:
+    """The ready notice, in the words of the quality report when there is one."""
+    example = f'"show {subject.name} on the beach"'
+    if not quality or not quality.get("measured"):
+        return f"Good news: {subject.name} is ready! Ask me for a picture, for example {example}."
+    everyday = f"the everyday '{subject.class_noun}'"
+    if quality["verdict"] == "untrained":
+        return (
+            f"{subject.name}'s training finished, but my test pictures don't look like your "
+            "photos yet, so it learned too little to be useful. Try training again with more "
+            "steps, or with more photos that show it clearly from different sides."
+        )
+    if quality["verdict"] == "drifted":
+        return (
+            f"{subject.name} is ready — the test pictures match your photos, but {everyday} "
+            f"now looks a lot like {subject.name} too, so pictures of other "
+            f"{subject.class_noun}s may come out like {subject.name}. Try it: {example}."
+        )
+    match = (
+        "match your photos well" if quality["verdict"] == "good" else "look partly like your photos"
+    )
+    unchanged = "is unchanged" if quality["class_drift"] < 0.1 else "changed only a little"
+    return (
+        f"{subject.name} is ready — the test pictures {match}; {everyday} {unchanged}. "
+        f"Ask me for a picture, for example {example}."
+    )
 
 
 def finish_lost(ctx: Context, scope: Scope, training_id: str, message: str) -> None:
@@ -252,7 +300,7 @@ def run_training(
         },
     )
     work = ctx.settings.work_dir / "trainings" / training_id
-    reporter = _Reporter(ctx, scope, run)
+    reporter = _Reporter(ctx, scope, run, ctx.recipe.step_seconds)
     started = time.monotonic()
     try:
         subject = ctx.store.get_subject(scope, run.subject_id)
@@ -297,7 +345,7 @@ def run_training(
         return "failed"
     finally:
         runtime.after_training()
-    _finish(ctx, scope, run, JobStatus.SUCCEEDED, adapter=prefix)
+    _finish(ctx, scope, run, JobStatus.SUCCEEDED, adapter=prefix, quality=result.report["quality"])
     shutil.rmtree(work, ignore_errors=True)
     _schedule_retention(ctx, scope, run)
     log.info(

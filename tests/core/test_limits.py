@@ -66,7 +66,7 @@ def test_settings_may_narrow() -> None:
     settings = load_settings(max_photos=10, max_images_per_generation=2, max_image_size=768)
     assert (settings.max_photos, settings.max_images_per_generation) == (10, 2)
     with pytest.raises(InvalidSettings, match="DREAMCHAT_IMAGE_SIZE"):
-        load_settings(max_image_size=256)  # below the default image size
+        load_settings(image_size=512, max_image_size=256)
     with pytest.raises(InvalidSettings, match=r"DREAMCHAT_MIN_PHOTOS \(5\) is above"):
         load_settings(min_photos=5, max_photos=4)
 

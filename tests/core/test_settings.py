@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+import core
+
 from core.errors import InvalidSettings
 from core.settings import Settings, get_settings, load_settings
 
@@ -29,7 +31,10 @@ def test_defaults(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.dead_job_after_seconds <= 60
     assert settings.photo_retention_seconds is None
     assert settings.key_prefix == "dc"
-    assert settings.resolved_base_model == str(tmp_path / "models" / "tiny-sd")
+    # The committed ToyWorld model, wherever the data dir is.
+    assert settings.resolved_base_model == str(
+        Path(core.__file__).parents[1] / "models" / "toyworld"
+    )
     assert settings.redis_dir == tmp_path / "redis"
     assert get_settings() is settings  # cached
 

@@ -122,7 +122,7 @@ def test_image_size_over_the_setting_is_refused_not_failed_later(
         assert _rest_error(rest) == (
             422,
             "invalid_generation",
-            {"field": "width", "min": 64, "max": 768},
+            {"field": "width", "min": 32, "max": 768},
         )
 
 

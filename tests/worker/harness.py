@@ -39,14 +39,24 @@ FAST_SETTINGS = {
 class ServiceEnv:
     """One isolated deployment: its own key prefix (so queue names too) and data dir."""
 
-    def __init__(self, redis_url: str, data_dir: Path, base_model: Path, **extra: str):
+    def __init__(
+        self,
+        redis_url: str,
+        data_dir: Path,
+        base_model: Path | None,
+        *,
+        fast: bool = True,
+        **extra: str,
+    ):
+        """``base_model`` None and ``fast`` False: the service exactly as shipped (the
+        committed ToyWorld model and the defaults that follow it)."""
         self.prefix = f"dctest-{uuid.uuid4().hex[:10]}"
         self.env = {
-            **FAST_SETTINGS,
+            **(FAST_SETTINGS if fast else {}),
             "REDIS_URL": redis_url,
             "DREAMCHAT_KEY_PREFIX": self.prefix,
             "DREAMCHAT_DATA_DIR": str(data_dir),
-            "DREAMCHAT_BASE_MODEL": str(base_model),
+            **({"DREAMCHAT_BASE_MODEL": str(base_model)} if base_model is not None else {}),
             **extra,
         }
         settings = load_settings(

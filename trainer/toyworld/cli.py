@@ -29,6 +29,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     build.set_defaults(handler=_build)
 
+    polish = sub.add_parser(
+        "polish-vae", help="teach the VAE every colour, its world latents anchored (after build)"
+    )
+    polish.add_argument("model", type=Path)
+    polish.add_argument("--steps", type=int, default=300)
+    polish.add_argument("--seed", type=int, default=0)
+    polish.add_argument("--threads", type=int, default=2)
+    polish.set_defaults(handler=_polish)
+
     check = sub.add_parser("check", help="sample world prompts, score them, save a grid")
     check.add_argument("model", type=Path)
     check.add_argument("--out", type=Path, required=True, help="grid PNG")
@@ -76,6 +85,24 @@ def _build(args: argparse.Namespace) -> int:
         "size_bytes": result.size_bytes,
     }
     print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _polish(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .polish import polish_decoder
+
+    with tqdm(total=args.steps, desc="polish-vae", unit="step") as bar:
+
+        def progress(step: int, total: int, loss: float) -> None:
+            bar.update(step - bar.n)
+            bar.set_postfix(loss=f"{loss:.4f}")
+
+        record = polish_decoder(
+            args.model, steps=args.steps, seed=args.seed, threads=args.threads, progress=progress
+        )
+    print(json.dumps(record, indent=2))
     return 0
 
 

@@ -1,0 +1,223 @@
+"""How much a fresh adapter learned, measured right after its last step.
+
+A hosted trainer says "done"; this says whether the samples look like the photos and whether the
+everyday class still looks like itself. With the LoRA still attached, the run samples a few
+validation images of the instance prompt ("a photo of sks dog") and of the plain class prompt
+("a photo of dog", with the seeds of the first class-prior images, so the base model's own
+pictures for the same seeds are already in the class cache), and an image embedding compares:
+
+- ``subject_fidelity`` — how far the instance samples moved from the base model's class pictures
+  toward the photos: ``(sim(samples, photos) - sim(class, photos)) / (sim(photos, photos) -
+  sim(class, photos))``, clipped to 0..1. 0: they look like any dog; 1: as alike to the photos
+  as the photos are to each other. (DreamBench's DINO / CLIP-I score, calibrated per subject.)
+- ``class_drift`` — the same measure for the *plain class* samples: how much of the subject
+  leaked into "a photo of dog" (the paper's language drift; PRES). 0 is what we want.
+- ``class_change`` — 1 minus the mean similarity of each plain class sample to the base model's
+  picture for the same seed: how much the class prompt changed at all.
+
+The embedding is the ToyWorld scorer's "what is it" part on the ToyWorld base (class, colour
+and subject probabilities; the scene is left out, since the photos' scenes are not the
+subject), else an image model named in settings (``DREAMCHAT_QUALITY_MODEL``: a local
+transformers vision model such as CLIP's or DINOv2's). Without either, no report is made.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from PIL import Image
+
+__all__ = ["Embedder", "QualityVerdict", "load_embedder", "measure_quality", "verdict"]
+
+FIDELITY_GOOD = 0.5
+FIDELITY_NONE = 0.2
+DRIFT_HIGH = 0.3
+_SAMPLE_SEED = 10_000
+"""Seeds of the instance samples (the class samples use the class-prior seeds 0, 1, ...)."""
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, images: list[Image.Image]) -> torch.Tensor:
+        """(n, d), rows of unit length."""
+        ...
+
+
+class _ToyWorldEmbedder:
+    name = "toyworld-scorer"
+
+    def __init__(self) -> None:
+        from .toyworld.scorer import load_scorer
+
+        self.scorer = load_scorer()
+
+    def embed(self, images: list[Image.Image]) -> torch.Tensor:
+        rows = []
+        for score in self.scorer.score_batch(images):
+            rows.append(
+                [p for head in ("cls", "colour", "subject") for p in score.probs[head].values()]
+            )
+        return torch.nn.functional.normalize(torch.tensor(rows), dim=1)
+
+
+class _VisionModelEmbedder:
+    """A transformers vision model (CLIP vision, DINOv2, ...) from a local directory."""
+
+    def __init__(self, path: str):
+        import transformers
+        from transformers import AutoConfig, AutoImageProcessor, AutoModel
+
+        self.name = Path(path).name or path
+        self.processor = AutoImageProcessor.from_pretrained(path)
+        # The class it was saved as (CLIPVisionModelWithProjection has the image embedding
+        # CLIP compares with; AutoModel would drop the projection).
+        names = AutoConfig.from_pretrained(path).architectures or []
+        model_class = getattr(transformers, names[0], AutoModel) if names else AutoModel
+        self.model = model_class.from_pretrained(path).eval()
+
+    @torch.no_grad()
+    def embed(self, images: list[Image.Image]) -> torch.Tensor:
+        inputs = self.processor(images=[im.convert("RGB") for im in images], return_tensors="pt")
+        out = self.model(**inputs)
+        if getattr(out, "image_embeds", None) is not None:
+            vectors = out.image_embeds
+        elif getattr(out, "pooler_output", None) is not None:
+            vectors = out.pooler_output
+        else:
+            vectors = out.last_hidden_state[:, 0]
+        return torch.nn.functional.normalize(vectors.float(), dim=1)
+
+
+def load_embedder(spec: str | None, base_model: str) -> Embedder | None:
+    """``spec``: None (ToyWorld's scorer on a ToyWorld base, else nothing), ``toyworld``,
+    ``off``, or a local vision model directory."""
+    if spec in ("off", "none", ""):
+        return None
+    if spec == "toyworld" or (spec is None and (Path(base_model) / "toyworld.json").is_file()):
+        return _ToyWorldEmbedder()
+    if spec is None:
+        return None
+    return _VisionModelEmbedder(spec)
+
+
+@dataclass(frozen=True)
+class QualityVerdict:
+    code: str
+    """``good``, ``weak`` (the samples only partly look like the photos), ``untrained`` (they
+    don't), or ``drifted`` (the plain class picks up the subject)."""
+    learned: bool
+
+
+def verdict(fidelity: float, drift: float) -> QualityVerdict:
+    if fidelity < FIDELITY_NONE:
+        return QualityVerdict("untrained", False)
+    if drift > DRIFT_HIGH:
+        return QualityVerdict("drifted", True)
+    return QualityVerdict("good" if fidelity >= FIDELITY_GOOD else "weak", True)
+
+
+def _to_image(pixels: torch.Tensor) -> Image.Image:
+    array = ((pixels.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+    return Image.fromarray(array)
+
+
+def _mean_sim(a: torch.Tensor, b: torch.Tensor, *, skip_diagonal: bool = False) -> float:
+    sims = a @ b.T
+    if skip_diagonal:
+        n = sims.shape[0]
+        if n < 2:
+            return 1.0
+        return float((sims.sum() - sims.diagonal().sum()) / (n * n - n))
+    return float(sims.mean())
+
+
+def _toward_photos(samples: float, class_ref: float, photos: float) -> float:
+    span = photos - class_ref
+    if span <= 1e-6:
+        return 0.0
+    return float(min(1.0, max(0.0, (samples - class_ref) / span)))
+
+
+@torch.no_grad()
+def _sample(pipe, prompt: str, seeds: list[int], *, steps: int, guidance: float, size: int):
+    generators = [torch.Generator(device="cpu").manual_seed(s) for s in seeds]
+    return pipe(
+        [prompt] * len(seeds),
+        num_inference_steps=steps,
+        guidance_scale=guidance,
+        height=size,
+        width=size,
+        generator=generators,
+    ).images
+
+
+def measure_quality(run, embedder: Embedder, *, samples: int) -> dict[str, Any]:
+    """Sample and score; ``run`` is the prepared ``setup.Run`` with its LoRA still attached."""
+    started = time.perf_counter()
+    cfg, base = run.config, run.base
+    unet = base.unet
+    was_training = unet.training
+    unet.eval()
+    pipe = base.pipeline()
+    kwargs = dict(
+        steps=cfg.class_sampler_steps, guidance=cfg.class_guidance_scale, size=cfg.resolution
+    )
+    try:
+        subject = _sample(
+            pipe,
+            cfg.resolved_instance_prompt,
+            [_SAMPLE_SEED + i for i in range(samples)],
+            **kwargs,
+        )
+        class_seeds = list(range(samples))
+        adapted = _sample(pipe, cfg.resolved_class_prompt, class_seeds, **kwargs)
+        reference = _class_reference(run, class_seeds)
+        if reference is None:  # no class cache to compare with: the base model's own pictures
+            unet.disable_adapters()
+            try:
+                reference = _sample(pipe, cfg.resolved_class_prompt, class_seeds, **kwargs)
+            finally:
+                unet.enable_adapters()
+    finally:
+        unet.train(was_training)
+    photos = [_to_image(p.pixels) for p in run.photos]
+    e_photos, e_subject, e_adapted, e_reference = (
+        embedder.embed(images) for images in (photos, subject, adapted, reference)
+    )
+    photo_sim = _mean_sim(e_photos, e_photos, skip_diagonal=True)
+    class_sim = _mean_sim(e_reference, e_photos)
+    fidelity = _toward_photos(_mean_sim(e_subject, e_photos), class_sim, photo_sim)
+    drift = _toward_photos(_mean_sim(e_adapted, e_photos), class_sim, photo_sim)
+    change = 1.0 - float((e_adapted * e_reference).sum(dim=1).mean())
+    judged = verdict(fidelity, drift)
+    return {
+        "subject_fidelity": round(fidelity, 3),
+        "class_drift": round(drift, 3),
+        "class_change": round(max(change, 0.0), 3),
+        "verdict": judged.code,
+        "learned": judged.learned,
+        "samples": samples,
+        "embedding": embedder.name,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _class_reference(run, seeds: list[int]) -> list[Image.Image] | None:
+    """The base model's class pictures for ``seeds``, from the class-prior cache (sampled with
+    the same prompt, sampler, steps, guidance and size)."""
+    prior = run.prior
+    if prior is None or prior.count < len(seeds):
+        return None
+    paths = [prior.directory / f"{seed:05d}.png" for seed in seeds]
+    if not all(path.is_file() for path in paths):
+        return None
+    images = []
+    for path in paths:
+        with Image.open(path) as image:
+            images.append(image.convert("RGB"))
+    return images
