@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 import core
-
 from core.errors import InvalidSettings
 from core.settings import Settings, get_settings, load_settings
 
