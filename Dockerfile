@@ -55,6 +55,10 @@ RUN groupadd --system --gid 10001 dreamchat \
  && install -d -o dreamchat -g dreamchat -m 0750 /data
 COPY --from=builder /opt/venv /opt/venv
 COPY docker/healthcheck.py /usr/local/lib/dreamchat/healthcheck.py
+# The offline ToyWorld base model committed with the source (10 MB) is the image's default
+# DREAMCHAT_BASE_MODEL (an installed wheel has no source tree to find it in); a deployment
+# sets its own model in its config.
+COPY models/toyworld /opt/dreamchat/models/toyworld
 
 # DREAMCHAT_DATA_DIR holds the blob store, training checkpoints and the class-prior cache:
 # mount a volume shared by the API and all workers there (or use the bucket backend).
@@ -62,6 +66,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DREAMCHAT_DATA_DIR=/data \
+    DREAMCHAT_BASE_MODEL=/opt/dreamchat/models/toyworld \
     HF_HOME=/data/huggingface
 USER 10001:10001
 WORKDIR /home/dreamchat

@@ -854,6 +854,14 @@ def test_dockerfiles_build_what_pyproject_declares(dockerfile: str) -> None:
         rest.split()[0] for word, rest in instructions if word == "COPY" and "--from" not in rest
     }
     assert packages <= copied, packages - copied
+    # The default base model (core/settings.py) lives in the source tree, which an installed
+    # wheel lacks: the image carries it and names it.
+    (model_copy,) = [
+        rest.split() for word, rest in instructions if word == "COPY" and rest.startswith("models/")
+    ]
+    assert (ROOT / model_copy[0] / "model_index.json").is_file()
+    env = " ".join(rest for word, rest in instructions if word == "ENV")
+    assert f"DREAMCHAT_BASE_MODEL={model_copy[1]}" in env.split()
     ignore = (ROOT / ".dockerignore").read_text().splitlines()
     for source in copied:
         assert f"!{source}" in ignore or f"!{source}/" in ignore, f".dockerignore drops {source}"
