@@ -42,6 +42,7 @@ def test_the_recipe_is_beside_the_pipeline():
     )
 
 
+@pytest.mark.timeout(1200)  # 80 pictures: ~20 s on idle cores, far more on a busy machine
 def test_it_draws_what_it_is_told():
     """The committed model draws the world's classes and scenes well above chance (a third and a
     fifth): the ten check prompts, 8 pictures each, as ``dreamchat toyworld check`` samples them.
