@@ -57,6 +57,7 @@ def train(
     progress: Callable[[TrainProgress], object] | None = None,
     should_stop: Callable[[], bool] | None = None,
     should_pause: Callable[[], bool] | None = None,
+    on_checkpoint: Callable[[Path], object] | None = None,
     base: BaseModel | None = None,
 ) -> TrainResult:
     """Train one adapter; write ``pytorch_lora_weights.safetensors`` and ``training.json``.
@@ -65,7 +66,8 @@ def train(
     before this returns, whatever happens. ``should_stop`` is polled once per step (it ends
     the run: ``TrainingCancelled``); so is ``should_pause``, which writes a checkpoint of the
     step reached and raises ``TrainingInterrupted`` — a worker that is shutting down hands the
-    run to another, which resumes from there (``resume=True``).
+    run to another, which resumes from there (``resume=True``). ``on_checkpoint`` gets each
+    checkpoint directory once it is complete, e.g. to copy it where another node can reach it.
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -85,7 +87,9 @@ def train(
 
     run = prepare_run(config, base=base or load, timings=timings)
     try:
-        return _Loop(run, accelerator, timings).run(started, progress, should_stop, should_pause)
+        return _Loop(run, accelerator, timings).run(
+            started, progress, should_stop, should_pause, on_checkpoint
+        )
     finally:
         for module in run.trained.values():
             _remove_lora(accelerator.unwrap_model(module, keep_fp32_wrapper=False))
@@ -194,7 +198,9 @@ class _Loop:
         self.optimizer.zero_grad(set_to_none=True)
         return loss
 
-    def run(self, started: float, progress, should_stop, should_pause=None) -> TrainResult:
+    def run(
+        self, started: float, progress, should_stop, should_pause=None, on_checkpoint=None
+    ) -> TrainResult:
         cfg, state, acc = self.r.config, self.state, self.acc
         checkpoints = Path(cfg.output_dir) / "checkpoints"
         resumed_from = None
@@ -222,15 +228,21 @@ class _Loop:
             )
             if checkpoint_due:
                 with self.timings.measure("checkpoints"):
-                    save_checkpoint(acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit)
+                    saved = save_checkpoint(
+                        acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit
+                    )
+                    if on_checkpoint is not None:
+                        on_checkpoint(saved)
             if should_stop is not None and should_stop():
                 raise TrainingCancelled(f"training stopped at step {state.step} of {cfg.steps}")
             if should_pause is not None and state.step < cfg.steps and should_pause():
                 if not checkpoint_due:  # else it was written just now
                     with self.timings.measure("checkpoints"):
-                        save_checkpoint(
+                        saved = save_checkpoint(
                             acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit
                         )
+                        if on_checkpoint is not None:
+                            on_checkpoint(saved)
                 raise TrainingInterrupted(
                     f"training paused at step {state.step} of {cfg.steps}", step=state.step
                 )
