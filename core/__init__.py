@@ -1,7 +1,7 @@
 """Settings, domain types, the Redis and blob stores, errors, ids and the subject services:
 everything the other layers share. Imports nothing else of dreamchat."""
 
-from .blobs import BlobNotFound, BlobStore, LocalBlobStore
+from .blobs import BlobNotFound, BlobStore, LocalBlobStore, S3BlobStore
 from .domain import (
     Delivery,
     EndUser,
@@ -48,6 +48,7 @@ __all__ = [
     "LocalBlobStore",
     "NotFound",
     "RedisStore",
+    "S3BlobStore",
     "Scope",
     "Settings",
     "Subject",

@@ -3,10 +3,15 @@
     {tenant}/{user}/uploads/{upload_id}{.ext}              an upload not yet attached
     {tenant}/{user}/subjects/{subject_id}/photos/{name}    a subject's instance photos
     {tenant}/{user}/subjects/{subject_id}/adapter/…        its trained adapter
+    {tenant}/{user}/subjects/{subject_id}/checkpoints/{training_id}/step-…/
+                                                           a running training's newest checkpoint
     {tenant}/{user}/images/{image_id}.png                  generated images
+    _shared/class-prior/{cache_key}/…                      the class-prior cache (no user data:
+                                                           images of the bare class prompt)
 
 Everything of one user is under ``user_prefix(scope)`` and everything of one subject under
-``subject_prefix``, so deleting either is one ``delete_prefix``.
+``subject_prefix``, so deleting either is one ``delete_prefix``. Tenant ids start with a letter
+or digit, so ``_shared`` is no tenant's.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from .errors import InvalidInput
 __all__ = [
     "PHOTO_SUFFIXES",
     "adapter_prefix",
+    "checkpoint_prefix",
+    "class_prior_prefix",
     "find_upload",
     "image_key",
     "photo_key",
@@ -66,3 +73,12 @@ def adapter_prefix(scope: Scope, subject_id: str) -> str:
 
 def image_key(scope: Scope, image_id: str) -> str:
     return check_key(f"{user_prefix(scope)}/images/{image_id}.png")
+
+
+def checkpoint_prefix(scope: Scope, subject_id: str, training_id: str) -> str:
+    return check_key(f"{subject_prefix(scope, subject_id)}/checkpoints/{training_id}")
+
+
+def class_prior_prefix(cache_key: str) -> str:
+    """One class-prior cache entry (``trainer.prior.ClassPriorSpec.key``), shared by all."""
+    return check_key(f"_shared/class-prior/{cache_key}")

@@ -12,18 +12,20 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from . import limits
-from .errors import InvalidSettings
+from .blobs import check_key
+from .errors import InvalidInput, InvalidSettings
 
 __all__ = ["Settings", "get_settings", "load_settings"]
 
 _KEY_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 _HOST = re.compile(r"[A-Za-z0-9._:\[\]-]+")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 def _split_list(value: Any) -> Any:
@@ -57,6 +59,20 @@ class Settings(BaseSettings):
     ``models/toyworld`` (``docs/toyworld.md``)."""
     key_prefix: str = "dc"
     """First part of every Redis key; tests give each run its own."""
+
+    # Blob store: photos, adapters, images, training checkpoints, the class-prior cache.
+    blob_backend: Literal["local", "s3"] = "local"
+    """``local``: files under ``<data dir>/blobs`` (several nodes share them as a volume);
+    ``s3``: an S3-compatible bucket, so nodes need no shared disk at all."""
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    """Unset: AWS S3 itself; set it for MinIO, Ceph, R2 and the like."""
+    s3_region: str | None = None
+    """Unset: boto3's own lookup (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile)."""
+    s3_prefix: str = ""
+    """Every key goes under this prefix, so several deployments can share one bucket."""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    """``path`` for servers without per-bucket host names (many MinIO setups)."""
 
     # Agent.
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
@@ -200,13 +216,47 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "base_model", "agent_model", "openai_base_url", "public_url", "user_id", "quality_model"
+        "base_model",
+        "agent_model",
+        "openai_base_url",
+        "public_url",
+        "user_id",
+        "s3_bucket",
+        "s3_endpoint_url",
+        "s3_region",
+        "quality_model",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         if value is None:
             return None
         return value.strip() or None
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _check_bucket(cls, value: str | None) -> str | None:
+        if value is not None and not _BUCKET.fullmatch(value):
+            raise ValueError(
+                "must be an S3 bucket name: 3–63 lowercase letters, digits, dots and hyphens"
+            )
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _check_s3_prefix(cls, value: str) -> str:
+        try:
+            return check_key(value.strip().strip("/"), prefix=True)
+        except InvalidInput:
+            raise ValueError(
+                "must be /-separated parts of letters, digits and ._@+=- (no . or .. parts)"
+            ) from None
 
     @field_validator("key_prefix")
     @classmethod
@@ -249,6 +299,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_combinations(self) -> Settings:
+        if self.blob_backend == "s3" and self.s3_bucket is None:
+            raise ValueError("DREAMCHAT_BLOB_BACKEND=s3 needs DREAMCHAT_S3_BUCKET")
         if self.min_photos > self.max_photos:
             raise ValueError(
                 f"DREAMCHAT_MIN_PHOTOS ({self.min_photos}) is above "
@@ -286,12 +338,13 @@ class Settings(BaseSettings):
 
     @property
     def work_dir(self) -> Path:
-        """Training runs' scratch space (photos, checkpoints). Workers that should resume each
-        other's trainings must share it, like the blob directory."""
+        """Training runs' scratch space (photos, checkpoints) and a remote blob store's local
+        adapter copies. Each node may have its own: checkpoints go through the blob store."""
         return self.data_dir / "work"
 
     @property
     def class_cache_dir(self) -> Path:
+        """The class-prior cache the trainer reads; each entry is mirrored in the blob store."""
         return self.data_dir / "class-cache"
 
     @property

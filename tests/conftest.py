@@ -1,5 +1,6 @@
-"""Fixtures every test package may use: a real Redis, a store that only this test sees, and a
-blob store in a temporary directory.
+"""Fixtures every test package may use: a real Redis, a store that only this test sees, a
+blob store in a temporary directory, and an S3-protocol server (``s3_server``) with a fresh
+bucket per test (``s3_bucket``); ``blob_store`` is either kind of blob store, by parameter.
 
 ``REDIS_URL`` points the suite at an existing server; otherwise one embedded server is started
 for the session. Each test gets its own key prefix and its keys are deleted afterwards, so
@@ -16,12 +17,14 @@ from pathlib import Path
 import pytest
 import redis
 
-from core.blobs import LocalBlobStore
+from core.blobs import BlobStore, LocalBlobStore, S3BlobStore
 from core.redis_server import EmbeddedRedis
 from core.settings import get_settings
 from core.store import RedisStore
 from dreamchat.demo import synthetic_photos
 from trainer.tiny import build_tiny_pipeline
+
+from .s3 import CREDENTIALS, MotoS3, moto_s3
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +60,29 @@ def store(redis_client: redis.Redis, key_prefix: str) -> RedisStore:
 @pytest.fixture
 def tmp_blob_store(tmp_path: Path) -> LocalBlobStore:
     return LocalBlobStore(tmp_path / "blobs")
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoS3]:
+    """moto's S3 server, with boto3's credentials in the environment while it runs."""
+    with moto_s3(tmp_path_factory.mktemp("moto")) as server, pytest.MonkeyPatch.context() as env:
+        for name, value in CREDENTIALS.items():
+            env.setenv(name, value)
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: MotoS3) -> str:
+    return s3_server.create_bucket()
+
+
+@pytest.fixture(params=["local", "s3"])
+def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    """A fresh, empty blob store of each kind."""
+    if request.param == "local":
+        return LocalBlobStore(tmp_path / "blobs")
+    server: MotoS3 = request.getfixturevalue("s3_server")
+    return S3BlobStore(server.create_bucket(), endpoint_url=server.url, region="us-east-1")
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,13 @@ from safetensors.torch import load_file, save_file
 
 from .lora import load_lora_state, lora_state
 
-__all__ = ["CheckpointState", "latest_checkpoint", "save_checkpoint", "use_lora_checkpoints"]
+__all__ = [
+    "CheckpointState",
+    "checkpoint_step",
+    "latest_checkpoint",
+    "save_checkpoint",
+    "use_lora_checkpoints",
+]
 
 _NAME = re.compile(r"^step-(\d+)$")
 
@@ -77,6 +83,12 @@ def _checkpoints(root: Path) -> list[tuple[int, Path]]:
         (int(m.group(1)), p) for p in root.iterdir() if (m := _NAME.match(p.name)) and p.is_dir()
     ]
     return sorted(found)
+
+
+def checkpoint_step(path: str | Path) -> int | None:
+    """The step a checkpoint directory holds, by its name; None for anything else."""
+    match = _NAME.match(Path(path).name)
+    return int(match.group(1)) if match else None
 
 
 def latest_checkpoint(root: Path) -> Path | None:

@@ -106,6 +106,7 @@ def train(
     progress: Callable[[TrainProgress], object] | None = None,
     should_stop: Callable[[], bool] | None = None,
     should_pause: Callable[[], bool] | None = None,
+    on_checkpoint: Callable[[Path], object] | None = None,
     base: BaseModel | None = None,
 ) -> TrainResult:
     """Train one adapter; write ``pytorch_lora_weights.safetensors`` and ``training.json``.
@@ -115,7 +116,8 @@ def train(
     per batch of class images (it ends the run: ``TrainingCancelled``); so is
     ``should_pause``, which writes a checkpoint of the step reached and raises
     ``TrainingInterrupted`` — a worker that is shutting down hands the run to another, which
-    resumes from there (``resume=True``; class images sampled so far are in the cache).
+    resumes from there (``resume=True``; class images sampled so far are in the cache). ``on_checkpoint`` gets each
+    checkpoint directory once it is complete, e.g. to copy it where another node can reach it.
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -136,7 +138,9 @@ def train(
     class_phase = _ClassPhase(config.steps, progress, should_stop, should_pause)
     run = prepare_run(config, base=base or load, timings=timings, on_class_batch=class_phase)
     try:
-        return _Loop(run, accelerator, timings).run(started, progress, should_stop, should_pause)
+        return _Loop(run, accelerator, timings).run(
+            started, progress, should_stop, should_pause, on_checkpoint
+        )
     finally:
         for module in run.trained.values():
             _remove_lora(accelerator.unwrap_model(module, keep_fp32_wrapper=False))
@@ -258,7 +262,9 @@ class _Loop:
                 **measure_quality(self.r, embedder, samples=cfg.validation_samples),
             }
 
-    def run(self, started: float, progress, should_stop, should_pause=None) -> TrainResult:
+    def run(
+        self, started: float, progress, should_stop, should_pause=None, on_checkpoint=None
+    ) -> TrainResult:
         cfg, state, acc = self.r.config, self.state, self.acc
         checkpoints = Path(cfg.output_dir) / "checkpoints"
         resumed_from = None
@@ -286,15 +292,21 @@ class _Loop:
             )
             if checkpoint_due:
                 with self.timings.measure("checkpoints"):
-                    save_checkpoint(acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit)
+                    saved = save_checkpoint(
+                        acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit
+                    )
+                    if on_checkpoint is not None:
+                        on_checkpoint(saved)
             if should_stop is not None and should_stop():
                 raise TrainingCancelled(f"training stopped at step {state.step} of {cfg.steps}")
             if should_pause is not None and state.step < cfg.steps and should_pause():
                 if not checkpoint_due:  # else it was written just now
                     with self.timings.measure("checkpoints"):
-                        save_checkpoint(
+                        saved = save_checkpoint(
                             acc, checkpoints, state.step, keep=cfg.checkpoints_total_limit
                         )
+                        if on_checkpoint is not None:
+                            on_checkpoint(saved)
                 raise TrainingInterrupted(
                     f"training paused at step {state.step} of {cfg.steps}", step=state.step
                 )

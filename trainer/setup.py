@@ -21,7 +21,7 @@ from .lora import TEXT_TARGETS, UNET_TARGETS, add_lora
 from .models import BaseModel, Conditioning, TextConditioner
 from .prior import BatchHook, ClassPriorResult, ClassPriorSpec, ensure_class_prior
 
-__all__ = ["Run", "Timings", "prepare_run"]
+__all__ = ["Run", "Timings", "class_prior_spec", "prepare_run"]
 
 
 class Timings(dict[str, float]):
@@ -60,6 +60,17 @@ def _time_ids(original: tuple[int, int], crop: tuple[int, int], resolution: int)
     return torch.tensor([*original, *crop, resolution, resolution], dtype=torch.float32)
 
 
+def class_prior_spec(config: TrainConfig) -> ClassPriorSpec:
+    """What the run's class images depend on; with the base model's fingerprint, it names
+    their folder in the cache (``ClassPriorSpec.key``)."""
+    return ClassPriorSpec(
+        class_prompt=config.resolved_class_prompt,
+        resolution=config.resolution,
+        sampler_steps=config.class_sampler_steps,
+        guidance_scale=config.class_guidance_scale,
+    )
+
+
 def prepare_run(
     config: TrainConfig,
     *,
@@ -79,16 +90,10 @@ def prepare_run(
         instance = encode_latents(base.vae, torch.stack([p.pixels for p in photos])).to(device)
     prior = None
     if config.prior:
-        spec = ClassPriorSpec(
-            class_prompt=config.resolved_class_prompt,
-            resolution=config.resolution,
-            sampler_steps=config.class_sampler_steps,
-            guidance_scale=config.class_guidance_scale,
-        )
         with timings.measure("class_images"):
             prior = ensure_class_prior(
                 base,
-                spec,
+                class_prior_spec(config),
                 count=config.num_class_images,
                 cache_dir=config.resolved_class_cache_dir,
                 batch_size=config.class_batch_size,

@@ -13,7 +13,7 @@ from functools import cached_property
 import redis
 from rq import Queue
 
-from core.blobs import BlobStore, LocalBlobStore
+from core.blobs import BlobStore, open_blob_store
 from core.recipe import Recipe, service_recipe
 from core.settings import Settings
 from core.store import RedisStore
@@ -73,4 +73,4 @@ def context_from_settings(settings: Settings, *, redis_url: str | None = None) -
         raise RuntimeError("no Redis URL: set REDIS_URL, or start through `dreamchat run`")
     client = redis.Redis.from_url(url)
     store = RedisStore(client, prefix=settings.key_prefix)
-    return Context(settings, client, store, LocalBlobStore(settings.blob_dir))
+    return Context(settings, client, store, open_blob_store(settings))

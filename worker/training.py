@@ -1,9 +1,10 @@
 """Running one training run on a worker: from a queued run record to an adapter in the blobs.
 
 Written to be run again: a worker killed mid-training leaves the run ``started`` with
-checkpoints in the shared work directory; RQ hands the job to another worker, which lands here,
-counts a new attempt, and ``train(..., resume=True)`` continues from the newest checkpoint. The
-user sees one training: same id, same record, one ``training.started`` and one final event.
+checkpoints on its disk and in the blob store (``shared_state``); RQ hands the job to another
+worker, on any node, which lands here, counts a new attempt, fetches the newest checkpoint and
+the class-prior images, and ``train(..., resume=True)`` continues from there. The user sees one
+training: same id, same record, one ``training.started`` and one final event.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from core.blob_keys import adapter_prefix
+from core.blob_keys import adapter_prefix, checkpoint_prefix, class_prior_prefix
 from core.blobs import upload_dir
 from core.domain import EventType, JobStatus, Scope, TrainingRun
-from core.errors import DreamchatError, NotFound
+from core.errors import DreamchatError, NotFound, Unavailable
 from core.subjects import purge_photos
 from trainer import (
+    BaseModel,
     TrainConfig,
     TrainerError,
     TrainingCancelled,
@@ -32,12 +34,14 @@ from trainer import (
     TrainProgress,
     train,
 )
+from trainer.setup import class_prior_spec
 
 from .context import TRAIN, Context
 from .events import emit_event
 from .job_refs import PURGE_SUBJECT_PHOTOS
 from .progress import Throttle, publish, set_job_meta
 from .runtime import WorkerRuntime
+from .shared_state import SharedTrainingState
 
 __all__ = ["finish_lost", "run_training"]
 
@@ -80,6 +84,29 @@ def _config(
         quality_model=s.quality_model,
         metadata={"subject_id": subject.id, "training_id": run.id},
     )
+
+
+def _shared_state(
+    ctx: Context, scope: Scope, run: TrainingRun, config: TrainConfig, base: BaseModel
+) -> SharedTrainingState:
+    """The run's checkpoints and its class-prior cache entry, mirrored in the blob store."""
+    entry = class_prior_spec(config).key(base.fingerprint) if config.prior else None
+    return SharedTrainingState(
+        ctx.blobs,
+        checkpoints=Path(config.output_dir) / "checkpoints",  # TrainConfig.resume reads there
+        checkpoint_prefix=checkpoint_prefix(scope, run.subject_id, run.id),
+        class_prior=config.resolved_class_cache_dir / entry if entry else None,
+        class_prior_prefix=class_prior_prefix(entry) if entry else None,
+    )
+
+
+def _drop_work(ctx: Context, scope: Scope, run: TrainingRun) -> None:
+    """The run is over: free its scratch space and delete its checkpoints from the blob store."""
+    shutil.rmtree(ctx.settings.work_dir / "trainings" / run.id, ignore_errors=True)
+    try:
+        ctx.blobs.delete_prefix(checkpoint_prefix(scope, run.subject_id, run.id))
+    except DreamchatError:
+        log.warning("could not delete the checkpoints of training %s", run.id, exc_info=True)
 
 
 class _Reporter:
@@ -239,10 +266,11 @@ def _ready_text(subject, quality: dict[str, Any] | None) -> str:
 
 
 def finish_lost(ctx: Context, scope: Scope, training_id: str, message: str) -> None:
-    """A run whose worker died with no retry left: failed, and its scratch space freed."""
+    """A run whose worker died with no retry left: failed, its scratch space and checkpoints
+    freed."""
     run = ctx.store.get_training_run(scope, training_id)
     _finish(ctx, scope, run, JobStatus.FAILED, error=message, error_code="worker_lost")
-    shutil.rmtree(ctx.settings.work_dir / "trainings" / training_id, ignore_errors=True)
+    _drop_work(ctx, scope, run)
 
 
 class TrainingRequeued(Exception):
@@ -305,35 +333,40 @@ def run_training(
     try:
         subject = ctx.store.get_subject(scope, run.subject_id)
         config = _config(ctx, runtime, run, subject, work)
+        base = runtime.base_for_training()
+        shared = _shared_state(ctx, scope, run, config, base)
+        shared.restore()
         result = train(
             config,
             progress=reporter.progress,
             should_stop=reporter.should_stop,
             should_pause=stopping.is_set if stopping is not None else None,
-            base=runtime.base_for_training(),
+            on_checkpoint=shared.checkpointed,
+            base=base,
         )
+        shared.save_class_prior()
         prefix = f"{adapter_prefix(scope, subject.id)}/{run.id}"
         upload_dir(ctx.blobs, prefix, result.output_dir)
-    except TrainingInterrupted as paused:  # keep the work dir: the checkpoint is in it
+    except TrainingInterrupted as paused:  # keep the checkpoints, here and in the blob store
         raise _requeue(ctx, scope, run, paused.step) from None
     except TrainingCancelled:
         _finish(ctx, scope, run, JobStatus.CANCELLED)
-        shutil.rmtree(work, ignore_errors=True)
+        _drop_work(ctx, scope, run)
         return "cancelled"
+    except (redis.RedisError, Unavailable) as exc:
+        # Redis or the blob store went away mid-run (an outage, or `dreamchat run` killed
+        # together with its embedded Redis): keep the work dir and the checkpoints and let the
+        # job fail; RQ's retry, or its abandoned-job handling once Redis is back, hands it to a
+        # worker that resumes from the last checkpoint.
+        log.warning("training %s lost %s; its checkpoints are kept for the retry", training_id, exc)
+        raise
     except (TrainerError, DreamchatError) as exc:
         _finish(ctx, scope, run, JobStatus.FAILED, error=exc.message, error_code=exc.code)
-        shutil.rmtree(work, ignore_errors=True)
+        _drop_work(ctx, scope, run)
         return "failed"
-    except redis.RedisError:
-        # Redis went away mid-run (an outage, or `dreamchat run` killed together with its
-        # embedded Redis): nothing can be recorded now, so keep the work dir and its
-        # checkpoints and let the job fail; RQ's retry, or its abandoned-job handling once Redis
-        # is back, hands it to a worker that resumes from the last checkpoint.
-        log.warning("training %s lost Redis; its checkpoints are kept for the retry", training_id)
-        raise
     except Exception:
         log.exception("training %s failed", training_id)
-        shutil.rmtree(work, ignore_errors=True)
+        _drop_work(ctx, scope, run)
         _finish(
             ctx,
             scope,
@@ -346,7 +379,7 @@ def run_training(
     finally:
         runtime.after_training()
     _finish(ctx, scope, run, JobStatus.SUCCEEDED, adapter=prefix, quality=result.report["quality"])
-    shutil.rmtree(work, ignore_errors=True)
+    _drop_work(ctx, scope, run)
     _schedule_retention(ctx, scope, run)
     log.info(
         "training %s succeeded in %.1f s (attempt %d)",

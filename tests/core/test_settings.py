@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import core
+from core.blobs import LocalBlobStore, S3BlobStore, open_blob_store
 from core.errors import InvalidSettings
 from core.settings import Settings, get_settings, load_settings
 
@@ -88,6 +89,11 @@ def test_json_lists_and_cache_clear(env: pytest.MonkeyPatch) -> None:
         ("DREAMCHAT_DEAD_JOB_AFTER_SECONDS", "9", "two heartbeats"),
         ("DREAMCHAT_KEY_PREFIX", "dc:evil", "DREAMCHAT_KEY_PREFIX"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL: must start with redis://"),
+        ("DREAMCHAT_BLOB_BACKEND", "s3", "DREAMCHAT_BLOB_BACKEND=s3 needs DREAMCHAT_S3_BUCKET"),
+        ("DREAMCHAT_BLOB_BACKEND", "gcs", "DREAMCHAT_BLOB_BACKEND"),
+        ("DREAMCHAT_S3_BUCKET", "My_Bucket", "DREAMCHAT_S3_BUCKET: must be an S3 bucket name"),
+        ("DREAMCHAT_S3_ENDPOINT_URL", "minio:9000", "DREAMCHAT_S3_ENDPOINT_URL: must start"),
+        ("DREAMCHAT_S3_PREFIX", "prod/../other", "DREAMCHAT_S3_PREFIX"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_name(
@@ -98,6 +104,23 @@ def test_bad_values_are_refused_with_the_variable_name(
         get_settings()
     assert fragment in exc.value.message
     assert exc.value.code == "invalid_settings"
+
+
+def test_the_blob_store_follows_the_settings(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env.setenv("DREAMCHAT_DATA_DIR", str(tmp_path))
+    local = open_blob_store(get_settings())
+    assert isinstance(local, LocalBlobStore) and local.root == tmp_path / "blobs"
+
+    env.setenv("DREAMCHAT_BLOB_BACKEND", "s3")
+    env.setenv("DREAMCHAT_S3_BUCKET", "dreamchat-prod")
+    env.setenv("DREAMCHAT_S3_ENDPOINT_URL", "http://minio:9000")
+    env.setenv("DREAMCHAT_S3_PREFIX", "/eu/prod/")
+    env.setenv("DREAMCHAT_S3_ADDRESSING_STYLE", "path")
+    get_settings.cache_clear()
+    remote = open_blob_store(get_settings())
+    assert isinstance(remote, S3BlobStore)
+    assert (remote.bucket, remote.prefix) == ("dreamchat-prod", "eu/prod")
+    assert remote.local_path("eu/prod") is None
 
 
 def test_overrides_by_field_name() -> None:

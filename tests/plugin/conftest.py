@@ -13,7 +13,7 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from core.blobs import LocalBlobStore
+from core.blobs import open_blob_store
 from core.domain import Scope
 from core.settings import load_settings
 from core.store import RedisStore
@@ -124,7 +124,7 @@ def make_api(redis_client, redis_url, key_prefix, tmp_path) -> Iterator:
             **{**API_SETTINGS, **overrides},
         )
         store = RedisStore(redis_client, prefix=key_prefix, clock=clock.now)
-        ctx = Context(settings, redis_client, store, LocalBlobStore(settings.blob_dir))
+        ctx = Context(settings, redis_client, store, open_blob_store(settings))
         app = create_app(ctx)
         client = TestClient(app)
         clients.append(client)

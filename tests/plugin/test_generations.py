@@ -6,12 +6,26 @@ from __future__ import annotations
 import io
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 from PIL import Image
 from rq import Queue
 
 from core.blob_keys import image_key
 from core.domain import JobStatus, SubjectStatus
 from core.ids import IMAGE, new_id
+
+
+@pytest.fixture
+def api(request, make_api):
+    """The API on a local blob store, or (``indirect`` parameter ``s3``) on a bucket of moto's
+    S3 server: the signed image URLs must not care."""
+    if getattr(request, "param", "local") == "s3":
+        server = request.getfixturevalue("s3_server")
+        return make_api(**server.settings(server.create_bucket()))
+    return make_api()
+
+
+BOTH_STORES = pytest.mark.parametrize("api", ["local", "s3"], indirect=True)
 
 
 def ready_subject(api, caller, name="Rex"):
@@ -47,6 +61,7 @@ def generate(api, caller, subject_ids, **body):
     return api.client.post("/v1/generations", headers=caller.headers, json=payload)
 
 
+@BOTH_STORES
 def test_generate_then_fetch_the_images(api, alice):
     subject = ready_subject(api, alice)
     response = generate(api, alice, [subject["id"]], seed=42, negative_prompt="blurry", count=2)
@@ -82,6 +97,7 @@ def test_generate_then_fetch_the_images(api, alice):
     assert again["images"][0]["url"] == url  # stable, so browsers can cache
 
 
+@BOTH_STORES
 def test_image_urls_are_refused_when_changed_or_expired(api, alice):
     subject = ready_subject(api, alice)
     generation = generate(api, alice, [subject["id"]]).json()
@@ -114,6 +130,7 @@ def test_image_urls_are_refused_when_changed_or_expired(api, alice):
     assert expired.json()["error"]["code"] == "image_url_expired"
 
 
+@BOTH_STORES
 def test_an_image_of_a_deleted_subject_is_gone(api, alice):
     subject = ready_subject(api, alice)
     generation = generate(api, alice, [subject["id"]]).json()

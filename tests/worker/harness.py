@@ -163,7 +163,10 @@ class WorkerProcess:
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        # Whatever of its group is left (a scheduler child that outlived a worker stopped
+        # while it was still starting) goes too: a test leaves no process behind.
+        self.kill()
         self._log_file.close()
 
 

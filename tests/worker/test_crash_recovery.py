@@ -1,5 +1,6 @@
 """A worker SIGKILLed mid-training: another worker notices, resumes from the checkpoint, and
-the user sees one training that succeeds."""
+the user sees one training that succeeds — on the same data dir, or on another node that shares
+only Redis and the bucket."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import time
 
 import pytest
 
+from core.blob_keys import checkpoint_prefix
 from core.domain import JobStatus, Scope
 from worker import services
 from worker.events import create_webhook_endpoint
 
-from .harness import wait_for
+from .harness import ServiceEnv, wait_for
 from .webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.slow
@@ -92,6 +94,49 @@ def test_sigterm_checkpoints_requeues_and_another_worker_resumes(service, photos
         types = _webhook_types(receiver, second)
         assert types.count("training.started") == 1 and "training.failed" not in types
         print(f"\nworker exited {exit_seconds:.1f} s after SIGTERM; paused at step {paused_at}")
+
+
+def test_a_node_with_an_empty_disk_resumes_from_the_bucket(
+    redis_url, tiny_sd, s3_server, tmp_path, photos_dir
+):
+    """Two workers that share only Redis and a bucket (moto's S3 server), each with its own
+    data dir: the first samples the class images, checkpoints and is SIGKILLed; the second
+    resumes from the first one's checkpoint and samples no class image."""
+    nodes = {name: tmp_path / name for name in ("api", "node-a", "node-b")}
+    service = ServiceEnv(
+        redis_url, nodes["api"], tiny_sd, **s3_server.env(s3_server.create_bucket())
+    )
+    try:
+        ctx = service.ctx
+        scope = Scope("ten_nodes", "hal")
+        first = service.start_worker("train", DREAMCHAT_DATA_DIR=str(nodes["node-a"]))
+        subject = service.trainable_subject(scope, photos_dir)
+        run = services.start_training(
+            ctx, scope=scope, subject_id=subject.id, overrides={"steps": 60}
+        )
+        stored = checkpoint_prefix(scope, subject.id, run.id)
+        wait_for(
+            lambda: any(key.endswith(".json") for key in ctx.blobs.list_prefix(stored)),
+            120,
+            "a checkpoint in the bucket",
+            first,
+        )
+        first.kill()
+        assert ctx.store.get_training_run(scope, run.id).step < 60
+        sampled = sorted(p.name for p in nodes["node-a"].glob("class-cache/*/*.png"))
+        assert sampled == ["00000.png", "00001.png"]  # by the first node, which is gone now
+
+        second = service.start_worker("train", DREAMCHAT_DATA_DIR=str(nodes["node-b"]))
+        done, report = _succeeded_on(second, ctx, scope, run.id, timeout=180)
+        assert done.attempt == 2
+        assert report["resumed_from"] >= 5 and len(report["loss"]) == 60
+        assert report["class_images"] == report["class_images"] | {"count": 2, "generated": 0}
+        assert ctx.blobs.list_prefix(stored) == []  # the run is over: its checkpoints go
+        for node in nodes.values():
+            assert not (node / "blobs").exists()  # nothing but scratch space on the nodes
+        print(f"\nresumed on an empty node at step {report['resumed_from']} of 60")
+    finally:
+        service.close()
 
 
 def _succeeded_on(worker, ctx, scope, training_id, *, timeout):
