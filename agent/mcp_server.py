@@ -88,6 +88,7 @@ _ANNOTATIONS = {
     "list_subjects": ToolAnnotations(read_only_hint=True),
     "training_status": ToolAnnotations(read_only_hint=True),
     "cancel_training": ToolAnnotations(destructive_hint=True),
+    "cancel_generation": ToolAnnotations(destructive_hint=True),
     "delete_subject": ToolAnnotations(destructive_hint=True),
 }
 

@@ -372,6 +372,8 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
         return _ok(f"{lead} {names}{_scene(compiled)}.", images=list(generation.images), **data)
     if generation.status is JobStatus.FAILED:
         return _fail(f"Sorry, that didn't work: {generation.error}", **data)
+    if generation.status is JobStatus.CANCELLED:
+        return _fail("That picture was cancelled.", **data)
     return _ok(
         f"I'm drawing {names}{_scene(compiled)} — it'll appear here in a moment.",
         pending=True,
@@ -402,7 +404,35 @@ def _generation_status(session: ChatSession, args: GenerationArg) -> Result:
         )
     if generation.status is JobStatus.FAILED:
         return _fail(f"That generation failed: {generation.error}", **data)
+    if generation.status is JobStatus.CANCELLED:
+        return _ok("That generation was cancelled; it has no images.", **data)
     return _ok("Still drawing — ask again in a few seconds.", pending=True, **data)
+
+
+class CancelGenerationArgs(BaseModel):
+    generation_id: str | None = Field(
+        default=None,
+        description="The id generate_images returned (gen_...); omit to stop every picture "
+        "still being drawn",
+    )
+
+
+def _cancel_generation(session: ChatSession, args: CancelGenerationArgs) -> Result:
+    ctx, scope = session.ctx, session.scope
+    if args.generation_id is None:
+        ids = [g.id for g in services.pending_generations(ctx, scope=scope)]
+        if not ids:
+            return _fail("No picture is being drawn right now.")
+    else:
+        ids = [args.generation_id]
+    statuses = [services.cancel_generation(ctx, scope=scope, generation_id=i) for i in ids]
+    if all(s["status"] in ("succeeded", "failed") for s in statuses):
+        return _fail("That picture was already finished.", generations=statuses)
+    stopped = [s for s in statuses if s["status"] == "cancelled"]
+    n = len(statuses)
+    what = "the picture" if n == 1 else f"{n} pictures"
+    text = f"Cancelled {what}." if len(stopped) == n else f"Stopping {what} now."
+    return _ok(text, generations=statuses)
 
 
 def _scene(compiled: CompiledPrompt) -> str:
@@ -492,6 +522,12 @@ TOOLS: list[ToolSpec] = [
         "Whether the images of a generation that was still pending are ready, with their ids.",
         GenerationArg,
         _generation_status,
+    ),
+    ToolSpec(
+        "cancel_generation",
+        "Stop a generation that is still queued or drawing (all of them if none is named).",
+        CancelGenerationArgs,
+        _cancel_generation,
     ),
     ToolSpec("rename_subject", "Rename a subject.", RenameArgs, _rename),
     ToolSpec(

@@ -92,6 +92,7 @@ class EventType(StrEnum):
     TRAINING_CANCELLED = "training.cancelled"
     GENERATION_SUCCEEDED = "generation.succeeded"
     GENERATION_FAILED = "generation.failed"
+    GENERATION_CANCELLED = "generation.cancelled"
     SUBJECT_DELETED = "subject.deleted"
     CHAT_REPLY = "chat.reply"
 
@@ -99,7 +100,11 @@ class EventType(StrEnum):
     def is_webhook(self) -> bool:
         """Whether a webhook endpoint can subscribe to it (DESIGN.md, Webhook events); the
         others only go to the person's own live stream."""
-        return self not in (EventType.TRAINING_CANCELLED, EventType.CHAT_REPLY)
+        return self not in (
+            EventType.TRAINING_CANCELLED,
+            EventType.GENERATION_CANCELLED,
+            EventType.CHAT_REPLY,
+        )
 
 
 WEBHOOK_EVENTS = tuple(kind for kind in EventType if kind.is_webhook)
@@ -229,6 +234,11 @@ class Generation(Record):
     """Image ids; the blob key of each is ``blobs.image_key(scope, image_id)``."""
     error: str | None = None
     error_code: str | None = None
+    step: int = Field(default=0, ge=0)
+    """Denoising steps done, while it runs."""
+    eta_seconds: float | None = Field(default=None, ge=0)
+    cancel_requested: bool = False
+    """Set on a running generation; its worker stops at the next denoising step."""
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     finished_at: datetime | None = None
@@ -243,6 +253,18 @@ class Generation(Record):
     @property
     def scope(self) -> Scope:
         return Scope(self.tenant_id, self.user_id)
+
+    def event_data(self) -> dict[str, Any]:
+        """The body of its ``generation.*`` events, on the live stream and in webhooks."""
+        return {
+            "generation_id": self.id,
+            "user_id": self.user_id,
+            "subject_ids": list(self.subject_ids),
+            "prompt": self.prompt,
+            "images": list(self.images),
+            "error": self.error,
+            "error_code": self.error_code,
+        }
 
 
 class WebhookEndpoint(Record):

@@ -439,6 +439,12 @@ class RedisStore:
         key = self._user(scope, "generation", generation_id)
         return self._get_user_record(scope, key, Generation, "generation", generation_id)
 
+    def list_subject_generations(self, scope: Scope, subject_id: str) -> list[Generation]:
+        """The generations that used a subject, in no particular order."""
+        ids = self.client.smembers(self._user(scope, "subject", subject_id, "generations"))
+        keys = [self._user(scope, "generation", _text(i)) for i in ids]
+        return self._records(keys, Generation)
+
     def list_generations(self, scope: Scope, *, limit: int = 50) -> list[Generation]:
         """Newest first."""
         ids = self.client.zrevrange(self._user(scope, "generations"), 0, limit - 1)

@@ -6,6 +6,7 @@ TrainerError
 ├── BaseModelError     the base model can't be found, loaded, or is of an unsupported kind
 ├── AdapterError       an adapter file is missing or was trained on another base model
 ├── TrainingCancelled  the caller's ``should_stop`` asked the loop to stop
+├── GenerationCancelled  the caller's ``should_stop`` asked a generation to stop
 └── TrainingInterrupted  the caller's ``should_pause`` asked for a pause: a checkpoint of the
                        step reached was written, and ``resume`` continues from it
 """
@@ -18,6 +19,7 @@ __all__ = [
     "AdapterError",
     "BaseModelError",
     "ConfigError",
+    "GenerationCancelled",
     "PhotoError",
     "TrainerError",
     "TrainingCancelled",
@@ -54,6 +56,10 @@ class AdapterError(TrainerError):
 
 class TrainingCancelled(TrainerError):
     code = "training_cancelled"
+
+
+class GenerationCancelled(TrainerError):
+    code = "generation_cancelled"
 
 
 class TrainingInterrupted(TrainerError):

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import torch
 from PIL import Image
 
-from .errors import AdapterError, ConfigError
+from .errors import AdapterError, ConfigError, GenerationCancelled
 from .limits import MAX_GENERATION_STEPS, MAX_IMAGES_PER_REQUEST, MAX_SIDE, MIN_SIDE, SIDE_MULTIPLE
 from .lora import ADAPTER_FILE, read_adapter_metadata
 from .models import BaseModel, fingerprint, resolve_base_model
@@ -178,7 +179,29 @@ class GenerationRuntime:
             self._evict(name)
 
     @torch.inference_mode()
-    def generate(self, request: GenerationRequest) -> list[Image.Image]:
+    def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[Image.Image]:
+        """The request's images. ``progress(step, total)`` and ``should_stop()`` are called
+        after every denoising step (diffusers' ``callback_on_step_end``), ``should_stop`` also
+        once before the first; when it answers True the run ends there with
+        ``GenerationCancelled`` instead of finishing the steps and decoding a half-made image."""
+        stop = should_stop or (lambda: False)
+
+        def on_step_end(pipe: Any, step: int, timestep: Any, tensors: dict) -> dict:
+            if progress is not None:
+                progress(step + 1, request.steps)
+            if stop():
+                raise GenerationCancelled(
+                    f"generation stopped after step {step + 1} of {request.steps}",
+                    details={"step": step + 1, "total": request.steps},
+                )
+            return tensors
+
         with self._lock:
             self.setup()
             for ref in request.adapters:
@@ -197,6 +220,10 @@ class GenerationRuntime:
                 torch.Generator(device="cpu").manual_seed(request.seed + i)
                 for i in range(request.count)
             ]
+            if stop():  # loading adapters can take a while
+                raise GenerationCancelled(
+                    "generation stopped before its first step", details={"step": 0}
+                )
             started = time.perf_counter()
             images = pipe(
                 [request.prompt] * request.count,
@@ -208,6 +235,7 @@ class GenerationRuntime:
                 width=request.width,
                 height=request.height,
                 generator=generators,
+                callback_on_step_end=on_step_end,
             ).images
             self.last_seconds = time.perf_counter() - started
             return images

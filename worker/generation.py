@@ -1,26 +1,43 @@
-"""Running one generation on a worker: adapters from the blob store, images back into it."""
+"""Running one generation on a worker: adapters from the blob store, images back into it.
+
+A generation stops at its next denoising step when it is cancelled (``cancel_requested`` on
+its record) or when its record is gone (its subject was deleted): the worker looks at the
+record at most every ``POLL_SECONDS`` from the pipeline's step callback, in the same
+transaction that records the step reached. A generation whose subject was deleted writes
+nothing; images it stored just before the deletion are deleted again by ``_finish``.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
 import os
+import time
 
 from core.blob_keys import image_key
 from core.domain import EventType, Generation, JobStatus, Scope
 from core.errors import DreamchatError, InvalidInput, NotFound
 from core.ids import IMAGE, new_id
-from trainer import ADAPTER_FILE, TrainerError
+from trainer import ADAPTER_FILE, GenerationCancelled, TrainerError
 from trainer.generate import AdapterRef, GenerationRequest
 
 from .context import Context
 from .events import emit_event
-from .progress import publish
+from .progress import Throttle, publish
 from .runtime import WorkerRuntime
 
-__all__ = ["adapter_refs", "finish_lost", "run_generation"]
+__all__ = ["POLL_SECONDS", "adapter_refs", "finish_lost", "run_generation"]
 
 log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.25
+"""How often a running generation reads its record: a cancel takes effect within this plus
+one denoising step, for one small Redis transaction per poll."""
+_EVENTS = {
+    JobStatus.SUCCEEDED: EventType.GENERATION_SUCCEEDED,
+    JobStatus.FAILED: EventType.GENERATION_FAILED,
+    JobStatus.CANCELLED: EventType.GENERATION_CANCELLED,
+}
 
 
 def adapter_refs(ctx: Context, scope: Scope, subject_ids: list[str]) -> tuple[AdapterRef, ...]:
@@ -46,34 +63,78 @@ def adapter_refs(ctx: Context, scope: Scope, subject_ids: list[str]) -> tuple[Ad
     return tuple(refs)
 
 
+class _Watch:
+    """The pipeline's ``progress`` and ``should_stop``: steps are counted in memory; the
+    throttled poll reads the cancel flag, in the same transaction that records the step
+    reached when there is a new one."""
+
+    def __init__(self, ctx: Context, scope: Scope, generation_id: str):
+        self.ctx, self.scope, self.generation_id = ctx, scope, generation_id
+        self.throttle = Throttle(POLL_SECONDS)
+        self.started = time.monotonic()
+        self.step = self.total = self.recorded = 0
+        self.cancelled = self.deleted = False
+
+    def progress(self, step: int, total: int) -> None:
+        self.step, self.total = step, total
+
+    def should_stop(self, *, force: bool = False) -> bool:
+        if not (self.cancelled or self.deleted) and self.throttle.ready(force=force):
+            self._poll()
+        return self.cancelled or self.deleted
+
+    def _poll(self) -> None:
+        step = self.step
+        elapsed = time.monotonic() - self.started
+
+        def record(g: Generation) -> None:
+            if g.status is JobStatus.STARTED and step > g.step:
+                g.step, g.eta_seconds = step, (self.total - step) * elapsed / step
+
+        store = self.ctx.store
+        try:
+            if step > self.recorded:
+                generation = store.update_generation(self.scope, self.generation_id, record)
+                self.recorded = step
+            else:
+                generation = store.get_generation(self.scope, self.generation_id)
+        except NotFound:
+            self.deleted = True
+            return
+        self.cancelled = generation.cancel_requested
+
+
 def _finish(
     ctx: Context, scope: Scope, generation: Generation, status: JobStatus, **changes
 ) -> Generation | None:
+    """End the generation once and tell the user (and, but for a cancel, the tenant's
+    webhooks). None if it had ended already or is gone, in which case images it names in
+    ``changes`` are deleted: nothing will ever point at them."""
+    ended = []
+
     def update(g: Generation) -> None:
+        ended.clear()
+        if g.status.is_terminal:
+            return
         g.status = status
         g.finished_at = ctx.store.now()
+        g.eta_seconds = None
         for name, value in changes.items():
             setattr(g, name, value)
+        ended.append(True)
 
     try:
         done = ctx.store.update_generation(scope, generation.id, update)
-    except NotFound:  # its subject was deleted meanwhile: so are the images we just made
+    except NotFound:  # its subject was deleted meanwhile
+        done = None
+    if done is None or not ended:
         for image_id in changes.get("images", []):
             ctx.blobs.delete(image_key(scope, image_id))
         return None
-    data = {
-        "generation_id": done.id,
-        "user_id": scope.user_id,
-        "subject_ids": done.subject_ids,
-        "prompt": done.prompt,
-        "images": done.images,
-        "error": done.error,
-        "error_code": done.error_code,
-    }
-    succeeded = status is JobStatus.SUCCEEDED
-    event = EventType.GENERATION_SUCCEEDED if succeeded else EventType.GENERATION_FAILED
-    emit_event(ctx, tenant_id=scope.tenant_id, event_type=event, data=data)
-    publish(ctx, scope.tenant_id, scope.user_id, event, data)
+    event = _EVENTS[status]
+    if event.is_webhook:
+        emit_event(ctx, tenant_id=scope.tenant_id, event_type=event, data=done.event_data())
+    publish(ctx, scope.tenant_id, scope.user_id, event, done.event_data())
     return done
 
 
@@ -84,15 +145,33 @@ def finish_lost(ctx: Context, scope: Scope, generation_id: str, message: str) ->
         _finish(ctx, scope, generation, JobStatus.FAILED, error=message, error_code="worker_lost")
 
 
+def _begin(ctx: Context, scope: Scope, generation_id: str) -> Generation | None:
+    """Mark it started unless it ended or was cancelled first; None if it is gone."""
+
+    def start(g: Generation) -> None:
+        if not g.status.is_terminal and not g.cancel_requested:
+            g.status = JobStatus.STARTED
+
+    try:
+        return ctx.store.update_generation(scope, generation_id, start)
+    except NotFound:
+        return None
+
+
 def run_generation(
     ctx: Context, runtime: WorkerRuntime, *, scope: Scope, generation_id: str
 ) -> str:
-    generation = ctx.store.get_generation(scope, generation_id)
+    """Make the images and store them; returns the final status, or ``deleted`` when the
+    generation's subject was deleted before or while it ran."""
+    generation = _begin(ctx, scope, generation_id)
+    if generation is None:
+        return "deleted"
     if generation.status.is_terminal:
-        return str(generation.status)
-    ctx.store.update_generation(
-        scope, generation_id, lambda g: setattr(g, "status", JobStatus.STARTED)
-    )
+        return str(generation.status)  # cancelled while queued, or a duplicate delivery
+    if generation.cancel_requested:
+        _finish(ctx, scope, generation, JobStatus.CANCELLED)
+        return "cancelled"
+    watch = _Watch(ctx, scope, generation_id)
     try:
         request = GenerationRequest(
             prompt=generation.prompt,
@@ -106,7 +185,11 @@ def run_generation(
             seed=generation.seed,
         )
         runtime.setup()
-        images = runtime.generation.generate(request)
+        images = runtime.generation.generate(
+            request, progress=watch.progress, should_stop=watch.should_stop
+        )
+        if watch.should_stop(force=True):  # a cancel that came during the last step wins
+            raise GenerationCancelled("generation stopped after its last step")
         image_ids = []
         for image in images:
             buffer = io.BytesIO()
@@ -114,9 +197,19 @@ def run_generation(
             image_id = new_id(IMAGE)
             ctx.blobs.put(image_key(scope, image_id), buffer.getvalue())
             image_ids.append(image_id)
-    except (TrainerError, DreamchatError) as exc:
-        _finish(ctx, scope, generation, JobStatus.FAILED, error=exc.message, error_code=exc.code)
-        return "failed"
+    except GenerationCancelled as stopped:
+        log.info("generation %s: %s", generation_id, stopped.message)
+        if watch.deleted:
+            return "deleted"
+        _finish(ctx, scope, generation, JobStatus.CANCELLED, step=watch.step)
+        return "cancelled"
+    except (TrainerError, DreamchatError) as exc:  # its subject's adapter gone, too
+        if watch.deleted:
+            return "deleted"
+        failed = _finish(
+            ctx, scope, generation, JobStatus.FAILED, error=exc.message, error_code=exc.code
+        )
+        return "failed" if failed else "deleted"
     except Exception:
         log.exception("generation %s failed", generation_id)
         _finish(
@@ -128,5 +221,6 @@ def run_generation(
             error_code="generation_error",
         )
         return "failed"
-    _finish(ctx, scope, generation, JobStatus.SUCCEEDED, images=image_ids)
+    if _finish(ctx, scope, generation, JobStatus.SUCCEEDED, images=image_ids) is None:
+        return "deleted"
     return "succeeded"

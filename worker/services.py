@@ -10,12 +10,14 @@ the content policy on every training and generation (``core.policy``), the limit
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Sequence
 from typing import Any
 
 from rq import Callback, Retry
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
+from rq.job import JobStatus as RqStatus
 
 from core.domain import (
     Consent,
@@ -48,11 +50,15 @@ from .job_refs import GENERATE_IMAGES, JOB_LOST, TRAIN_SUBJECT
 from .progress import publish
 
 __all__ = [
+    "cancel_generation",
+    "cancel_job",
     "cancel_training",
     "delete_subject",
     "generate",
+    "generation_status",
     "get_generation",
     "job_status",
+    "pending_generations",
     "start_training",
     "training_status",
 ]
@@ -206,15 +212,15 @@ def cancel_training(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
         return training_status(ctx, scope=scope, training_id=run.id)
     ctx.store.update_training_run(scope, run.id, lambda r: setattr(r, "cancel_requested", True))
     if run.status is JobStatus.QUEUED:
-        try:
-            Job.fetch(run.id, connection=ctx.redis).cancel()
-        except NoSuchJobError:
-            pass
+        _drop_queued_job(ctx, run.id)
         cancelled, _ = ctx.store.finish_training(
             scope, run.id, status=JobStatus.CANCELLED, only_if=JobStatus.QUEUED
         )
         if cancelled.status is not JobStatus.CANCELLED:  # a worker took it meanwhile: it stops
             return training_status(ctx, scope=scope, training_id=run.id)  # at its next step
+        # A run requeued by a worker shutdown left its checkpoints (and a copy of the photos)
+        # in the shared work dir; no worker will come back for them.
+        shutil.rmtree(ctx.settings.work_dir / "trainings" / run.id, ignore_errors=True)
         publish(
             ctx,
             scope.tenant_id,
@@ -331,31 +337,105 @@ def get_generation(ctx: Context, *, scope: Scope, generation_id: str) -> Generat
     return ctx.store.get_generation(scope, check_id(generation_id, GENERATION, what="generation"))
 
 
+def generation_status(ctx: Context, *, scope: Scope, generation_id: str) -> dict[str, Any]:
+    """``GET /v1/jobs/{id}`` for a generation: the denoising step reached, ETA, queue place."""
+    g = get_generation(ctx, scope=scope, generation_id=generation_id)
+    position = _queue_position(ctx, GENERATE, g.id) if g.status is JobStatus.QUEUED else None
+    progress = {JobStatus.SUCCEEDED: 1.0, JobStatus.STARTED: g.step / g.steps}.get(g.status, 0.0)
+    return {
+        "id": g.id,
+        "kind": "generation",
+        "status": str(g.status),
+        "progress": min(progress, 1.0),
+        "step": g.step,
+        "total_steps": g.steps,
+        "eta_seconds": g.eta_seconds if g.status is JobStatus.STARTED else None,
+        "queue_position": position,
+        "error": None if g.error is None else {"code": g.error_code, "message": g.error},
+    }
+
+
+def pending_generations(ctx: Context, *, scope: Scope) -> list[Generation]:
+    """The person's generations that are queued or running, newest first."""
+    return [g for g in ctx.store.list_generations(scope) if not g.status.is_terminal]
+
+
+def cancel_generation(ctx: Context, *, scope: Scope, generation_id: str) -> dict[str, Any]:
+    """A queued generation is cancelled at once and never runs; a running one stops at its
+    next denoising step (poll until ``status`` is ``cancelled``), storing no images. A
+    finished one is left as it is."""
+    generation = get_generation(ctx, scope=scope, generation_id=generation_id)
+    if not generation.status.is_terminal:
+        was: list[JobStatus] = []
+
+        def cancel(g: Generation) -> None:
+            was[:] = [g.status]
+            if g.status.is_terminal:
+                return
+            g.cancel_requested = True
+            if g.status is JobStatus.QUEUED:
+                g.status, g.finished_at = JobStatus.CANCELLED, ctx.store.now()
+
+        generation = ctx.store.update_generation(scope, generation.id, cancel)
+        if was == [JobStatus.QUEUED]:
+            # The record decides: a worker that took the job meanwhile finds it cancelled
+            # and stops before it starts. Leaving the queue keeps the others' positions true.
+            _drop_queued_job(ctx, generation.id)
+            publish(
+                ctx,
+                scope.tenant_id,
+                scope.user_id,
+                EventType.GENERATION_CANCELLED,
+                generation.event_data(),
+            )
+    return generation_status(ctx, scope=scope, generation_id=generation.id)
+
+
+def _drop_queued_job(ctx: Context, job_id: str) -> None:
+    try:
+        job = Job.fetch(job_id, connection=ctx.redis)
+        if job.get_status() in (RqStatus.QUEUED, RqStatus.SCHEDULED, RqStatus.DEFERRED):
+            job.cancel()
+    except (NoSuchJobError, InvalidJobOperation):
+        pass
+
+
 def job_status(ctx: Context, *, scope: Scope, job_id: str) -> dict[str, Any]:
     """One status shape for both kinds of job (``trn_…`` and ``gen_…`` ids)."""
     if job_id.startswith(TRAINING + "_"):
         return training_status(ctx, scope=scope, training_id=job_id)
     if job_id.startswith(GENERATION + "_"):
-        g = get_generation(ctx, scope=scope, generation_id=job_id)
-        position = _queue_position(ctx, GENERATE, g.id) if g.status is JobStatus.QUEUED else None
-        return {
-            "id": g.id,
-            "kind": "generation",
-            "status": str(g.status),
-            "progress": 1.0 if g.status is JobStatus.SUCCEEDED else 0.0,
-            "eta_seconds": None,
-            "queue_position": position,
-            "error": None if g.error is None else {"code": g.error_code, "message": g.error},
-        }
+        return generation_status(ctx, scope=scope, generation_id=job_id)
+    raise NotFound(f"No job {job_id!r}.", code="job_not_found")
+
+
+def cancel_job(ctx: Context, *, scope: Scope, job_id: str) -> dict[str, Any]:
+    """Cancel a training or a generation by its job id; answers its status."""
+    if job_id.startswith(TRAINING + "_"):
+        return cancel_training(ctx, scope=scope, training_id=job_id)
+    if job_id.startswith(GENERATION + "_"):
+        return cancel_generation(ctx, scope=scope, generation_id=job_id)
     raise NotFound(f"No job {job_id!r}.", code="job_not_found")
 
 
 def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDeletion:
     """Delete a subject with everything made from it, and tell the tenant (``subject.deleted``).
-    A subject that is training is cancelled first."""
+
+    Its jobs stop first. Queued ones leave the queue and never run: its training and every
+    generation that uses it are cancelled. A running training stops at its next step and a
+    running generation at its next denoising step, when their workers find the records gone;
+    they write nothing afterwards, and what a job stored just before (an adapter, images) it
+    deletes again when it finds its record gone (``worker.training``, ``worker.generation``).
+    """
     subject = ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
     if subject.status is SubjectStatus.TRAINING and subject.training_job_id:
         cancel_training(ctx, scope=scope, training_id=subject.training_job_id)
+    for generation in ctx.store.list_subject_generations(scope, subject_id):
+        if not generation.status.is_terminal:
+            try:
+                cancel_generation(ctx, scope=scope, generation_id=generation.id)
+            except NotFound:  # deleted with another of its subjects just now
+                pass
     deletion = delete_subject_records(
         ctx.store, ctx.blobs, scope=scope, subject_id=subject_id, force=True
     )

@@ -184,13 +184,14 @@ def _start_attempt(ctx: Context, scope: Scope, training_id: str) -> TrainingRun:
     return ctx.store.update_training_run(scope, training_id, start)
 
 
-def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **kwargs: Any) -> None:
+def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **kwargs: Any) -> bool:
+    """False when the run is gone: its subject was deleted while it trained."""
     try:
         finished, subject = ctx.store.finish_training(scope, run.id, status=status, **kwargs)
     except NotFound:  # the subject (and its runs) were deleted while we trained
         if kwargs.get("adapter"):  # don't leave its new adapter behind
             ctx.blobs.delete_prefix(kwargs["adapter"])
-        return
+        return False
     data = {
         "training_id": run.id,
         "subject_id": run.subject_id,
@@ -219,6 +220,7 @@ def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **k
         {**data, "subject_name": subject.name if subject else None},
     )
     set_job_meta(status=str(status))
+    return True
 
 
 def _notice(subject, run: TrainingRun, status: JobStatus) -> dict[str, Any]:
@@ -302,7 +304,10 @@ def run_training(
     """Train one queued (or interrupted) run to its end; returns the final status. When
     ``stopping`` is set (the worker got SIGTERM) the run pauses at its next step and is
     requeued (``TrainingRequeued``)."""
-    run = ctx.store.get_training_run(scope, training_id)
+    try:
+        run = ctx.store.get_training_run(scope, training_id)
+    except NotFound:  # its subject was deleted before a worker got to it: nothing to do
+        return "deleted"
     if run.status.is_terminal:
         return str(run.status)  # a duplicate delivery of a finished job
     if run.cancel_requested:
@@ -378,8 +383,12 @@ def run_training(
         return "failed"
     finally:
         runtime.after_training()
-    _finish(ctx, scope, run, JobStatus.SUCCEEDED, adapter=prefix, quality=result.report["quality"])
+    recorded = _finish(
+        ctx, scope, run, JobStatus.SUCCEEDED, adapter=prefix, quality=result.report["quality"]
+    )
     _drop_work(ctx, scope, run)
+    if not recorded:  # deleted while it trained; the adapter went with it
+        return "deleted"
     _schedule_retention(ctx, scope, run)
     log.info(
         "training %s succeeded in %.1f s (attempt %d)",

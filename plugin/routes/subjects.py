@@ -65,8 +65,9 @@ def rename_subject(
     "/{subject_id}", summary="Delete a subject and all made from it", responses=responses(404)
 )
 def delete_subject(subject_id: SubjectId, ctx: Ctx, scope: CurrentScope) -> SubjectDeleted:
-    """Removes its photos, adapter, trainings and the images generated with it (a running
-    training is cancelled first) and sends ``subject.deleted`` to the tenant's webhooks."""
+    """Removes its photos, adapter, trainings and the images generated with it and sends
+    ``subject.deleted`` to the tenant's webhooks. Its jobs stop first: a queued training or
+    generation never runs, a running one stops at its next step and stores nothing."""
     return SubjectDeleted.of(services.delete_subject(ctx, scope=scope, subject_id=subject_id))
 
 

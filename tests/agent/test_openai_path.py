@@ -113,3 +113,39 @@ def test_generation_status_tool_reports_pending_and_stays_in_scope(service):
         {"generation_id": generation.id},
     )
     assert other["ok"] is False and other["error"]["code"] == "generation_not_found"
+
+
+def test_cancel_generation_tool_cancels_only_the_callers_generations(service):
+    from agent.session import ChatSession, ConversationState
+    from agent.tools import run_tool
+    from core.domain import JobStatus
+    from worker import services
+
+    owner = Scope("ten_oai", f"stop-{uuid.uuid4().hex[:6]}")
+    mallory = Scope("ten_oai", f"mallory-{uuid.uuid4().hex[:6]}")
+
+    def session(scope):
+        return ChatSession(service.ctx, scope, "cnv_" + "b" * 24, ConversationState())
+
+    def status(generation_id):
+        return service.ctx.store.get_generation(owner, generation_id).status
+
+    # No subject needed to draw the base model; the service takes an empty list.
+    first, second = (
+        services.generate(service.ctx, scope=owner, subject_ids=[], prompt=f"a photo of a {n}")
+        for n in ("dog", "cat")
+    )
+    refused = run_tool(session(mallory), "cancel_generation", {"generation_id": first.id})
+    assert refused["ok"] is False and refused["error"]["code"] == "generation_not_found"
+    nothing = run_tool(session(mallory), "cancel_generation", {})  # their own: none
+    assert nothing["ok"] is False and "No picture" in nothing["message"]
+    assert status(first.id) is status(second.id) is JobStatus.QUEUED
+
+    one = run_tool(session(owner), "cancel_generation", {"generation_id": first.id})
+    assert one["ok"] and one["message"] == "Cancelled the picture."
+    assert status(first.id) is JobStatus.CANCELLED and status(second.id) is JobStatus.QUEUED
+    rest = run_tool(session(owner), "cancel_generation", {})
+    assert rest["ok"] and [g["id"] for g in rest["generations"]] == [second.id]
+    assert status(second.id) is JobStatus.CANCELLED
+    asked = run_tool(session(owner), "generation_status", {"generation_id": second.id})
+    assert asked["ok"] and asked["status"] == "cancelled" and "cancelled" in asked["message"]

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from PIL import Image
 from rq import Queue
+from rq.job import Job
 
 from core.blob_keys import image_key
 from core.domain import JobStatus, SubjectStatus
@@ -181,7 +182,68 @@ def test_generations_accept_an_idempotency_key(api, alice):
 def test_jobs(api, alice):
     assert api.client.get("/v1/jobs/job_nope", headers=alice.headers).status_code == 404
     assert api.client.get("/v1/jobs/trn_" + "e" * 24, headers=alice.headers).status_code == 404
+    cancel = api.client.post("/v1/jobs/gen_" + "e" * 24 + "/cancel", headers=alice.headers)
+    assert cancel.status_code == 404 and cancel.json()["error"]["code"] == "generation_not_found"
+
+
+def test_a_queued_generation_is_cancelled_at_once_and_leaves_the_queue(api, alice):
     subject = ready_subject(api, alice)
     generation = generate(api, alice, [subject["id"]]).json()
+    queue = Queue(api.ctx.store.queue_name("generate"), connection=api.ctx.redis)
+    assert generation["id"] in queue.job_ids
+    url = f"/v1/jobs/{generation['id']}/cancel"
+
+    other = api.client.post(url, headers=alice.as_user("bob").headers)
+    assert other.status_code == 404 and other.json()["error"]["code"] == "generation_not_found"
+    assert generation["id"] in queue.job_ids  # someone else's cancel changed nothing
+
+    cancel = api.client.post(url, headers=alice.headers)
+    assert cancel.status_code == 200, cancel.text
+    assert cancel.json() == cancel.json() | {
+        "id": generation["id"],
+        "kind": "generation",
+        "status": "cancelled",
+        "queue_position": None,
+        "error": None,
+    }
+    assert generation["id"] not in queue.job_ids
+    assert Job.fetch(generation["id"], connection=api.ctx.redis).get_status() == "canceled"
+    shown = api.client.get(f"/v1/generations/{generation['id']}", headers=alice.headers).json()
+    assert shown["status"] == "cancelled" and shown["images"] == []
+
+    again = api.client.post(url, headers=alice.headers)  # a finished job: nothing changes
+    assert again.status_code == 200 and again.json()["status"] == "cancelled"
+    events = [e for _, e in api.ctx.store.read_events(alice.scope)]
+    assert [e["type"] for e in events] == ["generation.cancelled"]
+    assert events[0]["generation_id"] == generation["id"] and events[0]["images"] == []
+
+
+def test_a_running_generation_is_asked_to_stop(api, alice):
+    """The worker's side (it stops at the next denoising step) is in tests/worker."""
+    subject = ready_subject(api, alice)
+    generation = generate(api, alice, [subject["id"]]).json()
+
+    def started(g):  # what the worker writes when it has done one step
+        g.status, g.step = JobStatus.STARTED, 1
+
+    running = api.ctx.store.update_generation(alice.scope, generation["id"], started)
     cancel = api.client.post(f"/v1/jobs/{generation['id']}/cancel", headers=alice.headers)
-    assert cancel.status_code == 409 and cancel.json()["error"]["code"] == "not_cancellable"
+    assert cancel.status_code == 200
+    assert cancel.json() == cancel.json() | {
+        "status": "started",
+        "step": 1,
+        "total_steps": running.steps,
+        "progress": 1 / running.steps,
+    }
+    assert api.ctx.store.get_generation(alice.scope, generation["id"]).cancel_requested
+    assert api.ctx.store.read_events(alice.scope) == []  # the worker announces the end
+
+
+def test_finished_generations_are_left_as_they_are(api, alice):
+    subject = ready_subject(api, alice)
+    generation = generate(api, alice, [subject["id"]]).json()
+    image_ids = finished_generation(api, alice, generation["id"])
+    cancel = api.client.post(f"/v1/jobs/{generation['id']}/cancel", headers=alice.headers)
+    assert cancel.status_code == 200 and cancel.json()["status"] == "succeeded"
+    kept = api.ctx.store.get_generation(alice.scope, generation["id"])
+    assert kept.images == image_ids and not kept.cancel_requested

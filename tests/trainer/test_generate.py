@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from trainer import AdapterError, ConfigError, train
+from trainer import AdapterError, ConfigError, GenerationCancelled, train
 from trainer.generate import AdapterRef, GenerationRequest, GenerationRuntime
 
 from .conftest import tiny_config
@@ -114,3 +114,27 @@ def test_retrained_adapter_under_the_same_name_is_reloaded(
     shutil.copytree(second_adapter, retrained)
     second = runtime.generate(_request(AdapterRef("sub_m", str(retrained))))[0]
     assert np.abs(_px(first) - _px(second)).mean() > 0.1
+
+
+def test_should_stop_ends_a_generation_between_steps_and_the_runtime_stays_usable(runtime):
+    seen: list[tuple[int, int]] = []
+
+    def stop_after_three() -> bool:
+        return len(seen) >= 3
+
+    with pytest.raises(GenerationCancelled) as stopped:
+        runtime.generate(
+            _request(steps=20),
+            progress=lambda s, t: seen.append((s, t)),
+            should_stop=stop_after_three,
+        )
+    assert seen == [(1, 20), (2, 20), (3, 20)]  # no step ran after the answer was yes
+    assert stopped.value.details == {"step": 3, "total": 20}
+    with pytest.raises(GenerationCancelled) as early:
+        runtime.generate(
+            _request(), progress=lambda s, t: seen.append((s, t)), should_stop=lambda: True
+        )
+    assert early.value.details["step"] == 0 and len(seen) == 3  # not a single step
+    counted: list[int] = []
+    images = runtime.generate(_request(steps=4), progress=lambda s, t: counted.append(s))
+    assert counted == [1, 2, 3, 4] and len(images) == 1
