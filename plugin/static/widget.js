@@ -37,7 +37,7 @@
     "strings": {
       "en": {
         "title": "Photo studio", "assistant": "Assistant", "open": "Open the chat", "close": "Close the chat",
-        "messages": "Messages", "you": "You", "message": "Message", "placeholder": "Message, or attach photos\u2026",
+        "messages": "Messages", "you": "You", "message": "Message", "placeholder": "Your message\u2026",
         "send": "Send", "attach": "Choose photos", "camera": "Take a photo", "suggestions": "Suggestions",
         "welcome": "Hi! I make personalized pictures of your pets, yourself or your things. Tell me about one \u2014 \"this is my dog Rex\" \u2014 and attach 3\u201325 photos.",
         "photos": "(photos)", "uploading": "uploading\u2026", "rejected": "rejected", "uploadFailed": "upload failed",
@@ -53,7 +53,7 @@
       },
       "de": {
         "title": "Fotostudio", "assistant": "Assistent", "open": "Chat \u00f6ffnen", "close": "Chat schlie\u00dfen",
-        "messages": "Nachrichten", "you": "Sie", "message": "Nachricht", "placeholder": "Nachricht oder Fotos anh\u00e4ngen\u2026",
+        "messages": "Nachrichten", "you": "Sie", "message": "Nachricht", "placeholder": "Ihre Nachricht\u2026",
         "send": "Senden", "attach": "Fotos ausw\u00e4hlen", "camera": "Foto aufnehmen", "suggestions": "Vorschl\u00e4ge",
         "welcome": "Hallo! Ich mache pers\u00f6nliche Bilder von Ihren Haustieren, von Ihnen oder Ihren Sachen. H\u00e4ngen Sie 3\u201325 Fotos an und schreiben Sie (auf Englisch) zum Beispiel \u201ethis is my dog Rex\u201c.",
         "photos": "(Fotos)", "uploading": "wird hochgeladen\u2026", "rejected": "abgelehnt", "uploadFailed": "Hochladen fehlgeschlagen",
@@ -69,7 +69,7 @@
       },
       "fr": {
         "title": "Studio photo", "assistant": "Assistant", "open": "Ouvrir le chat", "close": "Fermer le chat",
-        "messages": "Messages", "you": "Vous", "message": "Message", "placeholder": "Message ou photos\u2026",
+        "messages": "Messages", "you": "Vous", "message": "Message", "placeholder": "Votre message\u2026",
         "send": "Envoyer", "attach": "Choisir des photos", "camera": "Prendre une photo", "suggestions": "Suggestions",
         "welcome": "Bonjour\u00a0! Je cr\u00e9e des images personnalis\u00e9es de vos animaux, de vous-m\u00eame ou de vos objets. Joignez 3 \u00e0 25 photos et \u00e9crivez (en anglais) par exemple \u00ab\u00a0this is my dog Rex\u00a0\u00bb.",
         "photos": "(photos)", "uploading": "envoi\u2026", "rejected": "refus\u00e9e", "uploadFailed": "\u00e9chec de l'envoi",
@@ -85,7 +85,7 @@
       },
       "es": {
         "title": "Estudio de fotos", "assistant": "Asistente", "open": "Abrir el chat", "close": "Cerrar el chat",
-        "messages": "Mensajes", "you": "T\u00fa", "message": "Mensaje", "placeholder": "Mensaje o fotos\u2026",
+        "messages": "Mensajes", "you": "T\u00fa", "message": "Mensaje", "placeholder": "Tu mensaje\u2026",
         "send": "Enviar", "attach": "Elegir fotos", "camera": "Hacer una foto", "suggestions": "Sugerencias",
         "welcome": "\u00a1Hola! Creo im\u00e1genes personalizadas de tus mascotas, de ti o de tus cosas. Adjunta de 3 a 25 fotos y escribe (en ingl\u00e9s), por ejemplo, \u00abthis is my dog Rex\u00bb.",
         "photos": "(fotos)", "uploading": "subiendo\u2026", "rejected": "rechazada", "uploadFailed": "error al subir",
@@ -238,7 +238,8 @@
   var host = document.createElement("dreamchat-widget");
   var root = host.shadowRoot;
   var CSS =
-    ":host{all:initial!important;display:block!important;position:static!important;color:#1f1f23!important;" +
+    ":host{all:initial!important;display:block!important;position:static!important;direction:ltr!important;" +
+    "color:#1f1f23!important;" +
     "font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif!important}" +
     "*,*::before,*::after{box-sizing:border-box}[hidden]{display:none!important}" +
     "button,input{font:inherit;color:inherit;margin:0}button{cursor:pointer}" +
@@ -284,7 +285,7 @@
     ".drop{outline:3px dashed var(--p);outline-offset:-6px}" +
     ".viewer{position:fixed;inset:0;z-index:2147483001;background:rgba(12,12,16,.92);display:flex;flex-direction:column;" +
     "align-items:center;justify-content:center;gap:14px;padding:16px}" +
-    ".viewer img{max-width:100%;max-height:calc(100% - 80px);border-radius:10px;background:#fff}" +
+    ".viewer img{width:min(100%,960px,calc(100vh - 150px));height:auto;max-height:calc(100vh - 150px);object-fit:contain}" +
     ".viewer :focus-visible{outline-color:#fff}.vbar{display:flex;flex-wrap:wrap;gap:10px;justify-content:center}" +
     ".vbtn{display:inline-flex;align-items:center;gap:8px;height:44px;padding:0 16px;border:0;border-radius:22px;background:#fff;" +
     "color:#1f1f23;text-decoration:none;font-weight:600}" +
@@ -401,7 +402,7 @@
   }
 
   function trap(e, box) {
-    var all = Array.prototype.filter.call(box.querySelectorAll("button,a[href],input:not([type=file])"), function (x) {
+    var all = Array.prototype.filter.call(box.querySelectorAll("button,a[href],input:not([type=file]),[tabindex]"), function (x) {
       return x.getClientRects().length > 0;
     });
     var first = all[0], last = all[all.length - 1], at = root.activeElement;

@@ -45,7 +45,7 @@ def test_a_colour_too_light_for_the_panel_is_refused_with_a_darker_suggestion():
     assert all(contrast_ratio(suggestion, s) >= widget.MIN_CONTRAST for s in widget.SURFACES)
     assert check_widget_settings({"primary_color": suggestion}) == {"primary_color": suggestion}
     # Passing against white is not enough: the assistant's grey bubbles are a surface too.
-    between = "#8a6ff0"
+    between = "#f0640f"
     assert contrast_ratio(between, "#ffffff") >= 3 > contrast_ratio(between, "#f4f4f6")
     _refused({"primary_color": between})
 
