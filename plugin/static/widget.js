@@ -451,6 +451,7 @@
     m.body.textContent = text;
     if (server && S.language !== "en") m.body.lang = "en";
     else m.body.removeAttribute("lang");
+    log.scrollTop = log.scrollHeight;
   }
   function keepScrolled(img) {
     img.addEventListener("load", function () { log.scrollTop = log.scrollHeight; });

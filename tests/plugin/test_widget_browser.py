@@ -33,12 +33,16 @@ import httpx
 import pytest
 import redis
 
+from core.blobs import LocalBlobStore
 from core.domain import Tenant
 from core.ids import hash_api_key
+from core.settings import load_settings
 from core.store import RedisStore
 from core.tenants import create_tenant, set_allowed_origins
+from plugin.app import create_app
 from plugin.auth import Signer
 from plugin.routes.widget import DEMO_USER
+from worker.context import Context
 
 from ..net import free_port, uvicorn_thread
 from ..worker.harness import FAST_SETTINGS
@@ -261,7 +265,7 @@ class Widget:
     """The chat as a person uses it. A step that fails inside ``explained()`` leaves a
     screenshot and names it in the assertion, with the service's log."""
 
-    def __init__(self, page, service: RunningService, screenshot: Path):
+    def __init__(self, page, service: RunningService | InProcessApi, screenshot: Path):
         self.page, self.service, self.screenshot = page, service, screenshot
 
     def open(self, url: str | None = None) -> None:
@@ -483,11 +487,21 @@ class PlatformSite:
         return f"{self.origin}/{name}"
 
 
-class Shop:
-    """``dreamchat run`` (its Redis shared with the test, so tests make their own tenants)
-    and the platform's site, for the tests that need no training."""
+class InProcessApi:
+    """The API app served from a thread: what the widget talks to when nothing needs a worker."""
 
-    def __init__(self, service: RunningService, site: PlatformSite, store: RedisStore):
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def output(self) -> str:
+        return "(the API runs inside the test process; its log is the test's)"
+
+
+class Shop:
+    """The API (its Redis shared with the test, so tests make their own tenants) and the
+    platform's site, for the tests that need no model."""
+
+    def __init__(self, service: InProcessApi, site: PlatformSite, store: RedisStore):
         self.service, self.site, self.store = service, site, store
         self.signer = Signer(SECRET.encode())
 
@@ -509,29 +523,30 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory, tiny_sd, redis_url) -> Iterator[Shop]:
+def shop(tmp_path_factory, redis_url) -> Iterator[Shop]:
     prefix = f"dctest-{uuid.uuid4().hex[:12]}"
     client = redis.Redis.from_url(redis_url)
+    settings = load_settings(
+        redis_url=redis_url,
+        key_prefix=prefix,
+        data_dir=tmp_path_factory.mktemp("shop") / "data",
+        secret_key=SECRET,
+        rate_limit_tenant_per_minute=0,
+        rate_limit_user_per_minute=0,
+    )
+    store = RedisStore(client, prefix=prefix)
+    ctx = Context(settings, client, store, LocalBlobStore(settings.blob_dir))
     site = PlatformSite()
-    with uvicorn_thread(site.app()) as site_url:
-        site.origin = site_url.replace("127.0.0.1", "localhost")  # another origin than the API
-        service = RunningService(
-            tmp_path_factory.mktemp("shop") / "data",
-            tiny_sd,
-            REDIS_URL=redis_url,
-            DREAMCHAT_KEY_PREFIX=prefix,
-        )
-        try:
-            service.wait_ready()
-            yield Shop(service, site, RedisStore(client, prefix=prefix))
-        finally:
-            code = service.interrupt()
-            keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-            if keys:
-                client.delete(*keys)
-            purge_rq(client, prefix)
-            client.close()
-    assert code == 0, f"dreamchat run exited with {code}:\n{service.output()[-3000:]}"
+    try:
+        with uvicorn_thread(site.app()) as site_url, uvicorn_thread(create_app(ctx)) as api_url:
+            site.origin = site_url.replace("127.0.0.1", "localhost")  # another origin
+            yield Shop(InProcessApi(api_url), site, store)
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        purge_rq(client, prefix)
+        client.close()
 
 
 HOSTILE_CSS = """
