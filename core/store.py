@@ -2,8 +2,8 @@
 Redis key names.
 
 User data lives under ``{prefix}:{tenant}:{user}:…`` and is reached only through a ``Scope``;
-tenant data (the tenant record, webhook endpoints, the tenant's active trainings, webhook
-message bodies, rate-limit buckets) lives under ``{prefix}:{tenant}:_…``; RQ queue names and
+tenant data (the tenant record, its widget settings, webhook endpoints, the tenant's active
+trainings, webhook message bodies, rate-limit buckets) lives under ``{prefix}:{tenant}:_…``; RQ queue names and
 are built here too. User ids cannot start with ``_``, so the two never overlap and
 ``SCAN {prefix}:{tenant}:{user}:*`` finds exactly one user's keys.
 
@@ -43,6 +43,7 @@ from .domain import (
 )
 from .errors import Conflict, LimitExceeded, NotFound
 from .ids import MESSAGE, check_external_id, check_id
+from .widget import WidgetSettings
 
 __all__ = ["RedisStore", "decode_event"]
 
@@ -185,6 +186,27 @@ class RedisStore:
         if record is None:
             raise NotFound(f"No tenant {tenant_id!r}.", code="tenant_not_found")
         return record
+
+    def get_widget_settings(self, tenant_id: str) -> WidgetSettings | None:
+        return self._load(self.client, self._tenant(tenant_id, "_widget"), WidgetSettings)
+
+    def update_widget_settings(
+        self, tenant_id: str, mutate: Callable[[WidgetSettings], None]
+    ) -> WidgetSettings:
+        """Change the tenant's widget settings (made on first use); ``tenant_not_found`` for
+        a tenant that does not exist, checked in the same transaction."""
+        key, tenant_key = self._tenant(tenant_id, "_widget"), self._tenant(tenant_id, "_tenant")
+
+        def tx(pipe: Pipeline) -> WidgetSettings:
+            if not pipe.exists(tenant_key):
+                raise NotFound(f"No tenant {tenant_id!r}.", code="tenant_not_found")
+            settings = self._load(pipe, key, WidgetSettings) or WidgetSettings()
+            mutate(settings)
+            pipe.multi()
+            pipe.set(key, settings.to_json())
+            return settings
+
+        return self._transact(tx, key, tenant_key)
 
     # Subjects ---------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@
 - ``CurrentScope``: the authenticated ``(tenant, end user)``, from an API key with ``X-User-Id``
   or from a user token, rate-limited per tenant and per user;
 - ``TenantAdmin``: the authenticated tenant, API key only (webhooks, minting user tokens);
+- ``CurrentTenant``: the authenticated tenant from any of its credentials (an API key, with or
+  without ``X-User-Id``, or a user token), for tenant-wide things its users may read;
 - ``Idempotent``: Stripe-style ``Idempotency-Key`` handling for a POST.
 
 Every route with a caller takes it from these (chat and the event stream included), so
@@ -50,6 +52,7 @@ __all__ = [
     "ApiState",
     "CurrentPrincipal",
     "CurrentScope",
+    "CurrentTenant",
     "Ctx",
     "EventStreamScope",
     "Idempotency",
@@ -222,6 +225,17 @@ def _tenant_admin(request: Request, api: Api, credentials: Credentials) -> Tenan
 
 
 TenantAdmin = Annotated[Tenant, Depends(_tenant_admin)]
+
+
+def _current_tenant(
+    request: Request, api: Api, credentials: Credentials, x_user_id: UserIdHeader = None
+) -> Tenant:
+    principal = _authenticate(request, api, credentials, x_user_id)
+    api.limiter.check(principal.tenant.id, principal.user_id)
+    return principal.tenant
+
+
+CurrentTenant = Annotated[Tenant, Depends(_current_tenant)]
 
 
 class Idempotency:

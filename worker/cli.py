@@ -1,4 +1,4 @@
-"""``dreamchat worker`` and ``dreamchat tenants create``."""
+"""``dreamchat worker`` and ``dreamchat tenants create|set-origins|widget``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,31 @@ def register(commands: argparse._SubParsersAction) -> None:
         "origins", nargs="*", help="e.g. https://shop.example.com; none clears the list"
     )
     origins.set_defaults(handler=_tenants_set_origins)
+    widget = sub.add_parser(
+        "widget",
+        help="show or change the tenant's widget settings (no options: show them)",
+        description="Options change only the settings they name; --unset FIELD resets one to "
+        "the widget's default. A script tag's data-* attributes override these on its page.",
+    )
+    widget.add_argument("tenant_id")
+    widget.add_argument("--color", dest="primary_color", help="primary colour, #rrggbb")
+    widget.add_argument("--position", choices=("left", "right"))
+    widget.add_argument("--launcher-icon", help="chat, camera, sparkles or an https:// image URL")
+    widget.add_argument("--title", help="the chat's heading")
+    widget.add_argument("--assistant-name")
+    widget.add_argument("--avatar", dest="avatar_url", help="an https:// image URL")
+    widget.add_argument("--welcome", dest="welcome_message", help="the first message")
+    widget.add_argument(
+        "--prompt",
+        dest="suggested_prompts",
+        action="append",
+        help="a suggested prompt shown as a chip; repeat for up to 4 (replaces the list)",
+    )
+    widget.add_argument("--language", help="en, de, fr or es")
+    widget.add_argument(
+        "--unset", action="append", default=[], metavar="FIELD", help="reset a field, e.g. title"
+    )
+    widget.set_defaults(handler=_tenants_widget)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -64,6 +89,26 @@ def _tenants_set_origins(args: argparse.Namespace) -> int:
         ctx = context_from_settings(settings, redis_url=url)
         tenant = set_allowed_origins(ctx.store, tenant_id=args.tenant_id, origins=args.origins)
     print(json.dumps({"tenant_id": tenant.id, "allowed_origins": tenant.allowed_origins}))
+    return 0
+
+
+def _tenants_widget(args: argparse.Namespace) -> int:
+    from core.redis_server import resolve_redis_url
+    from core.settings import get_settings
+    from core.widget import FIELDS, get_widget_settings, update_widget_settings
+
+    from .context import context_from_settings
+
+    changes = {field: None for field in args.unset}
+    changes |= {f: getattr(args, f) for f in FIELDS if getattr(args, f) is not None}
+    settings = get_settings()
+    with resolve_redis_url(settings) as url:
+        store = context_from_settings(settings, redis_url=url).store
+        if changes:
+            widget = update_widget_settings(store, tenant_id=args.tenant_id, changes=changes)
+        else:
+            widget = get_widget_settings(store, tenant_id=args.tenant_id)
+    print(json.dumps({"tenant_id": args.tenant_id, **widget.model_dump(mode="json")}))
     return 0
 
 

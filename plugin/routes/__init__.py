@@ -14,5 +14,6 @@ ROUTERS = (
     images.router,
     webhooks.router,
     chat.router,
+    widget.settings_router,
     widget.router,
 )

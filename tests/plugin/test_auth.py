@@ -13,6 +13,8 @@ PROTECTED = [
     ("POST", "/v1/uploads"),
     ("GET", "/v1/webhooks"),
     ("POST", "/v1/user-tokens"),
+    ("GET", "/v1/widget/settings"),
+    ("PATCH", "/v1/widget/settings"),
 ]
 
 
@@ -80,7 +82,12 @@ def test_a_user_token_acts_for_its_user_only(api, alice):
 
 def test_a_user_token_can_not_manage_the_tenant(api, alice):
     token = {"Authorization": f"Bearer {mint(api, alice)['token']}"}
-    for method, path in (("GET", "/v1/webhooks"), ("POST", "/v1/user-tokens")):
+    admin_routes = (
+        ("GET", "/v1/webhooks"),
+        ("POST", "/v1/user-tokens"),
+        ("PATCH", "/v1/widget/settings"),
+    )
+    for method, path in admin_routes:
         response = api.client.request(method, path, headers=token, json={"user_id": "mallory"})
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "api_key_required"

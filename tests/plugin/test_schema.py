@@ -10,6 +10,8 @@ What JSON Schema can't say is configured here, each with its reason, and nothing
   duplicate): a schema can't describe pixels;
 - a webhook URL may be refused (422) because its host resolves to a private address, which
   only a DNS lookup at registration time can tell;
+- a widget colour may be refused (422) for too little contrast against the panel, which is
+  arithmetic on the colour that JSON Schema can't express;
 - the server ignores query parameters it doesn't know, as HTTP APIs do, so undeclared ones are
   not generated as "invalid" input."""
 
@@ -59,6 +61,7 @@ ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathe
 CONTENT_CHECKED = {
     ("POST", "/v1/uploads"): [*ACCEPTED, "415", "422"],
     ("POST", "/v1/webhooks"): [*ACCEPTED, "422"],
+    ("PATCH", "/v1/widget/settings"): [*ACCEPTED, "422"],
 }
 
 
