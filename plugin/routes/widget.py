@@ -196,6 +196,47 @@ def demo_token(api: Api) -> dict[str, str]:
     return {"token": token, "expires_at": datetime.fromtimestamp(expires_at, UTC).isoformat()}
 
 
+SAMPLE_SUBJECT = "pinkdog"
+"""The held-out ToyWorld subject the demo page offers as sample photos: the default base model
+never saw it, so a visitor without photos of their own can walk the whole flow."""
+
+
+@router.get("/demo/sample-photos/{index}.png")
+def sample_photo(index: int, api: Api) -> Response:
+    """One of the sample photos (demo page only), as a visitor's phone would upload it."""
+    from trainer.toyworld import world  # PIL only: the API process still never loads torch
+
+    folder = api.settings.data_dir / "demo" / "sample-photos" / SAMPLE_SUBJECT
+    if not api.settings.demo_page:
+        raise NotFound("No demo here; start the service with `dreamchat run`.", code="not_found")
+    if not folder.is_dir():
+        world.write_subject_photos(SAMPLE_SUBJECT, folder)
+    photos = sorted(folder.glob("*.png"))
+    if not 0 <= index < len(photos):
+        raise NotFound(f"There are {len(photos)} sample photos.", code="not_found")
+    return Response(
+        photos[index].read_bytes(),
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+_SAMPLES = """<p><button type="button" id="samples">Try it with sample photos</button>
+<small>5 photos of a pink dog with a white band, a subject the base model never saw.</small></p>
+<script>
+document.getElementById("samples").onclick = function () {{
+  var names = [0, 1, 2, 3, 4];
+  Promise.all(names.map(function (i) {{
+    return fetch("/demo/sample-photos/" + i + ".png").then(function (r) {{ return r.blob(); }})
+      .then(function (b) {{ return new File([b], "pinkdog-" + i + ".png", {{type: "image/png"}}); }});
+  }})).then(function (files) {{
+    return window.dreamchat.attach(files).then(function () {{
+      return window.dreamchat.send("this is my dog Rex");
+    }});
+  }});
+}};
+</script>"""
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>dreamchat demo</title>
@@ -225,8 +266,9 @@ def demo_page(api: Api) -> str:
         'data-token-url="/demo/token" data-open="true" async></script>'
     )
     note = (
-        "<p><small>This page signs in as the development tenant's demo user. "
-        "The model is the offline tiny one unless <code>DREAMCHAT_BASE_MODEL</code> is set, "
-        "so its images are noise by design.</small></p>"
+        "<p><small>This page signs in as the development tenant's demo user. Unless "
+        "<code>DREAMCHAT_BASE_MODEL</code> is set, the model is ToyWorld: tiny 32&nbsp;px "
+        "pictures of dogs, cats and cars on beaches, snow, forests, at night and in a city."
+        "</small></p>"
     )
-    return _PAGE.format(body=note + tag)
+    return _PAGE.format(body=note + _SAMPLES.format() + tag)

@@ -14,7 +14,7 @@
  *   data-color #rrggbb · data-position left|right · data-launcher-icon chat|camera|sparkles|URL
  *   data-title · data-assistant-name · data-avatar URL · data-welcome · data-prompts "a|b|c|d"
  *   data-lang en|de|fr|es
- * Page API: window.dreamchat.open() / .close() / .send(text) / .setToken(token); events on
+ * Page API: window.dreamchat.open() / .close() / .send(text) / .attach(files) / .setToken(token); events on
  * window: dreamchat:ready, dreamchat:image {generation_id, images}, dreamchat:training {type, …}.
  */
 (function () {
@@ -737,6 +737,8 @@
     open: function () { return ready.then(function () { open(true); }); },
     close: function () { return ready.then(close); },
     send: function (text) { return ready.then(function () { open(true); return submit(text); }); },
+    // Files (File or Blob objects) put on the tray as if picked; the next send() carries them.
+    attach: function (files) { return ready.then(function () { open(true); addFiles(files); }); },
     setToken: setToken
   };
 

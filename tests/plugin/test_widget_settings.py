@@ -114,3 +114,25 @@ def test_the_demo_pages_token_endpoint(api, alice, make_api):
     token = {"Authorization": f"Bearer {fresh.json()['token']}"}
     assert demo.client.get("/v1/subjects", headers=token).status_code == 200
     assert demo.client.get(SETTINGS, headers=token).status_code == 200
+
+
+def test_the_demo_page_offers_sample_photos(api, alice, make_api):
+    """A visitor without photos walks the flow with a held-out ToyWorld subject's; the photos
+    pass the same upload checks as anyone's. Only on the demo page."""
+    assert api.client.get("/demo/sample-photos/0.png").status_code == 404
+    demo = make_api(demo_page=True)
+    demo.ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (demo.ctx.settings.data_dir / "dev-tenant.json").write_text(
+        json.dumps({"tenant_id": alice.tenant_id, "api_key": alice.api_key})
+    )
+    assert 'id="samples"' in demo.client.get("/").text
+    photos = [demo.client.get(f"/demo/sample-photos/{i}.png") for i in range(5)]
+    assert all(p.status_code == 200 and p.content.startswith(b"\x89PNG") for p in photos)
+    assert demo.client.get("/demo/sample-photos/5.png").status_code == 404
+    upload = demo.client.post(
+        "/v1/uploads",
+        headers=alice.headers,
+        files={"file": ("pinkdog-0.png", photos[0].content, "image/png")},
+    )
+    assert upload.status_code == 201, upload.text
+    assert all(check["ok"] for check in upload.json()["checks"])
