@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
+from core.limits import IMAGE_SIDE
+
 MAX_IMAGES = 4
 """More images per request than this would hold the GPU queue for everyone else."""
 
@@ -48,8 +50,8 @@ def size_for(aspect: Aspect | str, base_size: int = DEFAULT_BASE_SIZE) -> tuple[
     """``(width, height)`` whose short side is ``base_size`` (the resolution the adapter was
     trained at, where it looks best) and whose long side follows the ratio; both are multiples
     of 8 because the VAE works on 8×8 blocks."""
-    if base_size < 64:
-        raise ValueError(f"base_size must be at least 64 pixels, not {base_size}")
+    if base_size < IMAGE_SIDE.lo:
+        raise ValueError(f"base_size must be at least {IMAGE_SIDE.lo} pixels, not {base_size}")
     short = _round8(base_size)
     across, down = _RATIOS[Aspect(aspect)]
     if across == down:

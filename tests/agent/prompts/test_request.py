@@ -94,7 +94,7 @@ def test_sizes_scale_with_the_base_and_are_multiples_of_8(base):
 
 def test_size_rejects_a_tiny_base():
     with pytest.raises(ValueError):
-        size_for(Aspect.SQUARE, 32)
+        size_for(Aspect.SQUARE, 24)
 
 
 def test_an_explicit_seed_is_used():
