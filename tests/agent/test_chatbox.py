@@ -67,3 +67,33 @@ def test_only_help_and_greetings_get_the_help_text(redis_client, store, key_pref
     generation = ctx.store.get_generation(scope, described.generation_id)
     assert generation.prompt == f"a photo of {rex.token} dog soaking wet"
     purge_rq(redis_client, key_prefix)
+
+
+def test_after_a_picture_remove_edits_it_and_only_delete_deletes(
+    redis_client, store, key_prefix, tmp_path
+):
+    """ "remove the cat" after a picture of two is the picture without the cat, with no
+    question about deleting anything; "delete" still asks for confirmation."""
+    settings = load_settings(data_dir=tmp_path, key_prefix=key_prefix)
+    ctx = Context(settings, redis_client, store, LocalBlobStore(tmp_path / "blobs"))
+    assistant = Assistant(ctx)
+    scope = Scope("ten_chatbox", "u-remove")
+    sam = create_subject(ctx.store, scope=scope, name="Sam", class_noun="man")
+    cat = create_subject(ctx.store, scope=scope, name="Biscuit", class_noun="cat")
+    for subject in (sam, cat):
+        ctx.store.update_subject(scope, subject.id, _ready)
+    first = assistant.chat(scope=scope, message="Sam and Biscuit on the couch", wait_seconds=0)
+
+    def say(text):
+        return assistant.chat(
+            scope=scope, message=text, conversation_id=first.conversation_id, wait_seconds=0
+        )
+
+    removed = say("remove the cat")
+    generation = ctx.store.get_generation(scope, removed.generation_id)
+    assert generation.prompt == f"a photo of {sam.token} man on the couch"
+    assert removed.awaiting is None
+    deleting = say("delete Biscuit")
+    assert deleting.generation_id is None and "can't be undone" in deleting.reply
+    assert ctx.store.get_subject(scope, cat.id) is not None
+    purge_rq(redis_client, key_prefix)
