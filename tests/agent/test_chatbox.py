@@ -1,7 +1,7 @@
 """Requests as people type them in a chat box (issue 11): bare descriptions, pronouns,
 property changes, art styles, follow-ups and typos.
 
-Both sets were written by helpers who saw neither the parser nor any other set, from a brief
+Every set was written by a helper who saw neither the parser nor any other set, from a brief
 that named only the categories and the answer format (``tests/agent/chatbox.py``). Each was
 scored once on first contact, before any rule was changed for it (2026-12-01):
 
@@ -16,8 +16,23 @@ After the grammar of issue 11 (``docs/agent.md``), 2026-12-01:
 - ``chatbox_heldout.jsonl``: 87/93 (93.5 %) — bare 15/15, pronoun 15/16, property 15/15,
   style 16/16, followup 13/16, typo 13/15.
 
+A second pair, written after that grammar and scored once on first contact (2026-12-01):
+
+- ``chatbox_dev2.jsonl``: 86/96 (89.6 %) — bare 16/16, followup 10/16, pronoun 16/16,
+  property 16/16, style 14/16, typo 14/16. A development set.
+- ``chatbox_heldout2.jsonl``: 85/96 (88.5 %) — bare 15/16, followup 11/16, pronoun 16/16,
+  property 16/16, style 15/16, typo 12/16. Held out.
+
+After the second round (cast edits, an explicit delete after a picture, three-letter swaps and
+place-slot spelling, a medium that heads its phrase; ``docs/agent.md``), 2026-12-01:
+
+- ``chatbox_dev.jsonl``: 90/90 (100 %); ``chatbox_heldout.jsonl``: 87/93 (93.5 %), unchanged.
+- ``chatbox_dev2.jsonl``: 96/96 (100 %).
+- ``chatbox_heldout2.jsonl``: 88/96 (91.7 %) — bare 15/16, followup 14/16, pronoun 16/16,
+  property 16/16, style 15/16, typo 12/16.
+
 The floors below are those final shares (they may only go up); issue 11's goal is >= 95 % on
-the held-out set.
+the held-out sets.
 """
 
 from __future__ import annotations
@@ -34,7 +49,12 @@ from worker.context import Context
 from ..plugin.conftest import purge_rq
 from .chatbox import _ready, score, summary
 
-FLOORS = {"chatbox_dev.jsonl": 90 / 90, "chatbox_heldout.jsonl": 87 / 93}
+FLOORS = {
+    "chatbox_dev.jsonl": 90 / 90,
+    "chatbox_heldout.jsonl": 87 / 93,
+    "chatbox_dev2.jsonl": 96 / 96,
+    "chatbox_heldout2.jsonl": 88 / 96,
+}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
