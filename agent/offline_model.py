@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -39,6 +40,18 @@ def _awaiting(messages: Sequence[BaseMessage]) -> dict[str, Any] | None:
         if isinstance(message, HumanMessage):
             return None
     return None
+
+
+def _made_a_picture(messages: Sequence[BaseMessage]) -> bool:
+    """Whether ``generate_images`` made a picture earlier in the conversation: what a request
+    such as "remove the cat" may then edit."""
+    for message in reversed(messages):
+        if isinstance(message, ToolMessage) and message.name == "generate_images":
+            with suppress(json.JSONDecodeError, TypeError):
+                data = json.loads(_text(message))
+                if isinstance(data, dict) and data.get("ok") and data.get("generation_id"):
+                    return True
+    return False
 
 
 def _text(message: BaseMessage) -> str:
@@ -110,7 +123,12 @@ class ChatOfflineIntents(BaseChatModel):
         if not isinstance(last, HumanMessage):
             return AIMessage(content="How can I help?")
         attachments = len(last.additional_kwargs.get(ATTACHMENTS_KEY) or [])
-        intent = parse_intent(_text(last), awaiting=_awaiting(messages), attachments=attachments)
+        intent = parse_intent(
+            _text(last),
+            awaiting=_awaiting(messages),
+            attachments=attachments,
+            after_picture=_made_a_picture(messages[:-1]),
+        )
         if intent.tool is not None and intent.tool in tools:
             call = {
                 "name": intent.tool,

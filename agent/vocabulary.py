@@ -214,7 +214,7 @@ TITLES = frozenset("mr mrs ms miss dr sir lady lord captain professor prof uncle
 
 STOP_NAMES = frozenset(
     "my the a an him her it them this that please now me photos pics pictures some more model "
-    "dog cat and is here are of".split()
+    "dog cat and is here are of too also".split()
 )
 """Lower-case words that are never a subject's name."""
 
@@ -240,8 +240,8 @@ COMMAND_WORDS = frozenset(
 # Typo tolerance corrects an unknown word to one of these (``agent.prompts.spelling``), and a
 # request the intent parser could not place counts as a picture only when it uses some of them.
 
-SCENE_WORDS = frozenset(
-    # places outdoors
+PLACES = frozenset(
+    # outdoors
     "beach sea ocean shore coast seaside island lake river pond waterfall stream creek forest "
     "woods jungle rainforest desert mountain mountains hill hills valley canyon cliff cave volcano "
     "glacier meadow field fields farm garden park backyard yard lawn orchard vineyard swamp "
@@ -253,6 +253,15 @@ SCENE_WORDS = frozenset(
     "taxi car truck boat ship sailboat yacht canoe kayak gondola submarine airplane plane "
     "helicopter rocket spaceship spacecraft space moon mars planet galaxy stars sky clouds "
     "universe orbit underwater reef coral "
+    # indoors
+    "house home kitchen bedroom bathroom restaurant cafe bakery diner studio theater theatre "
+    "cinema stage gym pool hotel lobby basement attic garage greenhouse barn stable shop store "
+    "supermarket mall spa salon".split()
+)
+"""Places a subject can be in, at or on: where a near everyday word is read as the place ("in
+the dessert" is in the desert)."""
+
+SCENE_WORDS = PLACES | frozenset(
     # places indoors and things in them
     "house home kitchen bedroom bathroom bathtub bath shower livingroom living room couch sofa "
     "bed pillow blanket armchair chair table desk shelf bookshelf window windowsill fireplace "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..vocabulary import ACCESSORIES, SCENE_WORDS
+from ..vocabulary import ACCESSORIES, CLASS_WORDS, SCENE_WORDS
 
 YES = re.compile(
     r"^(yes|yeah|yep|yup|sure|ok|okay|correct|confirm(ed)?|i confirm|i consent|go ahead|do it|"
@@ -157,6 +157,30 @@ DELETE_ALL = re.compile(
     r"\b(delete|remove|erase|get rid of)\b.{0,40}\b(all|everything|and (all )?(his|her|its|their))\b"
 )
 WANT_GONE = re.compile(r"\b(like|want|need) \w+( \w+)? (deleted|removed|gone)\b")
+ADD_TO_PICTURE = re.compile(
+    r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
+    r"(?:add|bring|put|include|throw)\s+(?:in\s+)?(?:the|my|our)\s+(?:[a-z-]+\s+)?"
+    rf"(?:{'|'.join(sorted(CLASS_WORDS, key=len, reverse=True))})"
+    r"(?:\s+(?:in|back|too|also|as well|to (?:the|this) (?:picture|photo|image|pic|scene)))*"
+    r"[\s.!]*$"
+)
+"""After a picture, "add my cat too" puts the cat in the next one; a new subject is introduced
+with its name ("add my cat Luna")."""
+
+PICTURE_EDIT = re.compile(
+    r"\b(add|remove|put|swap|replace|switch|change|bring|include|take (out|off|away)"
+    r"|get rid of|give (him|her|it|them))\b"
+)
+"""Verbs that, after a picture, edit it even when asked as a question ("can you add luna?")."""
+
+EXPLICIT_DELETE = re.compile(
+    r"\b(delete|deleted|erase|erased|wipe|destroy|forget|trash)\b"
+    r"|\b(from|off) (my|our|the) (subjects|account|list|profile|library)\b"
+    r"|\b(and|with) (all )?(his|her|its|their) (photos|pictures|pics|data|model)\b"
+    r"|\b(subject|profile|model|account|for good|forever|permanently|completely)\b"
+)
+"""Words that ask for a subject to go for good. After a picture, "remove the cat" edits the
+picture (the cat leaves it); only these make it a deletion."""
 LIST_SCENE = re.compile(
     r"\b(subjects?|pets?|models?) (in|on|at|wearing|with) (?!my (account|profile))"
 )

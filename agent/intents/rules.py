@@ -19,12 +19,14 @@ from typing import Any
 
 from ..vocabulary import ACCESSORIES, CLASS_WORDS
 from .patterns import (
+    ADD_TO_PICTURE,
     ADD_WORN,
     CANCEL,
     CREATE,
     DELETE,
     DELETE_ALL,
     DELETE_COMMAND,
+    EXPLICIT_DELETE,
     EXPLICIT_TRAIN,
     GENERATE,
     GREETING,
@@ -41,6 +43,7 @@ from .patterns import (
     NAMED_CREATE,
     NO,
     OF_THEM,
+    PICTURE_EDIT,
     PICTURE_VERB,
     QUESTION,
     REMOVE_THING,
@@ -86,6 +89,8 @@ class Message:
     """Lower case, one space, texting shorthand expanded."""
     awaiting: dict[str, Any]
     attachments: int
+    after_picture: bool = False
+    """A picture was made earlier in the conversation, so "remove the cat" can edit it."""
 
     @property
     def slot(self) -> str | None:
@@ -167,6 +172,8 @@ def _asks_to_delete(m: Message) -> bool:
     norm = m.norm
     if _removes_a_thing(norm):
         return False
+    if m.after_picture and not EXPLICIT_DELETE.search(norm):
+        return False  # "remove the cat" after a picture: a picture without the cat
     return bool(
         (DELETE.search(norm) and not GENERATE.search(norm.replace("remove", "")))
         or DELETE_COMMAND.match(norm)
@@ -193,8 +200,12 @@ def _introduces(m: Message) -> bool:
     named = bool(NAME_AFTER.search(m.original)) and bool(NAMED_CREATE.search(m.norm))
     introduced = bool(INTRODUCED.search(m.norm))
     creates = bool(CREATE.search(m.norm)) and not WANT_PICS.search(m.norm)
+    into_picture = m.after_picture and bool(ADD_TO_PICTURE.match(m.norm))  # "add my cat too"
     return (
-        m.class_noun is not None and (named or introduced or creates) and not ADD_WORN.match(m.norm)
+        m.class_noun is not None
+        and (named or introduced or creates)
+        and not ADD_WORN.match(m.norm)
+        and not into_picture
     )
 
 
@@ -204,9 +215,17 @@ def _mentions_training(m: Message) -> bool:
     )
 
 
+def _edits_the_picture(m: Message) -> bool:
+    return m.after_picture and bool(PICTURE_EDIT.search(m.norm))
+
+
+def _asks_about_the_service(m: Message) -> bool:
+    return about_the_service(m.original, m.norm) and not _edits_the_picture(m)
+
+
 def _wants_pictures(m: Message) -> bool:
     norm = m.norm
-    return bool(
+    return _edits_the_picture(m) or bool(
         GENERATE.search(norm)
         or SCENE_PREP.search(norm)
         or MY_SOMETHING.search(norm)
@@ -302,7 +321,7 @@ RULES: tuple[IntentRule, ...] = (
     ),
     IntentRule(
         "question about the service",
-        lambda m: about_the_service(m.original, m.norm),
+        _asks_about_the_service,
         lambda m: help_reply(),
     ),
     IntentRule("pictures", _wants_pictures, _pictures),
@@ -311,10 +330,15 @@ RULES: tuple[IntentRule, ...] = (
 
 
 def parse_intent(
-    text: str, *, awaiting: dict[str, Any] | None = None, attachments: int = 0
+    text: str,
+    *,
+    awaiting: dict[str, Any] | None = None,
+    attachments: int = 0,
+    after_picture: bool = False,
 ) -> Intent:
+    """``after_picture``: the conversation has made a picture, which a request may edit."""
     original = text.strip()
-    message = Message(original, normalize(original), awaiting or {}, attachments)
+    message = Message(original, normalize(original), awaiting or {}, attachments, after_picture)
     for rule in RULES:
         if rule.when(message) and (intent := rule.extract(message)) is not None:
             return intent

@@ -22,7 +22,8 @@ The request goes through these steps, each consuming what it recognises:
 5. what is left is the scene, kept in the user's words and order ("on the beach at sunset").
 
 Follow-ups rebuild from the previous ``CompiledPrompt`` as clauses of edits (``edits``: add or
-remove a worn thing, replace one thing by another, bigger/smaller, or a change): scene modifiers (time of day, weather,
+remove a worn thing, replace one thing by another, bigger/smaller, or a change) or as a change
+of who is in it ("add Bella too", "remove the cat"): scene modifiers (time of day, weather,
 season, style, lighting) replace those of the same kind ("at night" replaces "at sunset"), a new
 location replaces the old one, and the seed is kept unless the person asked for new pictures
 ("another one", "again", "4 of them"), so "same but square" reproduces the picture.
@@ -32,8 +33,10 @@ names nobody and in which nothing is recognised gets a short question, not a gue
 
 Modules, in the order a request meets them: ``spelling`` (step 0), ``request`` (steps 1-3),
 ``lexicon`` (the person's subjects as patterns), ``draft`` (step 4), ``scenes`` (step 5 and
-follow-up merging), ``edits`` (follow-up clauses), ``compiler`` (``compile_prompt``); ``results`` holds what comes back, ``text`` the helpers they
-share, and ``agent.vocabulary`` the word tables this package shares with the intent parser.
+follow-up merging), ``followup`` (whether and how a request edits the last picture),
+``edits`` (its clauses and cast changes), ``compiler`` (``compile_prompt``); ``results`` holds
+what comes back, ``text`` the helpers they share, and ``agent.vocabulary`` the word tables this
+package shares with the intent parser.
 """
 
 from .compiler import compile_prompt

@@ -7,17 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..vocabulary import ARTISTS
-from .draft import Draft, ask_who, draft_request, implicit_draft
-from .edits import (
-    drop_mentions,
-    is_edit,
-    is_worn,
-    placed,
-    split_edits,
-    swap_mention,
-    with_article,
-    with_item,
-)
+from .draft import ask_who, draft_request, implicit_draft
+from .followup import Cast, edit_of_last, edited_scene
 from .lexicon import Lexicon, lexicon_for
 from .request import Request, parse_request
 from .results import (
@@ -34,23 +25,20 @@ from .results import (
 )
 from .scenes import (
     STARTERS,
-    clean_attrs,
-    join_scene,
-    merge_attrs,
     name_artists,
-    normalize_scene,
-    split_modifiers,
 )
 from .spelling import correct, lexicon_hits
-from .text import ATTR_RE, BOUNDARY, WS, alternation, fold, tidy
+from .text import BOUNDARY, WS, alternation, fold, tidy
 
 _RENDITION = re.compile(
     rf"(?:^|\s|,)as\s+(?P<what>an?\s+(?:(?!(?:{BOUNDARY}|and|of)\b)[\w-]+\s+){{0,3}}"
-    r"(?:painting|drawing|sketch|illustration"
-    r"|watercolou?r|etching|engraving|woodblock\s+print|print|cartoon|comic|poster|mosaic|mural"
-    r"|sculpture|statue|figurine|doodle))\b",
+    r"(?:painting|drawing|sketch|illustration|portrait"
+    r"|watercolou?r|etching|engraving|woodblock\s+print|print|cartoon|comic(?:\s+(?:book|strip))?"
+    r"|poster|mosaic|mural|sculpture|statue|figurine|doodle))\b"
+    rf"(?=\s*(?:$|,|and\b|{BOUNDARY}))",
     re.I,
 )
+"""An art medium that heads its phrase: "as a comic book hero" is a hero, not a comic."""
 
 _STYLE_OF = re.compile(rf"\bin\s+the\s+style\s+of\s+(?:{alternation(ARTISTS.values())})\b", re.I)
 """An artist's style: DreamBench renders it as a painting."""
@@ -90,16 +78,6 @@ def _negative(base: str, extra: Iterable[str]) -> str:
             seen.add(fold(phrase))
             parts.append(phrase)
     return ", ".join(parts)
-
-
-def _is_adjustment(text: str, lex: Lexicon) -> bool:
-    """Whether the text only adjusts a picture ("at night", "purple", "as a watercolor")."""
-    if not text:
-        return True
-    if lex.attrs_only.fullmatch(text):
-        return True
-    base, _ = split_modifiers(text)
-    return not base
 
 
 def _unclear(req: Request) -> bool:
@@ -165,27 +143,11 @@ def compile_prompt(
         return ask_who(pool)
 
     if previous is not None and before:
-        follow = drafted is None and (
-            req.cued or _is_adjustment(req.text, lex) or is_edit(req.text)
-        )
-        swap = drafted is not None and req.cued and not drafted.scene and not drafted.attrs
-        if (
-            drafted is not None
-            and drafted.pronoun
-            and set(drafted.subjects) <= set(before)
-            and (drafted.scene or drafted.attrs)
-            and (is_edit(drafted.scene) or _is_adjustment(drafted.scene, lex))
-        ):  # "make him wear a scarf", "put a crown on him": an edit of the last picture
-            req.text = tidy(" ".join([*drafted.attrs, drafted.scene]))
-            return _follow_up(req, lex, previous, before, None, base_size, lead)
-        if follow or swap:
-            if swap:
-                assert drafted is not None
-                people = [*before, *drafted.subjects] if req.also else drafted.subjects
-                drafted = Draft(list(dict.fromkeys(people)), "")
-            return _follow_up(
-                req, lex, previous, before, drafted if swap else None, base_size, lead
-            )
+        cast = edit_of_last(req, lex, drafted, before)
+        if isinstance(cast, Clarify):
+            return cast
+        if cast is not None:
+            return _follow_up(req, lex, previous, before, cast, base_size, lead)
 
     if drafted is None and _unclear(req):
         return _ask_what(pool, focused, before)
@@ -221,54 +183,18 @@ def compile_prompt(
     )
 
 
-def _changed(scene: str, change: str) -> str:
-    """A new place replaces the old one, a modifier the old one of its kind."""
-    old_base, old_mods = split_modifiers(scene)
-    new_base, new_mods = split_modifiers(normalize_scene(change))
-    new_base = placed(new_base)  # "change the background to a forest"
-    if new_base and old_base and not STARTERS.match(new_base):
-        new_base = f"{old_base}, {new_base}"  # "more colorful": not a new place
-    if new_base and not old_base:
-        old_mods = []  # the old scene *was* its modifiers ("in the rain"): replace it
-    kinds = {kind for kind, _ in new_mods}
-    kept = [(kind, phrase) for kind, phrase in old_mods if kind not in kinds]
-    return join_scene(new_base or old_base, [*kept, *new_mods])
-
-
 def _follow_up(
     req: Request,
     lex: Lexicon,
     previous: CompiledPrompt,
     before: list[SubjectRef],
-    swapped: Draft | None,
+    cast: Cast,
     base_size: int,
     lead: str,
 ) -> CompiledPrompt:
     """Rebuild the previous generation with this request's changes."""
-    subjects = swapped.subjects if swapped else before
-    attrs: tuple[str, ...] = previous.attributes if not swapped else ()
-    scene = drop_mentions(previous.scene, req.negatives)  # "without the hat"
-    for edit in split_edits(req.text) if req.text and swapped is None else ():
-        if edit.kind == "remove":  # "take off the sunglasses"
-            scene = drop_mentions(scene, [edit.text])
-            attrs = tuple(a for a in attrs if fold(a) not in fold(edit.text).split())
-        elif edit.kind == "add":  # "add a scarf"
-            scene = with_item(scene, edit.text)
-        elif edit.kind == "replace":  # "replace the hat with a crown"
-            dropped = drop_mentions(scene, [edit.old])
-            if is_worn(edit.text):
-                scene = with_item(dropped, edit.text)
-            elif (swapped_in := swap_mention(scene, edit.old, edit.text)) is not None:
-                scene = swapped_in  # "change the sofa to a bed": "on a bed by the window"
-            else:  # "change the background to a forest": a new place
-                scene = _changed(dropped, placed(with_article(edit.text)))
-        elif edit.kind == "resize":  # "a bit bigger"
-            attrs = merge_attrs(attrs, ["small" if edit.text.lower() == "smaller" else "big"])
-        elif adjust := lex.attrs_only.fullmatch(edit.text):  # "purple"
-            attrs = merge_attrs(attrs, clean_attrs(ATTR_RE.findall(adjust.group("attrs"))))
-        else:
-            scene = _changed(scene, edit.text)
-
+    subjects = cast.subjects
+    attrs, scene = edited_scene(req, lex, previous, before, cast)
     settings_only = req.bare and not req.same and (req.count is not None) and not req.aspect
     if req.seed is not None:
         seed: int | None = req.seed

@@ -13,6 +13,7 @@ from .lexicon import Lexicon, Ref, find_refs
 from .request import Request
 from .results import Clarify, SubjectRef, UnknownSubject
 from .scenes import STARTERS, clean_attrs, normalize_scene
+from .spelling import LEXICON_WORDS
 from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, STYLE_WORDS, fold, style_phrase, tidy
 
 _PREFIX = re.compile(
@@ -59,6 +60,10 @@ _NOT_NAMES = frozenset(
     "a an the this that these those it its in on at with my our your i me please "
     "some any one".split()
 )
+
+
+_CAST_VERB = re.compile(r"(?:also\s+)?(?:add|include|bring(?:\s+in)?|throw\s+in)\s+", re.I)
+"""A verb that puts someone in the picture: who follows it is a subject, known or not."""
 
 
 def _prefix_end(text: str) -> int:
@@ -214,9 +219,16 @@ def draft_request(
         else:  # "him wearing a red hat"
             lead = _Lead(lead.refs[:1], lead.attrs, lead.refs[0].end, lead.style)
     if not explicit and lead is None:
-        unknown = _unknown_after(text, _prefix_end(text), lex, leading=True)
-        name = _NAME_LIKE.match(text)
-        if unknown is None and name and req.commanded and _is_name(name.group("word"), lex):
+        cast = _CAST_VERB.match(text)  # "add my cat too", "bring Bella in"
+        start = cast.end() if cast else _prefix_end(text)
+        unknown = _unknown_after(text, start, lex, leading=True)
+        name = _NAME_LIKE.match(text, start)
+        if (
+            unknown is None
+            and name
+            and (req.commanded or (cast and fold(name.group("word")) not in LEXICON_WORDS))
+            and _is_name(name.group("word"), lex)
+        ):
             unknown = UnknownSubject(name.group("word"))
         return unknown
     if lead is not None:

@@ -13,6 +13,20 @@
 A thing that is worn (``ACCESSORIES``) is added as ``wearing a scarf``, anything else as
 ``with a ball``; removing a thing drops the part of the scene that mentions it ("in a santa
 hat", "wearing sunglasses") and keeps the rest ("by the fireplace").
+
+The same verbs said of the person's own subjects change who is in the picture
+(``cast_edit``, read on the request with each subject reference as ``@``):
+
+    cast    := add-verb @ [there] | @ ("in it" | "along")      → @ joins the picture
+             | remove-verb @ [there] | ["take"] @ "out" [there] → @ leaves it
+             | ("swap" | "replace" | "change") @ ("for" | "with") @  → the first for the second
+    add-verb    := "add" | "include" | "bring [in]" | "throw in" | "put in" | "and" | "plus"
+    remove-verb := "remove" | "get rid of" | "drop" | "lose" | "without" | "take out" | "leave out"
+    there   := ("to" | "into" | "from" | "out of") ("the" | "this") ("picture" | "photo" | ...)
+
+"@ too", "@ instead" and "@ instead of @" are cues the request step reads
+(``Request.also``, ``Request.instead_of``); "same but with @" swaps the subject, as "now @"
+does.
 """
 
 from __future__ import annotations
@@ -30,6 +44,7 @@ __all__ = [
     "is_edit",
     "is_worn",
     "placed",
+    "cast_edit",
     "split_edits",
     "with_article",
     "with_item",
@@ -82,6 +97,56 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+_THERE = (
+    r"(?:\s+(?:to|into|in|from|of|out\s+of|off)\s+(?:the\s+|this\s+|that\s+)?"
+    r"(?:picture|photo|image|pic|scene|shot|one|it|frame))?"
+)
+
+_IN_IT = r"(?:\s+(?:in|back|along|over|in\s+(?:it|there|this\s+one)))?"
+
+_CAST_FORMS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (
+        ("add",),
+        re.compile(
+            r"^(?:also\s+)?(?:add|include|bring(?:\s+in)?|throw\s+in|put\s+in|squeeze\s+in"
+            rf"|invite|plus|and)\s+@{_IN_IT}{_THERE}$",
+            re.I,
+        ),
+    ),
+    (("add",), re.compile(r"^@\s+(?:in\s+(?:it|there|this\s+one)|along|as\s+well)$", re.I)),
+    (
+        ("remove",),
+        re.compile(
+            r"^(?:remove|get\s+rid\s+of|drop|lose|ditch|without|minus|no|leave\s+out"
+            rf"|take\s+out|kick\s+out|cut\s+out)\s+@(?:\s+(?:out|away))?{_THERE}$",
+            re.I,
+        ),
+    ),
+    (
+        ("remove",),
+        re.compile(rf"^(?:(?:take|leave|kick|cut)\s+)?@\s+(?:out|away|off){_THERE}$", re.I),
+    ),  # "take the cat out": "take" is read as a command and gone
+    (
+        ("remove", "add"),
+        re.compile(
+            r"^(?:swap|replace|switch|change|trade|substitute|exchange)\s+@\s+"
+            r"(?:for|with|to|by|into)\s+@$",
+            re.I,
+        ),
+    ),
+)
+
+
+def cast_edit(frame: str) -> tuple[str, ...] | None:
+    """What a request does to each subject it names, when that is all it does: ``frame`` is
+    the request with each subject reference replaced by ``@`` ("add @ too" → ``("add",)``,
+    "swap @ for @" → ``("remove", "add")``); ``None`` when it says more than that."""
+    for roles, pattern in _CAST_FORMS if "@" in frame else ():
+        if pattern.match(frame):
+            return roles
+    return None
+
+
 _CLAUSE_SPLIT = re.compile(
     r"(\s*(?:,\s*(?:and\s+|then\s+)?|\band\s+(?:then\s+)?|\bthen\s+|;)\s*)", re.I
 )
@@ -133,9 +198,11 @@ def is_edit(text: str) -> bool:
 
 _SEGMENT = re.compile(
     r"\s*,\s*|\s+(?=\b(?:in|on|at|by|with|wearing|under|near|next\s+to|beside|behind|holding"
-    r"|dressed|and|while|during|inside|outside|under)\b)",
+    r"|dressed|and|while|during|inside|outside|under)\b)|(?<!dressed)\s+(?=as\s+an?\b)",
     re.I,
 )
+"""Where a scene splits into parts that can go one by one: "on a hiking trail | as a pencil
+sketch"."""
 
 
 _FILLER = frozenset("the a an his her its their that this some any more".split())

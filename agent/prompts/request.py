@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 
 from ..vocabulary import NUMBER_WORDS, SHAPES
 from .results import MAX_IMAGES, Aspect
-from .text import ATTR, STYLE_NOUN, STYLE_WORDS, WS, has_any, style_phrase, take, tidy
+from .text import (
+    ATTR,
+    BOUNDARY,
+    STYLE_NOUN,
+    STYLE_WORDS,
+    WS,
+    has_any,
+    style_phrase,
+    take,
+    tidy,
+)
 
 _NUM = (
     r"(?P<n>\d{1,3}|a\s+couple(?:\s+of)?|a\s+pair\s+of|a\s+few|a\s+handful\s+of|a\s+dozen"
@@ -154,11 +164,19 @@ _MODIFY = re.compile(
 
 _ALSO = re.compile(r"\b(?:too|as\s+well|also)\b", re.I)
 
+_INSTEAD_OF = re.compile(
+    r"\b(?:instead\s+of|rather\s+than)\s+(?P<old>\S.*?)"
+    rf"(?=\s*(?:$|[,;])|\s+(?:and|but|please|now|{BOUNDARY}))",
+    re.I,
+)
+"""What a follow-up replaces ("Luna instead of Rex", "a crown instead of the hat")."""
+
 
 _COMMANDS = re.compile(
     r"^(?:"
     r"(?:hey|hi|hello|ok(?:ay)?|so|um+|uh+|yes|yeah|yep|sure|cool|great|nice|awesome|perfect"
-    r"|wow|lovely|alright|thanks|thank\s+you|hmm+)\b[\s,!.]*"
+    r"|wow|lovely|alright|thanks|thank\s+you|hmm+|actually|oh|oops|sorry|wait)\b[\s,!.]*"
+    r"|(?:no|nah|nope|well)\s*,\s*"
     r"|(?:please|pls|plz|kindly|just|only|maybe|quickly|then|and|or)\b"
     r"|(?:could|can|would|will)\s+(?:you|u)\b"
     r"|(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see)\b"
@@ -222,6 +240,8 @@ class Request:
     same_seed: bool = False
     modify: bool = False
     also: bool = False
+    instead_of: str = ""
+    """What the request says it replaces ("instead of the hat"), cut out of ``text``."""
     commanded: bool = False
 
     @property
@@ -282,7 +302,27 @@ def _moved(match: re.Match[str]) -> str:
     return f"{match.group('who')} {preposition} {match.group('det') or ''} ".replace("  ", " ")
 
 
-_GIVE = re.compile(r"\bgive\s+(?P<who>him|her|it|them)\s+(?=(?:an?|some|the)\s)", re.I)
+_GIVE = re.compile(
+    r"\bgive\s+(?P<who>him|her|it|them)\s+"
+    r"(?=(?:an?|some|the)\s|(?!(?:\d|more|another|one|two|three|four|again)\b)[a-z])",
+    re.I,
+)
+"""Giving the subject a thing ("give him sunglasses"), not asking for pictures ("give them 2
+more")."""
+
+_CONTRACTED = re.compile(r"\b(?P<who>he|she|they)(?:'s|'re)\b", re.I)
+""""now he's on a skateboard": the subject and what follows, as "he on a skateboard"."""
+
+_CAN_THEY = re.compile(
+    r"^(?:can|could|would|will|may)\s+(?P<who>he|she|it|they)\s+(?:be\s+|(?P<have>have)\s+)?",
+    re.I,
+)
+"""A request asked as a question about the subject: "can he be holding a ball"."""
+
+
+def _asked(match: re.Match[str]) -> str:
+    return f"{match.group('who')} {'with ' if match.group('have') else ''}"
+
 
 _NEGATIVE_CUES = ("no ", "without", "minus", "excluding", "don't", "dont", "do not")
 
@@ -342,6 +382,9 @@ def _take_cues(text: str, req: Request, *, has_previous: bool) -> str:
     if has_previous:  # "make it …" is about the last picture only when there is one
         match, text = take(_MAKE_IT, text, _MAKE_IT_CUES)
         req.modify = match is not None
+    match, text = take(_INSTEAD_OF, text, ("instead of", "rather than"))
+    if match:
+        req.instead_of, req.modify = tidy(match.group("old")), True
     while True:
         match, text = take(_MODIFY, text, _MODIFY_CUES)
         if match is None:
@@ -352,15 +395,25 @@ def _take_cues(text: str, req: Request, *, has_previous: bool) -> str:
     return text
 
 
+_STYLED = re.compile(rf"\b{STYLE_WORDS}\s+$", re.I)
+"""A style word right before "portrait": an art rendition ("a renaissance portrait of Pepper")
+whose word stays in the prompt."""
+
+
 def _take_aspect(text: str, req: Request) -> str:
     for pattern in _ASPECT_PATTERNS if has_any(text, _ASPECT_CUES) else ():
-        match, text = take(pattern, text)
+        match, rest = take(pattern, text)
         if match:
             groups = match.groupdict()
+            word = (groups.get("a") or "").lower()
+            if word == "portrait" and _STYLED.search(text, 0, match.start("a")):
+                req.aspect = Aspect.PORTRAIT  # the rendition keeps its word
+                break
+            text = rest
             if groups.get("r"):
                 req.aspect = _RATIO_WORDS[groups["r"]]
             elif groups.get("a"):
-                req.aspect = _ASPECT_WORDS[groups["a"].lower()]
+                req.aspect = _ASPECT_WORDS[word]
             else:  # a phone wallpaper
                 req.aspect = Aspect.TALL
             break
@@ -396,6 +449,9 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
         text = _MOVE_TO.sub(_moved, text)
     if "give" in text.lower():  # "give him a crown" → "him with a crown"
         text = _GIVE.sub(r"\g<who> with ", text)
+    if "'" in text:  # "he's on a skateboard" → "he on a skateboard"
+        text = _CONTRACTED.sub(r"\g<who>", text)
+    text = _CAN_THEY.sub(_asked, text)  # "can he be holding a ball" → "he holding a ball"
     text = _take_negatives(text, req)
     match, text = take(_SEED, text, ("seed",))
     if match:

@@ -36,7 +36,8 @@ _MODIFIERS: dict[str, re.Pattern[str]] = {
     ),
     "season": re.compile(
         r"\b(?:(?:in|during)\s+(?:the\s+)?(?:winter|summer|spring|autumn|fall)(?:\s*time)?"
-        r"|on\s+(?:christmas|halloween)(?:\s+(?:day|eve|night|morning))?)\b",
+        r"|(?:on|at|for)\s+(?:christmas|halloween|easter|thanksgiving)(?:\s*time)?"
+        r"(?:\s+(?:day|eve|night|morning))?)\b",
         re.I,
     ),
     "style": re.compile(
@@ -100,6 +101,14 @@ def normalize_scene(scene: str) -> str:
     return tidy(scene)
 
 
+_LIKE = re.compile(
+    rf"^(?:looks?\s+)?like\s+(?=(?:an?\s+)?(?:{'|'.join(BARE_MODIFIERS)}|{STYLE_WORDS}"
+    r"|painting|drawing|sketch|cartoon|illustration|sculpture|statue)\s*$)",
+    re.I,
+)
+"""A likeness that is a modifier ("like winter") reads as that modifier."""
+
+
 def split_modifiers(scene: str) -> tuple[str, list[tuple[str, str]]]:
     """``"on the beach at sunset"`` → ``("on the beach", [("time", "at sunset")])``."""
     found: list[tuple[int, str, str]] = []
@@ -108,7 +117,7 @@ def split_modifiers(scene: str) -> tuple[str, list[tuple[str, str]]]:
         for match in pattern.finditer(rest):
             found.append((match.start(), kind, tidy(match.group(0))))
         rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
-    base = tidy(rest)
+    base = _LIKE.sub("", tidy(rest))  # "like winter", "look like a painting"
     bare = BARE_MODIFIERS.get(fold(base))
     if bare is not None:
         found.append((len(scene), *bare))

@@ -9,6 +9,12 @@ wrong letter, so "ocen" is "ocean", not "oven". What is never changed: everyday 
 (``COMMON_WORDS``: "laying" is not "playing"), words shorter than four letters, capitalised
 words (names, places) and the person's own subjects' names and tokens. Short words need an
 exact first letter and one slip at most; only words of nine letters or more may take two.
+
+Two narrower rules reach words the general one leaves alone. A three-letter word is corrected
+only for two letters swapped ("bow tei", "dgo"): any other slip in three letters makes another
+word more often than not ("cat", "car", "cap"). And an everyday word right where a place goes
+("in the dessert", "on the cost") is read as the place it is a letter away from, when it is
+not a picture word itself: nobody is in a dessert, but "a dessert" stays one.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from ..vocabulary import (
+    ACCESSORIES,
     ARTISTS,
     BARE_MODIFIERS,
     CLASS_WORDS,
@@ -26,6 +33,7 @@ from ..vocabulary import (
     FINISHES,
     KIND_FAMILIES,
     PLACE_NAMES,
+    PLACES,
     SCENE_WORDS,
     SHAPES,
     SIZES,
@@ -77,9 +85,16 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+_GRAMMAR_WORDS = frozenset(
+    "with into onto under around front make show same more like give".split()
+)
+"""Words of the request's grammar that slip as often ("wiht", "mkae"): corrected to, but not
+picture words (``lexicon_hits`` does not count them)."""
+
+
 def _build_index() -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
-    for word in sorted(LEXICON_WORDS):
+    for word in sorted(LEXICON_WORDS | _GRAMMAR_WORDS):
         if len(word) < _MIN_LENGTH:
             continue
         for key in {word, *_deletions(word)}:
@@ -88,6 +103,8 @@ def _build_index() -> dict[str, tuple[str, ...]]:
 
 
 _INDEX = _build_index()
+
+_THREE_LETTER = frozenset(w for w in _KNOWN if len(w) == 3)
 
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -167,8 +184,16 @@ def _fix(word: str) -> str | None:
     return found[1] if found else None
 
 
+def _swapped(word: str) -> tuple[float, str] | None:
+    """The one three-letter word two swapped letters away ("tei" → "tie", "teh" → "the")."""
+    found = {word[1] + word[0] + word[2], word[0] + word[2] + word[1]} & _THREE_LETTER
+    return (_LEFT_OUT, found.pop()) if len(found) == 1 else None
+
+
 @lru_cache(maxsize=4096)
 def _nearest(word: str) -> tuple[float, str] | None:
+    if len(word) == _MIN_LENGTH - 1 and not _known(word):
+        return _swapped(word)
     if len(word) < _MIN_LENGTH or _known(word):
         return None
     keys = {word, *_deletions(word)}
@@ -202,6 +227,43 @@ def _name_for(word: str, names: tuple[str, ...]) -> str | None:
     return near[0] if len(near) == 1 else None
 
 
+_PLACE_SLOT = re.compile(
+    r"\b(?:in|at|on|into|onto|across|through|to|near|by|around)\s+(?:the|a|an)\s+"
+    r"(?P<word>[a-z]{4,})\b"
+)
+"""Where a request says a place: "in the ___"."""
+
+_EXTRA_LETTER = 0.9
+"""The dearest slip an everyday word in a place slot may be: a letter left out, two swapped or
+one too many, never a wrong letter ("in the hall" is not "in the hill")."""
+
+
+@lru_cache(maxsize=1024)
+def _place_for(word: str) -> str | None:
+    """The one place an everyday word is a cheap slip from ("dessert" → "desert")."""
+    if word in LEXICON_WORDS or _known_form(word) or word in ACCESSORIES:
+        return None
+    keys = {word, *_deletions(word)}
+    near = {
+        place
+        for key in keys
+        for place in _INDEX.get(key, ())
+        if place in PLACES and _slips(word, place) <= _EXTRA_LETTER
+    }
+    return near.pop() if len(near) == 1 else None
+
+
+def _places(text: str, protected: frozenset[str]) -> str:
+    def fix(match: re.Match[str]) -> str:
+        word = match.group("word")
+        place = None if word in protected else _place_for(word)
+        if place is None:
+            return match.group(0)
+        return match.group(0)[: match.start("word") - match.start()] + place
+
+    return _PLACE_SLOT.sub(fix, text)
+
+
 def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str, ...] = ()) -> str:
     """The text with each slipped lexicon word corrected; ``protected``: lower-case words never
     to touch (the person's subjects' names and tokens); ``names``: their names, lower case,
@@ -221,7 +283,7 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
             return word
         return _fix(lowered) or word
 
-    return _WORD.sub(fix, text)
+    return _places(_WORD.sub(fix, text), protected)
 
 
 def lexicon_hits(text: str) -> int:

@@ -29,7 +29,7 @@ BOUNDARY = (
 STYLE_WORDS = "(?:" + "|".join(STYLES) + ")"
 
 STYLE_NOUNS = (
-    r"(?:style|painting|drawing|sketch|illustration|render|rendering|art|artwork|photo"
+    r"(?:style|painting|drawing|sketch|illustration|portrait|render|rendering|art|artwork|photo"
     r"|photograph|film|movie|poster|cartoon|comic|sculpture|figure|figurine|character)"
 )
 """What may follow a style word in a scene: "a watercolor painting", "anime style"."""
@@ -38,7 +38,7 @@ WS = re.compile(r"\s+")
 _VOWELS = "aeiou"
 
 STYLE_NOUN = (
-    r"(?:painting|drawing|sketch|illustration|render|rendering|photo|photograph|poster|cartoon"
+    r"(?:painting|drawing|sketch|illustration|portrait|render|rendering|photo|photograph|poster|cartoon"
     r"|comic|sculpture|statue|figure|figurine|character|caricature|film|movie)"
 )
 """What a request may lead with: "a watercolor painting of Rex"."""

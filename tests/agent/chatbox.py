@@ -27,7 +27,12 @@ from core.subjects import create_subject
 from worker.context import Context
 
 DATA = Path(__file__).parent / "data"
-SETS = ("chatbox_dev.jsonl", "chatbox_heldout.jsonl")
+SETS = (
+    "chatbox_dev.jsonl",
+    "chatbox_heldout.jsonl",
+    "chatbox_dev2.jsonl",
+    "chatbox_heldout2.jsonl",
+)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Requests as people type them in a chat box (issue 11): bare descriptions, pronouns,
 property changes, art styles, follow-ups and typos.
 
-Both sets were written by helpers who saw neither the parser nor any other set, from a brief
+Every set was written by a helper who saw neither the parser nor any other set, from a brief
 that named only the categories and the answer format (``tests/agent/chatbox.py``). Each was
 scored once on first contact, before any rule was changed for it (2026-12-01):
 
@@ -16,8 +16,23 @@ After the grammar of issue 11 (``docs/agent.md``), 2026-12-01:
 - ``chatbox_heldout.jsonl``: 87/93 (93.5 %) — bare 15/15, pronoun 15/16, property 15/15,
   style 16/16, followup 13/16, typo 13/15.
 
+A second pair, written after that grammar and scored once on first contact (2026-12-01):
+
+- ``chatbox_dev2.jsonl``: 86/96 (89.6 %) — bare 16/16, followup 10/16, pronoun 16/16,
+  property 16/16, style 14/16, typo 14/16. A development set.
+- ``chatbox_heldout2.jsonl``: 85/96 (88.5 %) — bare 15/16, followup 11/16, pronoun 16/16,
+  property 16/16, style 15/16, typo 12/16. Held out.
+
+After the second round (cast edits, an explicit delete after a picture, three-letter swaps and
+place-slot spelling, a medium that heads its phrase; ``docs/agent.md``), 2026-12-01:
+
+- ``chatbox_dev.jsonl``: 90/90 (100 %); ``chatbox_heldout.jsonl``: 87/93 (93.5 %), unchanged.
+- ``chatbox_dev2.jsonl``: 96/96 (100 %).
+- ``chatbox_heldout2.jsonl``: 88/96 (91.7 %) — bare 15/16, followup 14/16, pronoun 16/16,
+  property 16/16, style 15/16, typo 12/16.
+
 The floors below are those final shares (they may only go up); issue 11's goal is >= 95 % on
-the held-out set.
+the held-out sets.
 """
 
 from __future__ import annotations
@@ -34,7 +49,12 @@ from worker.context import Context
 from ..plugin.conftest import purge_rq
 from .chatbox import _ready, score, summary
 
-FLOORS = {"chatbox_dev.jsonl": 90 / 90, "chatbox_heldout.jsonl": 87 / 93}
+FLOORS = {
+    "chatbox_dev.jsonl": 90 / 90,
+    "chatbox_heldout.jsonl": 87 / 93,
+    "chatbox_dev2.jsonl": 96 / 96,
+    "chatbox_heldout2.jsonl": 88 / 96,
+}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -66,4 +86,34 @@ def test_only_help_and_greetings_get_the_help_text(redis_client, store, key_pref
     described = say("Rex soaking wet")
     generation = ctx.store.get_generation(scope, described.generation_id)
     assert generation.prompt == f"a photo of {rex.token} dog soaking wet"
+    purge_rq(redis_client, key_prefix)
+
+
+def test_after_a_picture_remove_edits_it_and_only_delete_deletes(
+    redis_client, store, key_prefix, tmp_path
+):
+    """ "remove the cat" after a picture of two is the picture without the cat, with no
+    question about deleting anything; "delete" still asks for confirmation."""
+    settings = load_settings(data_dir=tmp_path, key_prefix=key_prefix)
+    ctx = Context(settings, redis_client, store, LocalBlobStore(tmp_path / "blobs"))
+    assistant = Assistant(ctx)
+    scope = Scope("ten_chatbox", "u-remove")
+    sam = create_subject(ctx.store, scope=scope, name="Sam", class_noun="man")
+    cat = create_subject(ctx.store, scope=scope, name="Biscuit", class_noun="cat")
+    for subject in (sam, cat):
+        ctx.store.update_subject(scope, subject.id, _ready)
+    first = assistant.chat(scope=scope, message="Sam and Biscuit on the couch", wait_seconds=0)
+
+    def say(text):
+        return assistant.chat(
+            scope=scope, message=text, conversation_id=first.conversation_id, wait_seconds=0
+        )
+
+    removed = say("remove the cat")
+    generation = ctx.store.get_generation(scope, removed.generation_id)
+    assert generation.prompt == f"a photo of {sam.token} man on the couch"
+    assert removed.awaiting is None
+    deleting = say("delete Biscuit")
+    assert deleting.generation_id is None and "can't be undone" in deleting.reply
+    assert ctx.store.get_subject(scope, cat.id) is not None
     purge_rq(redis_client, key_prefix)

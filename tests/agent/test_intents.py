@@ -106,6 +106,28 @@ def test_edits_of_the_last_picture_are_not_subject_commands():
     assert parse_intent("add my sunglasses, call them Shades").tool == "create_subject"
 
 
+def test_after_a_picture_only_an_explicit_delete_deletes():
+    """ "remove the cat" after a picture is a picture without the cat; deleting a subject for
+    good needs a word that says so."""
+    for text in ("remove the cat", "remove Tom", "get rid of my dog", "take the cat out"):
+        assert parse_intent(text, after_picture=True).tool == "generate_images", text
+    for text in (
+        "delete the cat",
+        "remove Tom from my subjects",
+        "erase Tom",
+        "remove my cat's model",
+    ):
+        assert parse_intent(text, after_picture=True).tool == "delete_subject", text
+    assert parse_intent("remove the cat").tool == "delete_subject"  # no picture to edit
+
+
+def test_after_a_picture_adding_a_known_kind_is_not_a_new_subject():
+    assert parse_intent("add my cat too", after_picture=True).tool == "generate_images"
+    assert parse_intent("add my cat too").tool is None  # asks the new cat's name
+    named = parse_intent("add my cat Luna", after_picture=True)
+    assert (named.tool, named.args) == ("create_subject", {"name": "Luna", "class_noun": "cat"})
+
+
 @pytest.mark.parametrize(
     "form", RENAME_FORMS, ids=[f"{i}-{form.example}" for i, form in enumerate(RENAME_FORMS)]
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.prompts import Clarify, compile_prompt
+from agent.prompts import Clarify, UnknownSubject, compile_prompt
 from agent.prompts.edits import Edit, drop_mentions, split_edits
 
 from .subjects import ANNA, MINE, REX, TOM, compiled, prompt
@@ -74,6 +74,71 @@ def test_scene_things_are_removed_swapped_and_added_in_place(text, scene):
     assert compiled(text, previous=sofa).scene == scene
 
 
+def test_follow_ups_said_of_the_subject_keep_the_rest_of_the_picture():
+    night = compiled("Rex on a beach at night").with_seed(4)
+    assert prompt("actually put him in a forest instead", previous=night) == (
+        "a photo of sks dog in a forest at night"
+    )
+    assert prompt("give him sunglasses", previous=night) == (
+        "a photo of sks dog on a beach at night wearing sunglasses"
+    )
+    swing = compiled("Rex and Tom on a porch swing").with_seed(5)
+    assert prompt("same thing but at christmas with a tree behind them", previous=swing) == (
+        "a photo of sks dog and zwx cat on a porch swing with a tree behind them at christmas"
+    )
+
+
+def test_removing_a_style_keeps_the_place():
+    sketch = compiled("make it a pencil sketch", previous=compiled("Rex on a hiking trail"))
+    assert sketch.prompt == "a pencil sketch of sks dog on a hiking trail"
+    assert prompt("ok no sketch, make it photorealistic", previous=sketch) == (
+        "a photo of sks dog on a hiking trail in photorealistic style"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "subjects", "scene"),
+    [
+        ("add Tom too", (REX, TOM), "in a kayak"),
+        ("bring the cat in", (REX, TOM), "in a kayak"),
+        ("add Anna to the picture", (REX, ANNA), "in a kayak"),
+    ],
+)
+def test_a_subject_can_join_the_last_picture(text, subjects, scene):
+    kayak = compiled("Rex in a kayak").with_seed(6)
+    again = compiled(text, previous=kayak)
+    assert again.subject_ids == tuple(s.id for s in subjects)
+    assert (again.scene, again.seed) == (scene, 6)
+
+
+@pytest.mark.parametrize(
+    "text", ["remove the cat", "without Tom", "take the cat out of the picture", "no cat"]
+)
+def test_a_subject_can_leave_the_last_picture(text):
+    couch = compiled("Rex and Tom watching tv on the couch").with_seed(8)
+    assert prompt(text, previous=couch) == "a photo of sks dog watching tv on the couch"
+
+
+def test_a_subject_that_leaves_takes_its_part_of_the_scene():
+    play = compiled("Rex playing with Tom in the park").with_seed(9)
+    assert prompt("remove Tom", previous=play) == "a photo of sks dog playing in the park"
+
+
+def test_removing_everyone_asks_instead_of_drawing_nobody():
+    kayak = compiled("Rex in a kayak").with_seed(6)
+    asked = compile_prompt("remove Rex", MINE, previous=kayak)
+    assert isinstance(asked, Clarify) and 'say "delete Rex"' in asked.question
+
+
+def test_someone_added_whom_the_person_does_not_have_is_named():
+    kayak = compiled("Rex in a kayak").with_seed(6)
+    unknown = compile_prompt("add Bella too", MINE, previous=kayak)
+    assert isinstance(unknown, UnknownSubject) and unknown.reference == "Bella"
+    assert compile_prompt("add my horse", MINE, previous=kayak) == UnknownSubject(
+        "my horse", "horse"
+    )
+
+
 def test_one_more_like_that_is_the_same_prompt_with_a_new_seed(hat):
     again = compiled("one more like that", previous=hat)
     assert (again.prompt, again.seed) == (hat.prompt, None)
@@ -114,6 +179,12 @@ def test_pronouns_and_plain_references_find_the_only_subject():
         ("pixel art Rex", "a photo of sks dog in pixel art style"),
         ("Rex like an anime character", "a photo of sks dog as an anime character"),
         ("Rex wearing a santa hat 🎅", "a photo of sks dog wearing a santa hat"),
+        ("Could you make a renaissance portrait of Rex?", "a renaissance portrait of sks dog"),
+        (
+            "Rex as a comic book hero, pop art style",  # a hero, not a comic
+            "a photo of sks dog as a comic book hero, pop art style",
+        ),
+        ("Rex as a comic book", "a comic book of sks dog"),
     ],
 )
 def test_properties_and_renditions_have_dreambenchs_shape(text, expected):

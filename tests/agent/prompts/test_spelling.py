@@ -46,6 +46,28 @@ def test_real_words_are_left_alone(text):
     assert correct(text) == text
 
 
+def test_three_letter_words_are_corrected_only_for_two_swapped_letters():
+    assert correct("wearing a bow tei") == "wearing a bow tie"
+    assert correct("a dgo in a hta") == "a dog in a hat"
+    assert correct("a cat on a car") == "a cat on a car"  # real words
+    assert correct("a bot on the sae") == "a bot on the sea"  # "bot": no swap makes a word
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("in the dessert at night", "in the desert at night"),  # a letter too many
+        ("on the cost", "on the coast"),  # a letter left out
+        ("eating a dessert", "eating a dessert"),  # not where a place goes
+        ("in the hall", "in the hall"),  # a wrong letter: not "hill"
+        ("in the coat", "in the coat"),  # worn, not "coast"
+        ("with the desserts", "with the desserts"),
+    ],
+)
+def test_an_everyday_word_where_a_place_goes_is_read_as_the_place(typed, meant):
+    assert correct(typed) == meant
+
+
 def test_names_are_protected_and_slipped_names_found():
     assert correct("beech", protected=frozenset({"beech"})) == "beech"  # a dog called Beech
     assert correct("Rexx at the beech", names=("rex",)) == "Rex at the beach"
