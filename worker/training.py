@@ -192,7 +192,7 @@ def _finish(ctx: Context, scope: Scope, run: TrainingRun, status: JobStatus, **k
         if kwargs.get("adapter"):  # don't leave its new adapter behind
             ctx.blobs.delete_prefix(kwargs["adapter"])
         return False
-    data = {
+    data: dict[str, Any] = {
         "training_id": run.id,
         "subject_id": run.subject_id,
         "user_id": scope.user_id,

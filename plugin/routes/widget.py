@@ -78,7 +78,7 @@ _PROMPT = {
     "maxLength": settings_rules.PROMPT_MAX_LENGTH,
     "pattern": settings_rules.TEXT_PATTERN,
 }
-_SETTINGS_EXAMPLE = {
+_SETTINGS_EXAMPLE: dict[str, Any] = {
     "primary_color": "#0b6e4f",
     "position": "left",
     "launcher_icon": "camera",
