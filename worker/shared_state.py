@@ -10,7 +10,8 @@ so ``SharedTrainingState`` mirrors both through the blob store (``blob_keys`` na
   is downloaded unless the local disk holds one at least as new.
 - The class-prior cache entry of the run: what the local disk lacks is downloaded before the
   run, so a node never samples images another has made; what the store lacks (or what changed
-  here) is uploaded once the entry is filled, at the first checkpoint and when the run ends.
+  here) is uploaded once the entry is filled: before the first checkpoint, and when the run
+  ends.
 
 Uploads that fail are logged, not raised: the checkpoint is still on the local disk and the
 run goes on; only a takeover by another node would start further back.
@@ -123,12 +124,14 @@ class SharedTrainingState:
             log.warning("could not save the class-prior cache to the blob store", exc_info=True)
 
     def checkpointed(self, path: Path) -> None:
-        """The trainer's ``on_checkpoint``: ``path`` is complete on the local disk."""
+        """The trainer's ``on_checkpoint``: ``path`` is complete on the local disk. The
+        class-prior entry (filled by now: the run has taken steps) goes first, so a node that
+        finds the checkpoint finds the class images too."""
+        self.save_class_prior()
         try:
             self._save_checkpoint(path)
         except Exception:
             log.warning("could not save checkpoint %s to the blob store", path, exc_info=True)
-        self.save_class_prior()  # filled by now: the run has taken steps
 
     def _save_checkpoint(self, path: Path) -> None:
         files = {

@@ -112,7 +112,7 @@ def test_a_node_with_an_empty_disk_resumes_from_the_bucket(
         first = service.start_worker("train", DREAMCHAT_DATA_DIR=str(nodes["node-a"]))
         subject = service.trainable_subject(scope, photos_dir)
         run = services.start_training(
-            ctx, scope=scope, subject_id=subject.id, overrides={"steps": 60}
+            ctx, scope=scope, subject_id=subject.id, overrides={"steps": 20}
         )
         stored = checkpoint_prefix(scope, subject.id, run.id)
         wait_for(
@@ -122,19 +122,19 @@ def test_a_node_with_an_empty_disk_resumes_from_the_bucket(
             first,
         )
         first.kill()
-        assert ctx.store.get_training_run(scope, run.id).step < 60
+        assert ctx.store.get_training_run(scope, run.id).step < 20
         sampled = sorted(p.name for p in nodes["node-a"].glob("class-cache/*/*.png"))
         assert sampled == ["00000.png", "00001.png"]  # by the first node, which is gone now
 
         second = service.start_worker("train", DREAMCHAT_DATA_DIR=str(nodes["node-b"]))
-        done, report = _succeeded_on(second, ctx, scope, run.id, timeout=180)
+        done, report = _succeeded_on(second, ctx, scope, run.id, timeout=240)
         assert done.attempt == 2
-        assert report["resumed_from"] >= 5 and len(report["loss"]) == 60
+        assert report["resumed_from"] >= 5 and len(report["loss"]) == 20
         assert report["class_images"] == report["class_images"] | {"count": 2, "generated": 0}
         assert ctx.blobs.list_prefix(stored) == []  # the run is over: its checkpoints go
         for node in nodes.values():
             assert not (node / "blobs").exists()  # nothing but scratch space on the nodes
-        print(f"\nresumed on an empty node at step {report['resumed_from']} of 60")
+        print(f"\nresumed on an empty node at step {report['resumed_from']} of 20")
     finally:
         service.close()
 
