@@ -265,7 +265,8 @@
     ".bot{align-self:flex-start;background:#f4f4f6;border-bottom-left-radius:4px}" +
     ".me{align-self:flex-end;background:var(--p);color:var(--on);border-bottom-right-radius:4px}" +
     ".shots{display:flex;flex-wrap:wrap;gap:4px;margin-top:6px}.shots img{width:56px;height:56px;object-fit:cover;border-radius:8px;display:block}" +
-    ".pics{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px;margin-top:8px;white-space:normal}.pic{margin:0}" +
+    ".with-pics{width:85%}.pics{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px;margin-top:8px;white-space:normal}" +
+    ".pics.one{grid-template-columns:minmax(0,1fr)}.pic{margin:0}" +
     ".thumb{display:block;width:100%;aspect-ratio:1;padding:0;border:0;border-radius:10px;overflow:hidden;background:#dcdce3;cursor:zoom-in}" +
     ".thumb img{display:block;width:100%;height:100%;object-fit:cover}" +
     ".acts{display:flex;gap:6px;margin-top:6px}" +
@@ -459,7 +460,8 @@
 
   function pictures(msg, generationId, images) {
     if (!images || !images.length) return;
-    var box = el("div", "pics");
+    var box = el("div", images.length === 1 ? "pics one" : "pics");
+    msg.classList.add("with-pics");  // as wide as it may be, whatever the text above
     images.forEach(function (image, i) {
       var n = { n: i + 1 };
       var fig = el("figure", "pic");
