@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rq import Callback, Retry
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from rq.job import JobStatus as RqStatus
 
 from core.domain import (
     Consent,
@@ -205,7 +204,7 @@ def cancel_training(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
         return training_status(ctx, scope=scope, training_id=run.id)
     ctx.store.update_training_run(scope, run.id, lambda r: setattr(r, "cancel_requested", True))
     if run.status is JobStatus.QUEUED:
-        _drop_queued_job(ctx, run.id)
+        _drop_queued_job(ctx, TRAIN, run.id)
         cancelled, _ = ctx.store.finish_training(
             scope, run.id, status=JobStatus.CANCELLED, only_if=JobStatus.QUEUED
         )
@@ -371,7 +370,7 @@ def cancel_generation(ctx: Context, *, scope: Scope, generation_id: str) -> dict
         if was == [JobStatus.QUEUED]:
             # The record decides: a worker that took the job meanwhile finds it cancelled
             # and stops before it starts. Leaving the queue keeps the others' positions true.
-            _drop_queued_job(ctx, generation.id)
+            _drop_queued_job(ctx, GENERATE, generation.id)
             publish(
                 ctx,
                 scope.tenant_id,
@@ -382,13 +381,16 @@ def cancel_generation(ctx: Context, *, scope: Scope, generation_id: str) -> dict
     return generation_status(ctx, scope=scope, generation_id=generation.id)
 
 
-def _drop_queued_job(ctx: Context, job_id: str) -> None:
-    try:
-        job = Job.fetch(job_id, connection=ctx.redis)
-        if job.get_status() in (RqStatus.QUEUED, RqStatus.SCHEDULED, RqStatus.DEFERRED):
-            job.cancel()
-    except (NoSuchJobError, InvalidJobOperation):
-        pass
+def _drop_queued_job(ctx: Context, queue_name: str, job_id: str) -> None:
+    """Take a job off its queue and forget it, unless a worker took it already: the removal
+    and a worker's dequeue are each one Redis command, so only one of them gets the job. A
+    worker that got it finds the record cancelled and returns. (rq's ``Job.cancel()`` keeps
+    the job's hash for good in a registry nothing cleans.)"""
+    if ctx.queue(queue_name).remove(job_id):
+        try:
+            Job.fetch(job_id, connection=ctx.redis).delete(remove_from_queue=False)
+        except NoSuchJobError:
+            pass
 
 
 def job_status(ctx: Context, *, scope: Scope, job_id: str) -> dict[str, Any]:
