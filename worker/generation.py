@@ -110,7 +110,7 @@ def _finish(
     """End the generation once and tell the user (and, but for a cancel, the tenant's
     webhooks). None if it had ended already or is gone, in which case images it names in
     ``changes`` are deleted: nothing will ever point at them."""
-    ended = []
+    ended: list[bool] = []
 
     def update(g: Generation) -> None:
         ended.clear()
