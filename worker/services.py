@@ -414,21 +414,15 @@ def cancel_job(ctx: Context, *, scope: Scope, job_id: str) -> dict[str, Any]:
 def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDeletion:
     """Delete a subject with everything made from it, and tell the tenant (``subject.deleted``).
 
-    Its jobs stop first. Queued ones leave the queue and never run: its training and every
-    generation that uses it are cancelled. A running training stops at its next step and a
-    running generation at its next denoising step, when their workers find the records gone;
-    they write nothing afterwards, and what a job stored just before (an adapter, images) it
-    deletes again when it finds its record gone (``worker.training``, ``worker.generation``).
+    Its jobs stop. Queued ones are cancelled first, so they leave the queue and never run: its
+    training and every generation that uses it. Running ones are not told: a running training
+    stops at its next step and a running generation at its next denoising step when their
+    workers find the records gone, and they write nothing more (a cancel would have them
+    announce it, possibly after the deletion). What a job stored just before, an adapter or
+    images, it deletes again when it can't record it (``worker.training``, ``worker.generation``).
     """
     subject = ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
-    if subject.status is SubjectStatus.TRAINING and subject.training_job_id:
-        cancel_training(ctx, scope=scope, training_id=subject.training_job_id)
-    for generation in ctx.store.list_subject_generations(scope, subject_id):
-        if not generation.status.is_terminal:
-            try:
-                cancel_generation(ctx, scope=scope, generation_id=generation.id)
-            except NotFound:  # deleted with another of its subjects just now
-                pass
+    _cancel_queued_jobs(ctx, scope, subject)
     deletion = delete_subject_records(
         ctx.store, ctx.blobs, scope=scope, subject_id=subject_id, force=True
     )
@@ -439,3 +433,16 @@ def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDel
         data=deletion.event_data(),
     )
     return deletion
+
+
+def _cancel_queued_jobs(ctx: Context, scope: Scope, subject: Subject) -> None:
+    generations = ctx.store.list_subject_generations(scope, subject.id)
+    queued = [g.id for g in generations if g.status is JobStatus.QUEUED]
+    if subject.status is SubjectStatus.TRAINING and subject.training_job_id:
+        queued.append(subject.training_job_id)  # queued or running: job_status tells
+    for job_id in queued:
+        try:
+            if job_status(ctx, scope=scope, job_id=job_id)["status"] == JobStatus.QUEUED:
+                cancel_job(ctx, scope=scope, job_id=job_id)
+        except NotFound:  # gone with another subject of the same generation just now
+            pass

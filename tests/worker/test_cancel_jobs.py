@@ -95,7 +95,7 @@ def test_a_running_generation_stops_between_denoising_steps(workers):
     assert _rq_job(ctx, generation.id).return_value() == "cancelled"
     events = [e for _, e in ctx.store.read_events(scope)]
     assert [e["type"] for e in events] == ["generation.cancelled"]
-    assert "generation stopped after step" in worker.output()
+    assert f"generation {generation.id}: generation stopped after step" in worker.output()
 
     again = services.generate(
         ctx, scope=scope, subject_ids=[], prompt="a dog", steps=2, width=64, height=64
@@ -146,7 +146,9 @@ def test_deleting_a_subject_stops_its_queued_and_running_jobs(workers, photos_di
     # The running jobs stop at their next step and write nothing.
     wait_for(lambda: _rq_done(ctx, retraining.id), 120, "the retraining to stop", trainer)
     wait_for(lambda: _rq_done(ctx, drawing.id), 120, "the drawing to stop", drawer)
+    assert 0 < _rq_job(ctx, retraining.id).meta["step"] < 2000  # stopped, didn't finish
     assert _rq_job(ctx, drawing.id).return_value() == "deleted"
+    assert f"generation {drawing.id}: generation stopped after step" in drawer.output()
     assert ctx.store.active_trainings(scope.tenant_id) == {}
     assert not (ctx.settings.work_dir / "trainings" / retraining.id).exists()
     # The queued ones never start.
