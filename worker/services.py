@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rq import Callback, Retry
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from rq.job import JobStatus as RqStatus
 
 from core.domain import (
     Consent,
@@ -212,7 +211,7 @@ def cancel_training(ctx: Context, *, scope: Scope, training_id: str) -> dict[str
         return training_status(ctx, scope=scope, training_id=run.id)
     ctx.store.update_training_run(scope, run.id, lambda r: setattr(r, "cancel_requested", True))
     if run.status is JobStatus.QUEUED:
-        _drop_queued_job(ctx, run.id)
+        _drop_queued_job(ctx, TRAIN, run.id)
         cancelled, _ = ctx.store.finish_training(
             scope, run.id, status=JobStatus.CANCELLED, only_if=JobStatus.QUEUED
         )
@@ -380,7 +379,7 @@ def cancel_generation(ctx: Context, *, scope: Scope, generation_id: str) -> dict
         if was == [JobStatus.QUEUED]:
             # The record decides: a worker that took the job meanwhile finds it cancelled
             # and stops before it starts. Leaving the queue keeps the others' positions true.
-            _drop_queued_job(ctx, generation.id)
+            _drop_queued_job(ctx, GENERATE, generation.id)
             publish(
                 ctx,
                 scope.tenant_id,
@@ -391,13 +390,16 @@ def cancel_generation(ctx: Context, *, scope: Scope, generation_id: str) -> dict
     return generation_status(ctx, scope=scope, generation_id=generation.id)
 
 
-def _drop_queued_job(ctx: Context, job_id: str) -> None:
-    try:
-        job = Job.fetch(job_id, connection=ctx.redis)
-        if job.get_status() in (RqStatus.QUEUED, RqStatus.SCHEDULED, RqStatus.DEFERRED):
-            job.cancel()
-    except (NoSuchJobError, InvalidJobOperation):
-        pass
+def _drop_queued_job(ctx: Context, queue_name: str, job_id: str) -> None:
+    """Take a job off its queue and forget it, unless a worker took it already: the removal
+    and a worker's dequeue are each one Redis command, so only one of them gets the job. A
+    worker that got it finds the record cancelled and returns. (rq's ``Job.cancel()`` keeps
+    the job's hash for good in a registry nothing cleans.)"""
+    if ctx.queue(queue_name).remove(job_id):
+        try:
+            Job.fetch(job_id, connection=ctx.redis).delete(remove_from_queue=False)
+        except NoSuchJobError:
+            pass
 
 
 def job_status(ctx: Context, *, scope: Scope, job_id: str) -> dict[str, Any]:
@@ -421,21 +423,15 @@ def cancel_job(ctx: Context, *, scope: Scope, job_id: str) -> dict[str, Any]:
 def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDeletion:
     """Delete a subject with everything made from it, and tell the tenant (``subject.deleted``).
 
-    Its jobs stop first. Queued ones leave the queue and never run: its training and every
-    generation that uses it are cancelled. A running training stops at its next step and a
-    running generation at its next denoising step, when their workers find the records gone;
-    they write nothing afterwards, and what a job stored just before (an adapter, images) it
-    deletes again when it finds its record gone (``worker.training``, ``worker.generation``).
+    Its jobs stop. Queued ones are cancelled first, so they leave the queue and never run: its
+    training and every generation that uses it. Running ones are not told: a running training
+    stops at its next step and a running generation at its next denoising step when their
+    workers find the records gone, and they write nothing more (a cancel would have them
+    announce it, possibly after the deletion). What a job stored just before, an adapter or
+    images, it deletes again when it can't record it (``worker.training``, ``worker.generation``).
     """
     subject = ctx.store.get_subject(scope, check_id(subject_id, SUBJECT, what="subject"))
-    if subject.status is SubjectStatus.TRAINING and subject.training_job_id:
-        cancel_training(ctx, scope=scope, training_id=subject.training_job_id)
-    for generation in ctx.store.list_subject_generations(scope, subject_id):
-        if not generation.status.is_terminal:
-            try:
-                cancel_generation(ctx, scope=scope, generation_id=generation.id)
-            except NotFound:  # deleted with another of its subjects just now
-                pass
+    _cancel_queued_jobs(ctx, scope, subject)
     deletion = delete_subject_records(
         ctx.store, ctx.blobs, scope=scope, subject_id=subject_id, force=True
     )
@@ -446,3 +442,16 @@ def delete_subject(ctx: Context, *, scope: Scope, subject_id: str) -> SubjectDel
         data=deletion.event_data(),
     )
     return deletion
+
+
+def _cancel_queued_jobs(ctx: Context, scope: Scope, subject: Subject) -> None:
+    generations = ctx.store.list_subject_generations(scope, subject.id)
+    queued = [g.id for g in generations if g.status is JobStatus.QUEUED]
+    if subject.status is SubjectStatus.TRAINING and subject.training_job_id:
+        queued.append(subject.training_job_id)  # queued or running: job_status tells
+    for job_id in queued:
+        try:
+            if job_status(ctx, scope=scope, job_id=job_id)["status"] == JobStatus.QUEUED:
+                cancel_job(ctx, scope=scope, job_id=job_id)
+        except NotFound:  # gone with another subject of the same generation just now
+            pass

@@ -69,7 +69,11 @@ def test_statuses_are_str_enums() -> None:
         "generation.failed",
         "subject.deleted",
     }
-    assert {e.value for e in EventType if not e.is_webhook} == {"training.cancelled", "chat.reply"}
+    assert {e.value for e in EventType if not e.is_webhook} == {
+        "training.cancelled",
+        "generation.cancelled",
+        "chat.reply",
+    }
 
 
 def test_bounds_are_enforced_on_assignment_too() -> None:
