@@ -244,7 +244,7 @@ class S3BlobStore(BlobStore):
         client: Any = None,
     ) -> None:
         self.bucket = bucket
-        self.prefix = check_key(prefix.strip("/"), prefix=True)
+        self.root = check_key(prefix.strip("/"), prefix=True)
         self._options = {
             "endpoint_url": endpoint_url,
             "region_name": region,
@@ -254,7 +254,7 @@ class S3BlobStore(BlobStore):
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        where = f"{self.bucket}/{self.prefix}" if self.prefix else self.bucket
+        where = f"{self.bucket}/{self.root}" if self.root else self.bucket
         return f"S3BlobStore({where!r}, endpoint_url={self._options['endpoint_url']!r})"
 
     @property
@@ -283,12 +283,12 @@ class S3BlobStore(BlobStore):
     def _name(self, key: str) -> str:
         """The object name of ``key``."""
         check_key(key)
-        return f"{self.prefix}/{key}" if self.prefix else key
+        return f"{self.root}/{key}" if self.root else key
 
     def _names(self, prefix: str) -> Iterator[str]:
         """Object names under ``prefix`` (whole parts), in the bucket's order."""
         check_key(prefix, prefix=True)
-        parts = [p for p in (self.prefix, prefix) if p]
+        parts = [p for p in (self.root, prefix) if p]
         start = "/".join(parts) + "/" if parts else ""
         with _s3_errors(prefix):
             pages = self.client.get_paginator("list_objects_v2")
@@ -361,7 +361,7 @@ class S3BlobStore(BlobStore):
         return len(names)
 
     def list_prefix(self, prefix: str = "") -> list[str]:
-        cut = len(self.prefix) + 1 if self.prefix else 0
+        cut = len(self.root) + 1 if self.root else 0
         # Objects that are no key of ours (a console's "folder/" marker) are not listed.
         return sorted(key for name in self._names(prefix) if _is_key(key := name[cut:]))
 

@@ -201,17 +201,17 @@ SAMPLE_SUBJECT = "pinkdog"
 never saw it, so a visitor without photos of their own can walk the whole flow."""
 
 
+_SAMPLES_DIR = files("plugin").joinpath("static/samples")
+
+
 @router.get("/demo/sample-photos/{index}.png")
 def sample_photo(index: int, api: Api) -> Response:
-    """One of the sample photos (demo page only), as a visitor's phone would upload it."""
-    from trainer.toyworld import world  # PIL only: the API process still never loads torch
-
-    folder = api.settings.data_dir / "demo" / "sample-photos" / SAMPLE_SUBJECT
+    """One of the sample photos (demo page only), as a visitor's phone would upload it. They
+    are ``dreamchat toyworld photos pinkdog plugin/static/samples``, committed: the API never
+    imports the trainer."""
     if not api.settings.demo_page:
         raise NotFound("No demo here; start the service with `dreamchat run`.", code="not_found")
-    if not folder.is_dir():
-        world.write_subject_photos(SAMPLE_SUBJECT, folder)
-    photos = sorted(folder.glob("*.png"))
+    photos = sorted(p for p in _SAMPLES_DIR.iterdir() if p.name.endswith(".png"))
     if not 0 <= index < len(photos):
         raise NotFound(f"There are {len(photos)} sample photos.", code="not_found")
     return Response(

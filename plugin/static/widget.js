@@ -726,6 +726,10 @@
     } else if (ev.type === "training.cancelled") {
       barText(id, T.trainingCancelled);
       say(t("cancelledNote", { name: ev.subject_name || T.yourModel }), "bot");
+    } else if (ev.type === "chat.reply") {
+      // This widget shows its replies from the /v1/chat answer; the stream's copy is for
+      // other clients of the same user, so it is not written twice here.
+      return;
     } else if (ev.type === "generation.succeeded" || ev.type === "generation.failed") {
       gen(ev.generation_id).ev = ev;
       deliver(ev.generation_id);

@@ -119,7 +119,7 @@ def test_the_blob_store_follows_the_settings(env: pytest.MonkeyPatch, tmp_path: 
     get_settings.cache_clear()
     remote = open_blob_store(get_settings())
     assert isinstance(remote, S3BlobStore)
-    assert (remote.bucket, remote.prefix) == ("dreamchat-prod", "eu/prod")
+    assert (remote.bucket, remote.root) == ("dreamchat-prod", "eu/prod")
     assert remote.local_path("eu/prod") is None
 
 
