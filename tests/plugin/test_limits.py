@@ -191,6 +191,6 @@ def test_the_openapi_document_states_this_servers_limits(client: TestClient) -> 
     generation = schemas["GenerationCreate"]["properties"]
     assert generation["count"]["maximum"] == 2
     width = next(b for b in generation["width"]["anyOf"] if b.get("type") == "integer")
-    assert (width["minimum"], width["maximum"], width["multipleOf"]) == (64, 768, 8)
+    assert (width["minimum"], width["maximum"], width["multipleOf"]) == (32, 768, 8)
     steps = next(b for b in schemas["TrainRequest"]["properties"]["steps"]["anyOf"] if "type" in b)
     assert steps["maximum"] == 40
