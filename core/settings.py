@@ -171,6 +171,10 @@ class Settings(BaseSettings):
     """One event stream response ends after this long; clients reconnect with
     ``Last-Event-ID`` and miss nothing, and load balancers get to move long-lived streams."""
     event_ping_seconds: float = Field(default=15.0, gt=0)
+    shutdown_delay_seconds: float = Field(default=0.0, ge=0, le=60)
+    """After SIGTERM, keep serving this long with ``/readyz`` answering 503 before the API
+    stops listening: for load balancers that learn of a stop only from ``/readyz``. 0 in
+    Kubernetes, where the ``preStop`` sleep does this (docs/operations.md); Ctrl-C never waits."""
 
     # Webhooks.
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)

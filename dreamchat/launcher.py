@@ -40,8 +40,11 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
     the environment (the API is stateless: everything lives in Redis and the blob store)."""
     import uvicorn
 
-    # Open event streams (every widget holds one) must not hold a shutdown up for long.
-    options: dict = {"host": args.host, "port": args.port, "timeout_graceful_shutdown": 5}
+    # On SIGTERM or Ctrl-C the app drains (plugin/drain.py): event streams end at once, so
+    # only ordinary requests are left, and they get this long to finish — a chat turn waits
+    # up to DREAMCHAT_CHAT_WAIT_SECONDS (5 s) for a generation — within the 10 s the API has
+    # to exit in (docs/operations.md, "Graceful shutdown").
+    options: dict = {"host": args.host, "port": args.port, "timeout_graceful_shutdown": 8}
     if args.log_format == "json":
         from plugin.metrics import configure_json_logging
 
@@ -49,6 +52,10 @@ def _uvicorn(app, args: argparse.Namespace) -> None:
         options |= {"log_config": None, "access_log": False}
     else:
         options["log_level"] = "info"
+    # Once it has shut down, uvicorn raises the signal that stopped it again, for whoever
+    # handled it before: a SIGTERM then ends like Ctrl-C (uvicorn.run catches the
+    # KeyboardInterrupt), so a drained stop is a clean exit, status 0, not death by signal.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if args.api_workers > 1:
         # The API processes stop when this one is gone, however it ended (even SIGKILL).
         os.environ["DREAMCHAT_PARENT_PID"] = str(os.getpid())

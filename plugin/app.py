@@ -99,8 +99,10 @@ def create_app(ctx: Context | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with mcp.lifespan():
-            yield
+        # Inside uvicorn's signal handling, so SIGTERM starts the drain first (plugin/drain.py).
+        with api.drain.handling_signals(delay_seconds=settings.shutdown_delay_seconds):
+            async with mcp.lifespan():
+                yield
 
     app = FastAPI(
         title="dreamchat",

@@ -1,7 +1,7 @@
 """Dependencies routes declare, as ``Annotated`` aliases:
 
 - ``Ctx``: the process's ``Context`` (Redis, store, blobs, queues, settings);
-- ``Api``: the app's state (its ``Settings``, the signer, the rate limiter, metrics);
+- ``Api``: the app's state (its ``Settings``, the signer, the rate limiter, metrics, the drain);
 - ``CurrentScope``: the authenticated ``(tenant, end user)``, from an API key with ``X-User-Id``
   or from a user token, rate-limited per tenant and per user;
 - ``TenantAdmin``: the authenticated tenant, API key only (webhooks, minting user tokens);
@@ -44,6 +44,7 @@ from .auth import (
     load_server_secret,
     resolve_principal,
 )
+from .drain import Drain
 from .metrics import ApiMetrics
 from .ratelimit import RateLimiter
 
@@ -75,6 +76,7 @@ class ApiState:
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
         self.signer = Signer(load_server_secret(secret, settings.data_dir))
         self.metrics = ApiMetrics(lambda: self.ctx)
+        self.drain = Drain()
         self._ctx = ctx
         self._lock = threading.Lock()
 

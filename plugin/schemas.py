@@ -164,8 +164,15 @@ class ReadinessChecks(BaseModel):
 
 
 class Readiness(BaseModel):
-    model_config = _examples({"ready": True, "checks": {"redis": True, "worker": True}})
+    model_config = _examples(
+        {"ready": True, "draining": False, "checks": {"redis": True, "worker": True}}
+    )
     ready: bool
+    draining: bool = Field(
+        default=False,
+        description="The process was told to stop (SIGTERM): it finishes the requests it has, "
+        "ends its event streams and exits; send new work to another replica.",
+    )
     checks: ReadinessChecks
 
 

@@ -7,8 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
+import httpx
 import psutil
 import pytest
 import redis
@@ -33,22 +35,49 @@ def _start_run(tmp_path, tiny_sd) -> tuple[subprocess.Popen, int]:
     ready = wait_until_up(f"http://127.0.0.1:{port}/readyz", proc, timeout=90)
     assert ready.json() == {
         "ready": True,
+        "draining": False,
         "checks": {"redis": True, "worker": True},
     }
     return proc, port
 
 
+def _listen(url: str, headers: dict[str, str], lines: list[str]) -> None:
+    """Read an event stream to its end; a stream cut off mid-body leaves its error last."""
+    try:
+        with httpx.stream("GET", url, headers=headers, timeout=30) as response:
+            for line in response.iter_lines():
+                lines.append(line)
+    except httpx.HTTPError as exc:
+        lines.append(repr(exc))
+
+
 def test_run_starts_redis_api_worker_and_stops_them_on_ctrl_c(tmp_path, tiny_sd):
-    proc, _ = _start_run(tmp_path, tiny_sd)
+    proc, port = _start_run(tmp_path, tiny_sd)
+    stream: list[str] = []
     try:
         tenant = json.loads((tmp_path / "dev-tenant.json").read_text())
         assert tenant["tenant_id"].startswith("ten_") and tenant["api_key"].startswith("dck_")
         redis_url = (tmp_path / "redis" / "redis.url").read_text()
         assert redis.Redis.from_url(redis_url).ping()
+        # An open event stream (every widget holds one) must not hold Ctrl-C up.
+        headers = {"Authorization": f"Bearer {tenant['api_key']}", "X-User-Id": "u1"}
+        url = f"http://127.0.0.1:{port}/v1/events"
+        listener = threading.Thread(target=_listen, args=(url, headers, stream), daemon=True)
+        listener.start()
+        deadline = time.monotonic() + 10
+        while ": connected" not in stream:
+            assert listener.is_alive() and time.monotonic() < deadline, stream
+            time.sleep(0.05)
     finally:
+        interrupted = time.monotonic()
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
+    stopped = time.monotonic() - interrupted
+    print(f"\n`dreamchat run` stopped {stopped:.1f} s after Ctrl-C, with an event stream open")
     assert proc.returncode == 0, out
+    assert stopped < 10, out
+    listener.join(5)
+    assert stream[-2:] == [": shutting down: reconnect with Last-Event-ID", ""], stream
     assert tenant["api_key"] in out and "stopped: API, worker and Redis" in out
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()

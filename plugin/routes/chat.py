@@ -155,9 +155,11 @@ async def events(
     ``training.succeeded`` …: the names webhooks use) and finished generations, as they happen. Browsers pass a user token as ``?token=``. Each
     event carries an ``id:``; reconnect with ``Last-Event-ID`` and the events since then come
     first (the last ``DREAMCHAT_EVENT_LOG_LENGTH`` are kept). A response ends after
-    ``DREAMCHAT_EVENT_STREAM_SECONDS``; ``EventSource`` reconnects by itself."""
+    ``DREAMCHAT_EVENT_STREAM_SECONDS``, and at once when the server shuts down;
+    ``EventSource`` reconnects by itself."""
     key = api.ctx.store.events_key(scope)
     settings = api.settings
+    drain = api.drain
     deadline = time.monotonic() + settings.event_stream_seconds
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
@@ -168,9 +170,12 @@ async def events(
                 newest = await client.xrevrange(key, count=1)
                 cursor = newest[0][0].decode() if newest else "0-0"
             yield ServerSentEvent(comment="connected", retry=3000)
-            while (left := deadline - time.monotonic()) > 0:
+            while (left := deadline - time.monotonic()) > 0 and not drain.draining:
                 wait_ms = max(1, int(min(left, settings.event_ping_seconds) * 1000))
-                for _, entries in await client.xread({key: cursor}, count=100, block=wait_ms):
+                batches = []
+                with drain.interruptible():
+                    batches = await client.xread({key: cursor}, count=100, block=wait_ms)
+                for _, entries in batches:
                     for entry_id, fields in entries:
                         cursor = entry_id.decode()
                         event = _with_urls(decode_event(fields), scope, links)
@@ -179,6 +184,8 @@ async def events(
                             event=str(event.get("type", "message")),
                             id=cursor,
                         )
+            if drain.draining:  # the response ends cleanly; the client resumes elsewhere
+                yield ServerSentEvent(comment="shutting down: reconnect with Last-Event-ID")
         finally:  # the client goes back however the stream ends
             await client.aclose()
 
@@ -186,6 +193,9 @@ async def events(
         stream(),
         ping=settings.event_ping_seconds,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        # sse-starlette cancels a stream, response unfinished, when it sees uvicorn stop; the
+        # drain has ended ours by then, and this makes that order certain.
+        shutdown_grace_period=1.0,
     )
 
 

@@ -24,12 +24,12 @@ async def healthz() -> Health:
 
 @router.get(
     "/readyz",
-    summary="Redis answers and a worker is listening",
+    summary="Redis answers, a worker is listening and the API is not shutting down",
     responses={503: {"model": Readiness, "description": "Not ready; the body says why."}},
 )
 def readyz(api: Api, response: Response) -> Readiness:
-    """Ready when Redis answers and at least one live worker listens on one of our queues
-    (``/metrics`` has workers per queue)."""
+    """Ready when Redis answers, at least one live worker listens on one of our queues
+    (``/metrics`` has workers per queue) and the process is not draining (plugin/drain.py)."""
     checks = ReadinessChecks(redis=False, worker=False)
     try:
         ctx = api.ctx
@@ -37,9 +37,10 @@ def readyz(api: Api, response: Response) -> Readiness:
         checks.worker = any(Worker.all(queue=ctx.queue(name)) for name in QUEUE_ORDER)
     except Exception:  # readiness reports, it does not raise
         pass
-    ready = checks.redis and checks.worker
+    draining = api.drain.draining
+    ready = checks.redis and checks.worker and not draining
     response.status_code = 200 if ready else 503
-    return Readiness(ready=ready, checks=checks)
+    return Readiness(ready=ready, draining=draining, checks=checks)
 
 
 @router.get(

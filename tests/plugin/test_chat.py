@@ -268,6 +268,28 @@ def test_a_reconnecting_client_gets_exactly_the_events_it_missed(make_api):
         assert bad.status_code == 422 and "Last-Event-ID" in bad.json()["error"]["message"]
 
 
+def test_event_streams_end_cleanly_when_the_server_drains(make_api):
+    """What SIGTERM does to open streams (plugin/drain.py; tests/plugin/test_drain.py sends a
+    real signal to a real process): each ends at once as a finished response, its last line
+    says to reconnect, and a stream opened while draining ends as soon as it starts."""
+    api = make_api(event_ping_seconds=60)  # a read blocks for a minute: only draining ends it
+    alice = api.caller()
+    app = create_app(api.ctx)
+    with uvicorn_thread(app, lifespan="on") as url:
+        with httpx.stream("GET", f"{url}/v1/events", headers=alice.headers, timeout=10) as open_:
+            lines = open_.iter_lines()
+            assert next(lines) == ": connected"
+            began = time.monotonic()
+            app.state.api.drain.begin()
+            rest = list(lines)  # httpx raises on a response cut off mid-body
+            ended = time.monotonic() - began
+        assert ": shutting down: reconnect with Last-Event-ID" in rest, rest
+        assert ended < 2, f"the stream took {ended:.1f} s to end"
+        with httpx.stream("GET", f"{url}/v1/events", headers=alice.headers, timeout=10) as late:
+            comments = [line for line in late.iter_lines() if line.startswith(":")]
+        assert comments == [": connected", ": shutting down: reconnect with Last-Event-ID"]
+
+
 def test_widget_script_demo_page_and_mcp_mount(api: Api, alice, server: str, make_api):
     script = api.client.get("/widget.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith(

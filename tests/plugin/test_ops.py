@@ -22,13 +22,30 @@ def test_health_and_readiness(api):
     assert api.client.get("/healthz").json() == {"status": "ok"}
     not_ready = api.client.get("/readyz")
     assert not_ready.status_code == 503
-    assert not_ready.json() == {"ready": False, "checks": {"redis": True, "worker": False}}
+    assert not_ready.json() == {
+        "ready": False,
+        "draining": False,
+        "checks": {"redis": True, "worker": False},
+    }
     worker = Worker([api.ctx.queue("generate"), api.ctx.queue("train")], connection=api.ctx.redis)
     worker.register_birth()
     try:
         ready = api.client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json() == {"ready": True, "checks": {"redis": True, "worker": True}}
+        assert ready.json() == {
+            "ready": True,
+            "draining": False,
+            "checks": {"redis": True, "worker": True},
+        }
+        api.app.state.api.drain.begin()  # what SIGTERM does (tests/plugin/test_drain.py)
+        draining = api.client.get("/readyz")
+        assert draining.status_code == 503
+        assert draining.json() == {
+            "ready": False,
+            "draining": True,
+            "checks": {"redis": True, "worker": True},
+        }
+        assert api.client.get("/healthz").status_code == 200  # alive: don't restart it
     finally:
         worker.register_death()
 
