@@ -211,7 +211,9 @@ def sample_photo(index: int, api: Api) -> Response:
     imports the trainer."""
     if not api.settings.demo_page:
         raise NotFound("No demo here; start the service with `dreamchat run`.", code="not_found")
-    photos = sorted(p for p in _SAMPLES_DIR.iterdir() if p.name.endswith(".png"))
+    photos = sorted(
+        (p for p in _SAMPLES_DIR.iterdir() if p.name.endswith(".png")), key=lambda p: p.name
+    )
     if not 0 <= index < len(photos):
         raise NotFound(f"There are {len(photos)} sample photos.", code="not_found")
     return Response(
