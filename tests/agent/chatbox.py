@@ -32,6 +32,8 @@ SETS = (
     "chatbox_heldout.jsonl",
     "chatbox_dev2.jsonl",
     "chatbox_heldout2.jsonl",
+    "chatbox_dev3.jsonl",
+    "chatbox_heldout3.jsonl",
 )
 
 

@@ -31,6 +31,13 @@ place-slot spelling, a medium that heads its phrase; ``docs/agent.md``), 2026-12
 - ``chatbox_heldout2.jsonl``: 88/96 (91.7 %) — bare 15/16, followup 14/16, pronoun 16/16,
   property 16/16, style 15/16, typo 12/16.
 
+A third pair, written blind after round two and scored once on first contact (2026-12-02):
+
+- ``chatbox_dev3.jsonl``: 87/96 (90.6 %) — bare 13/16, followup 15/16, pronoun 15/16,
+  property 15/16, style 15/16, typo 14/16. A development set.
+- ``chatbox_heldout3.jsonl``: 88/96 (91.7 %) — bare 15/16, followup 12/16, pronoun 15/16,
+  property 16/16, style 16/16, typo 14/16. Held out.
+
 The floors below are those final shares (they may only go up); issue 11's goal is >= 95 % on
 the held-out sets.
 """
