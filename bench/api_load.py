@@ -1,7 +1,8 @@
 """Many people chatting at once with ``dreamchat run``, over loopback: turn latency, errors and
-the API process's memory.
+the API process's memory; with ``--mixed``, while trainings and generations run too.
 
     .venv/bin/python bench/api_load.py [--sessions 100] [--seconds 60] [--think 1.0]
+    .venv/bin/python bench/api_load.py --mixed [--trainings 2] [--generations 20] [--drain 60]
 
 ``dreamchat run`` starts as a subprocess on the offline agent and the tiny model, with its own
 data dir and embedded Redis. Each session is a distinct end user of the development tenant
@@ -15,6 +16,22 @@ or exception). The API process's RSS and thread count (the sync routes run on a 
 that grows with concurrency) are sampled every second. Rate limits are set so high that they
 never refuse but still run. Targets (issue 5): p95 <= 150 ms, no errors,
 RSS flat after warm-up.
+
+``--mixed`` (issue 10) also sends ``--trainings`` trainings and ``--generations`` generations
+through the REST API during the load (``bench/load_jobs.py``), each kind spread evenly from the
+end of warm-up to the end of ``--seconds``. They run on the same machine as the API, so the
+model worker competes with it for the CPUs (or runs on a GPU), and on one model worker, which
+serves the ``generate`` queue before ``train``: a steady stream of generations holds trainings
+back. Generations use a subject trained before the load (one step, not measured). The load
+stops at ``--seconds``; jobs get ``--drain`` more seconds, then the ones left are cancelled, so
+the run is bounded: start-up, the primer training (``--primer-timeout``), ``--seconds``,
+``--drain`` and the service's shutdown. Reported besides: the turn latency while a training
+was running (and outside those windows), jobs finished per second and how long after the load
+began the last one finished, errors by kind.
+
+Everything the bench starts stops with it, Ctrl-C included: ``dreamchat run`` takes its API,
+workers and Redis down; the bench then waits for each of its descendants to exit and reports
+(and kills) any that did not (``leftover_pids``, normally empty).
 """
 
 from __future__ import annotations
@@ -41,6 +58,14 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.load_jobs import (  # noqa: E402
+    Job,
+    JobPlan,
+    primer_subject,
+    run_jobs,
+    summarize_jobs,
+    training_windows,
+)
 from tests.worker.harness import FAST_SETTINGS  # noqa: E402
 
 NAMES = ("Rex", "Luna", "Milo", "Bella", "Otis", "Nala")
@@ -69,6 +94,7 @@ class Load:
     turns: list[Turn] = field(default_factory=list)
     rss_kb: list[tuple[float, int]] = field(default_factory=list)
     threads: list[int] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
     api_cpu_s: float = 0.0  # user + system, over the load
     client_cpu_s: float = 0.0
 
@@ -79,7 +105,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_service(data_dir: Path, port: int, api_workers: int = 1) -> subprocess.Popen:
+def start_service(
+    data_dir: Path, port: int, api_workers: int = 1, **extra_env: str
+) -> subprocess.Popen:
+    """``dreamchat run`` in a session of its own: a Ctrl-C at the terminal reaches only the
+    bench, which stops the service itself (``stop_service``)."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # embedded Redis
     # The tests' fast settings, but the production heartbeat and maintenance cadence: the
     # workers idle through this bench, and the tests' 1 s heartbeats are pure overhead here.
@@ -88,6 +118,7 @@ def start_service(data_dir: Path, port: int, api_workers: int = 1) -> subprocess
         "DREAMCHAT_DATA_DIR": str(data_dir),
         "DREAMCHAT_RATE_LIMIT_TENANT_PER_MINUTE": NO_LIMIT,
         "DREAMCHAT_RATE_LIMIT_USER_PER_MINUTE": NO_LIMIT,
+        **extra_env,
     }
     data_dir.mkdir(parents=True, exist_ok=True)
     with (data_dir / "run.log").open("wb") as log:
@@ -105,7 +136,31 @@ def start_service(data_dir: Path, port: int, api_workers: int = 1) -> subprocess
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+
+
+def stop_service(process: subprocess.Popen, timeout: float = 60) -> list[int]:
+    """Ctrl-C for ``dreamchat run`` (a kill of its group after ``timeout``), then wait for every
+    process it had started to go; answers the pids of those that had not, killed now."""
+    try:
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        descendants = []
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    # Workers and Redis notice their parent is gone within seconds (core/lifecycle.py).
+    _, alive = psutil.wait_procs(descendants, timeout=30)
+    for leftover in alive:
+        try:
+            leftover.kill()
+        except psutil.NoSuchProcess:
+            pass
+    return [p.pid for p in alive]
 
 
 def wait_ready(process: subprocess.Popen, base_url: str, timeout: float = 180) -> None:
@@ -204,7 +259,15 @@ async def session(
 
 
 async def run_load(
-    base_url: str, api_key: str, pid: int, *, sessions: int, seconds: float, think: float
+    base_url: str,
+    api_key: str,
+    pid: int,
+    *,
+    sessions: int,
+    seconds: float,
+    think: float,
+    plan: JobPlan | None = None,
+    primer_timeout: float = 300,
 ) -> Load:
     load = Load()
     # Idle connections are dropped before uvicorn's 5 s keep-alive ends: reusing one the server
@@ -218,11 +281,20 @@ async def run_load(
         limits=limits,
         timeout=30,
     ) as client:
+        primer = None
+        if plan is not None:
+            primer = await primer_subject(client, timeout=primer_timeout)
         api_cpu, client_cpu = cpu_seconds(pid), time.process_time()
         began = time.monotonic()
         until = began + seconds
+
+        async def jobs() -> None:
+            if plan is not None and primer is not None:
+                load.jobs = await run_jobs(client, plan, began, primer)
+
         await asyncio.gather(
             sample_rss(pid, began, until, load),
+            jobs(),
             *(session(client, f"load-{i}", began, until, think, load) for i in range(sessions)),
         )
         load.api_cpu_s = cpu_seconds(pid) - api_cpu
@@ -244,6 +316,25 @@ def _latency(ms: list[float]) -> dict | None:
         "p95": round(_percentile(ordered, 0.95), 1),
         "p99": round(_percentile(ordered, 0.99), 1),
         "max": round(ordered[-1], 1),
+    }
+
+
+def _during(windows: list[tuple[float, float]], at: float) -> bool:
+    return any(start <= at <= end for start, end in windows)
+
+
+def mixed_latency(load: Load, *, warmup: float) -> dict:
+    """Turn latency while a training was running, and outside those windows."""
+    windows = training_windows(load.jobs)
+    warm = [t for t in load.turns if t.started_s >= warmup and t.error is None]
+    return {
+        "latency_ms_during_training": _latency(
+            [t.ms for t in warm if _during(windows, t.started_s)]
+        ),
+        "latency_ms_outside_training": _latency(
+            [t.ms for t in warm if not _during(windows, t.started_s)]
+        ),
+        "jobs": summarize_jobs(load.jobs),
     }
 
 
@@ -281,14 +372,46 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between turns, s")
     parser.add_argument("--data-dir", type=Path, help="default: a new temporary directory")
     parser.add_argument("--api-workers", type=int, default=1, help="passed to dreamchat run")
+    mixed = parser.add_argument_group("mixed load (--mixed)")
+    mixed.add_argument("--mixed", action="store_true", help="trainings and generations too")
+    mixed.add_argument("--trainings", type=int, default=2)
+    mixed.add_argument("--generations", type=int, default=20)
+    mixed.add_argument("--training-steps", type=int, default=10)
+    mixed.add_argument(
+        "--quality-samples", type=int, help="DREAMCHAT_QUALITY_SAMPLES (default: the service's)"
+    )
+    mixed.add_argument("--drain", type=float, default=60, help="s for jobs after the load")
+    mixed.add_argument("--poll", type=float, default=1.0, help="s between job status polls")
+    mixed.add_argument("--primer-timeout", type=float, default=300, help="s, before the load")
     args = parser.parse_args()
     if not 0 <= args.warmup < args.seconds:
         parser.error("--warmup must be shorter than --seconds")
+    if min(args.trainings, args.generations, args.drain) < 0 or args.training_steps < 1:
+        parser.error("--trainings, --generations and --drain can't be negative, steps >= 1")
+    if args.poll <= 0:
+        parser.error("--poll must be positive")
+    plan = None
+    if args.mixed:
+        plan = JobPlan(
+            trainings=args.trainings,
+            generations=args.generations,
+            training_steps=args.training_steps,
+            first_s=args.warmup,
+            last_s=args.seconds,
+            deadline_s=args.seconds + args.drain,
+            poll_s=args.poll,
+        )
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="dreamchat-bench-load-"))
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    process = start_service(data_dir, port, args.api_workers)
+    started = time.monotonic()
+    load_average = os.getloadavg()
+    # Every training of the run may be active at once (the tenant's default cap is 2).
+    extra = {"DREAMCHAT_MAX_CONCURRENT_TRAININGS": str(args.trainings + 1)} if plan else {}
+    if args.quality_samples is not None:
+        extra["DREAMCHAT_QUALITY_SAMPLES"] = str(args.quality_samples)
+    process = start_service(data_dir, port, args.api_workers, **extra)
     try:
         wait_ready(process, base_url)
         api_key = json.loads((data_dir / "dev-tenant.json").read_text())["api_key"]
@@ -300,25 +423,44 @@ def main() -> None:
                 sessions=args.sessions,
                 seconds=args.seconds,
                 think=args.think,
+                plan=plan,
+                primer_timeout=args.primer_timeout,
             )
         )
+    except KeyboardInterrupt:
+        print("interrupted: stopping dreamchat run", file=sys.stderr)
+        raise SystemExit(130) from None
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        # A second Ctrl-C must not leave the service running: the stop is bounded anyway.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        leftover = stop_service(process)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if leftover:
+            print(f"killed processes left behind by dreamchat run: {leftover}", file=sys.stderr)
     figures = {
         "sessions": args.sessions,
         "seconds": args.seconds,
         "warmup_s": args.warmup,
         "think_s": args.think,
         "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in load_average],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         **summarize(load, seconds=args.seconds, warmup=args.warmup),
+        **(mixed_latency(load, warmup=args.warmup) if plan else {}),
+        "wall_s": round(time.monotonic() - started, 1),
         "service_exit_code": process.returncode,
+        "leftover_pids": leftover,
         "service_log": str(data_dir / "run.log"),
     }
+    if plan:
+        figures["mixed"] = {
+            "trainings": args.trainings,
+            "generations": args.generations,
+            "training_steps": args.training_steps,
+            "drain_s": args.drain,
+            "quality_samples": args.quality_samples,
+            "poll_s": args.poll,
+        }
     print(json.dumps(figures, indent=2))
 
 

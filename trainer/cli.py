@@ -21,7 +21,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     tiny.add_argument("--xl", action="store_true", help="a tiny SDXL pipeline instead")
     tiny.add_argument("--seed", type=int, default=0)
     tiny.add_argument(
-        "--size", choices=["tiny", "sd15"], default="tiny", help="sd15: SD-1.5 shapes"
+        "--size",
+        choices=["tiny", "sd15", "sdxl"],
+        default="tiny",
+        help="sd15: SD 1.5's shapes; sdxl: SDXL base's (an SDXL pipeline, --xl implied)",
     )
     tiny.set_defaults(handler=_tiny_model)
 
@@ -97,8 +100,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _tiny_model(args: argparse.Namespace) -> int:
     from .tiny import build_tiny_pipeline
 
-    out = build_tiny_pipeline(args.out, xl=args.xl, seed=args.seed, size=args.size)
-    print(f"wrote tiny {'SDXL' if args.xl else 'SD'} pipeline to {out}")
+    xl = args.xl or args.size == "sdxl"
+    out = build_tiny_pipeline(args.out, xl=xl, seed=args.seed, size=args.size)
+    print(f"wrote tiny {'SDXL' if xl else 'SD'} pipeline to {out}")
     return 0
 
 

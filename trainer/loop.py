@@ -20,6 +20,7 @@ import torch
 from .checkpoint import CheckpointState, latest_checkpoint, save_checkpoint, use_lora_checkpoints
 from .config import TrainConfig
 from .errors import TrainingCancelled, TrainingInterrupted
+from .lora import remove_lora
 from .loss import diffusion_target, dreambooth_loss
 from .models import BaseModel, TextConditioner, load_base_model
 from .quality import load_embedder, measure_quality
@@ -143,18 +144,8 @@ def train(
         )
     finally:
         for module in run.trained.values():
-            _remove_lora(accelerator.unwrap_model(module, keep_fp32_wrapper=False))
+            remove_lora(accelerator.unwrap_model(module, keep_fp32_wrapper=False))
         accelerator.free_memory()
-
-
-def _remove_lora(module) -> None:
-    from diffusers.utils import recurse_remove_peft_layers
-
-    recurse_remove_peft_layers(module)
-    for attr in ("peft_config", "_hf_peft_config_loaded"):
-        if hasattr(module, attr):
-            delattr(module, attr)
-    module.requires_grad_(False)
 
 
 def _optimizer(run: Run, device: torch.device):

@@ -25,6 +25,7 @@ __all__ = [
     "lora_state",
     "load_lora_state",
     "read_adapter_metadata",
+    "remove_lora",
     "save_adapter",
 ]
 
@@ -46,6 +47,17 @@ def add_lora(model, *, rank: int, alpha: int, targets: list[str]) -> list[torch.
     for p in params:
         p.data = p.data.float()  # LoRA weights train in fp32 even when the base is bf16/fp16
     return params
+
+
+def remove_lora(module) -> None:
+    """Take ``add_lora``'s layers out again: the module is its frozen base model once more."""
+    from diffusers.utils import recurse_remove_peft_layers
+
+    recurse_remove_peft_layers(module)
+    for attr in ("peft_config", "_hf_peft_config_loaded"):
+        if hasattr(module, attr):
+            delattr(module, attr)
+    module.requires_grad_(False)
 
 
 def lora_state(model) -> dict[str, torch.Tensor]:

@@ -65,7 +65,13 @@ def tiny_tokenizer(max_length: int = 77):
     return tokenizer
 
 
+_VIT_L = {"hidden": 768, "layers": 12}
+_BIG_G = {"hidden": 1280, "layers": 32}
+
+
 def _text_encoder(vocab_size: int, *, projection: bool, hidden: int = 32, layers: int = 2):
+    """Tiny (width 32), or a real CLIP text tower's shape: ViT-L (768, 12 layers) for SD 1.5
+    and SDXL's first encoder, OpenCLIP bigG (1280, 32 layers) for SDXL's second; heads of 64."""
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     config = CLIPTextConfig(
@@ -75,7 +81,7 @@ def _text_encoder(vocab_size: int, *, projection: bool, hidden: int = 32, layers
         hidden_size=hidden,
         intermediate_size=37 if hidden == 32 else 4 * hidden,
         layer_norm_eps=1e-05,
-        num_attention_heads=4 if hidden == 32 else 12,
+        num_attention_heads=4 if hidden == 32 else hidden // 64,
         num_hidden_layers=layers,
         vocab_size=vocab_size,
         projection_dim=hidden,
@@ -89,14 +95,15 @@ def _text_encoder(vocab_size: int, *, projection: bool, hidden: int = 32, layers
 def _vae(size: str = "tiny"):
     from diffusers import AutoencoderKL
 
-    if size == "sd15":  # the real SD VAE layout: 4 blocks, latents an eighth of the image
+    if size in ("sd15", "sdxl"):  # the real SD VAE layout: 4 blocks, latents an eighth
         return AutoencoderKL(
             block_out_channels=(128, 256, 512, 512),
             down_block_types=("DownEncoderBlock2D",) * 4,
             up_block_types=("UpDecoderBlock2D",) * 4,
             layers_per_block=2,
             latent_channels=4,
-            sample_size=512,
+            sample_size=1024 if size == "sdxl" else 512,
+            scaling_factor=0.13025 if size == "sdxl" else 0.18215,
         )
 
     # Two blocks: a latent is half the image size (real SD: an eighth). Small and fast, and the
@@ -125,6 +132,22 @@ def _unet(*, xl: bool, size: str = "tiny"):
             layers_per_block=2,
             down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
             up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
+        )
+
+    if size == "sdxl":  # SDXL base's UNet config (2.6B parameters), random weights
+        return UNet2DConditionModel(
+            sample_size=128,
+            cross_attention_dim=2048,  # ViT-L's 768 + bigG's 1280, concatenated
+            attention_head_dim=(5, 10, 20),
+            block_out_channels=(320, 640, 1280),
+            layers_per_block=2,
+            down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * 2,
+            up_block_types=("CrossAttnUpBlock2D",) * 2 + ("UpBlock2D",),
+            transformer_layers_per_block=(1, 2, 10),
+            use_linear_projection=True,
+            addition_embed_type="text_time",
+            addition_time_embed_dim=256,
+            projection_class_embeddings_input_dim=1280 + 6 * 256,  # pooled text + 6 time ids
         )
 
     common = dict(
@@ -168,24 +191,38 @@ def sd_scheduler():
 
 
 def build_tiny_pipeline(
-    out_dir: str | Path, *, xl: bool = False, seed: int = 0, size: str = "tiny"
+    out_dir: str | Path,
+    *,
+    xl: bool = False,
+    seed: int = 0,
+    size: str = "tiny",
+    dtype: torch.dtype = torch.float32,
+    device: str | torch.device = "cpu",
 ) -> Path:
     """Write a tiny SD (or SDXL with ``xl=True``) pipeline in diffusers format to ``out_dir``.
 
-    ``size="sd15"`` writes an SD-1.5-sized pipeline instead (UNet, VAE and a 12-layer text
-    encoder of SD 1.5's shapes, random weights, the small offline tokenizer): for benchmarks on
-    a GPU without downloading a checkpoint.
+    ``size="sd15"`` (or ``"sdxl"`` with ``xl=True``) writes a pipeline of SD 1.5's (SDXL
+    base's) sizes instead: UNet, VAE and text encoders of the real shapes, random weights, the
+    small offline tokenizer; for benchmarks on a GPU without downloading a checkpoint. The
+    weights are drawn on ``device`` (an SDXL UNet's 2.6B draws take a while on a CPU) and
+    saved in ``dtype``.
     """
-    if size not in ("tiny", "sd15") or (xl and size != "tiny"):
-        raise ValueError(f"unknown size {size!r} (tiny, or sd15 without xl)")
+    if size not in ("tiny", "sd15", "sdxl") or (size != "tiny" and xl != (size == "sdxl")):
+        raise ValueError(f"unknown size {size!r} (tiny, sd15 without xl, or sdxl with xl)")
     from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
 
     out = Path(out_dir)
     torch.manual_seed(seed)
     tokenizer = tiny_tokenizer()
     vocab_size = len(tokenizer)
-    unet = _unet(xl=xl, size=size)
-    vae = _vae(size)
+    with torch.device(device):
+        unet = _unet(xl=xl, size=size)
+        vae = _vae(size)
+        towers = {"sd15": [_VIT_L], "sdxl": [_VIT_L, _BIG_G]}.get(size, [{}, {}] if xl else [{}])
+        # SDXL's second encoder has the projection (its pooled output conditions the UNet)
+        encoders = [
+            _text_encoder(vocab_size, projection=i == 1, **shape) for i, shape in enumerate(towers)
+        ]
     scheduler = sd_scheduler()
     # Any: under a type checker diffusers' top-level names resolve to its dummy placeholder
     # classes, which lack the real pipelines' methods (save_pretrained).
@@ -193,8 +230,8 @@ def build_tiny_pipeline(
     if xl:
         pipe = StableDiffusionXLPipeline(
             vae=vae,
-            text_encoder=_text_encoder(vocab_size, projection=False),
-            text_encoder_2=_text_encoder(vocab_size, projection=True),
+            text_encoder=encoders[0],
+            text_encoder_2=encoders[1],
             tokenizer=tokenizer,
             tokenizer_2=tiny_tokenizer(),
             unet=unet,
@@ -203,11 +240,7 @@ def build_tiny_pipeline(
     else:
         pipe = StableDiffusionPipeline(
             vae=vae,
-            text_encoder=_text_encoder(
-                vocab_size,
-                projection=False,
-                **({"hidden": 768, "layers": 12} if size == "sd15" else {}),
-            ),
+            text_encoder=encoders[0],
             tokenizer=tokenizer,
             unet=unet,
             scheduler=scheduler,
@@ -215,5 +248,5 @@ def build_tiny_pipeline(
             feature_extractor=None,
             requires_safety_checker=False,
         )
-    pipe.save_pretrained(out, safe_serialization=True)
+    pipe.to(device="cpu", dtype=dtype).save_pretrained(out, safe_serialization=True)
     return out

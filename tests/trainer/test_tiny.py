@@ -1,7 +1,10 @@
 import json
 
+import pytest
+import torch
+
 from trainer import build_tiny_pipeline, fingerprint
-from trainer.tiny import tiny_tokenizer
+from trainer.tiny import _BIG_G, _VIT_L, _text_encoder, _unet, _vae, tiny_tokenizer
 
 
 def test_tokenizer_is_offline_and_has_word_tokens():
@@ -19,3 +22,21 @@ def test_pipeline_is_deterministic(tmp_path, tiny_sd):
     assert index["_class_name"] == "StableDiffusionPipeline"
     other_seed = build_tiny_pipeline(tmp_path / "seed1", seed=1)
     assert fingerprint(other_seed) != fingerprint(tiny_sd)
+
+
+def test_benchmark_sizes_have_the_real_checkpoints_shapes():
+    """bench/gpu.py's SD-1.5- and SDXL-sized pipelines: built on the meta device (no memory),
+    every component has the parameter count of the published checkpoint (at CLIP's vocabulary
+    of 49408; the offline tokenizer's is smaller)."""
+
+    def params(module) -> int:
+        return sum(p.numel() for p in module.parameters())
+
+    with torch.device("meta"):
+        assert params(_unet(xl=False, size="sd15")) == 859_520_964
+        assert params(_unet(xl=True, size="sdxl")) == 2_567_463_684
+        assert params(_vae("sdxl")) == params(_vae("sd15")) == 83_653_863
+        assert params(_text_encoder(49408, projection=False, **_VIT_L)) == 123_060_480
+        assert params(_text_encoder(49408, projection=True, **_BIG_G)) == 694_659_840
+    with pytest.raises(ValueError, match="sdxl with xl"):
+        build_tiny_pipeline("unused", size="sdxl")  # an SDXL-sized pipeline is an XL one
