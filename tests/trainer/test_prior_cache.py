@@ -47,7 +47,8 @@ def test_topped_up_cache_equals_one_filled_at_once(base, tmp_path):
     ensure_class_prior(base, SPEC, count=2, cache_dir=tmp_path / "a")
     topped = ensure_class_prior(base, SPEC, count=4, cache_dir=tmp_path / "a")
     straight = ensure_class_prior(base, SPEC, count=4, cache_dir=tmp_path / "b")
-    assert torch.allclose(topped.latents.mean, straight.latents.mean, atol=1e-6)
+    # A batch of 2 and one of 4 round differently in the last digits (BLAS blocking).
+    assert torch.allclose(topped.latents.mean, straight.latents.mean, atol=1e-4)
 
 
 def test_key_depends_on_what_changes_the_images():
