@@ -15,4 +15,4 @@ _MODULE = "worker.jobs"
 TRAIN_SUBJECT = f"{_MODULE}.train_subject"
 GENERATE_IMAGES = f"{_MODULE}.generate_images"
 JOB_LOST = f"{_MODULE}.job_lost"
-PURGE_SUBJECT_PHOTOS = f"{_MODULE}.purge_subject_photos"
+PURGE_SUBJECT_PHOTOS = "worker.housekeeping.purge_subject_photos"  # light: the webhooks queue

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from core.domain import Scope
 from core.errors import NotFound
-from core.subjects import purge_photos
 
 from .generation import finish_lost as finish_lost_generation
 from .generation import run_generation
+
+# Purges that an earlier version scheduled on the `train` queue still resolve here.
+from .housekeeping import purge_subject_photos  # noqa: F401
 from .resources import current
 from .training import finish_lost, run_training
 
-__all__ = ["generate_images", "job_lost", "purge_subject_photos", "train_subject"]
+__all__ = ["generate_images", "job_lost", "train_subject"]
 
 
 def train_subject(tenant_id: str, user_id: str, training_id: str) -> str:
@@ -54,15 +56,3 @@ def job_lost(job, connection, exc_type, exc_value, tb) -> None:
             finish_lost_generation(ctx, scope, record_id, message)
     except NotFound:
         pass
-
-
-def purge_subject_photos(tenant_id: str, user_id: str, subject_id: str, training_id: str) -> None:
-    """The retention setting: source photos go, the adapter stays."""
-    ctx = current().ctx
-    purge_photos(
-        ctx.store,
-        ctx.blobs,
-        scope=Scope(tenant_id, user_id),
-        subject_id=subject_id,
-        training_id=training_id,
-    )

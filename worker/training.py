@@ -36,7 +36,7 @@ from trainer import (
 )
 from trainer.setup import class_prior_spec
 
-from .context import TRAIN, Context
+from .context import WEBHOOKS, Context
 from .events import emit_event
 from .job_refs import PURGE_SUBJECT_PHOTOS
 from .progress import Throttle, publish, set_job_meta
@@ -409,6 +409,6 @@ def _schedule_retention(ctx: Context, scope: Scope, run: TrainingRun) -> None:
         )
     else:
         args = (scope.tenant_id, scope.user_id, run.subject_id, run.id)
-        ctx.queue(TRAIN).enqueue_in(
+        ctx.queue(WEBHOOKS).enqueue_in(  # CPU workers, always up (worker/housekeeping.py)
             timedelta(seconds=seconds), PURGE_SUBJECT_PHOTOS, *args, job_timeout=60
         )

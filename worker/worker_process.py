@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 
 import redis
@@ -111,7 +112,9 @@ def run_worker(queues: list[str], *, burst: bool = False, name: str | None = Non
     """Serve ``queues`` until stopped (SIGINT/SIGTERM: finish the current job, then exit)."""
     settings = get_settings()
     ctx = context_from_settings(settings)
-    worker = build_worker(
-        ctx, queues, name=name or f"dreamchat-{os.uname().nodename}-{os.getpid()}"
-    )
+    # In a container the pid is always the same and the host name is the pod's: a restarted
+    # container would find its predecessor's registration (alive for up to the worker TTL) and
+    # rq refuses a second worker of one name. The random part makes every start a new name.
+    default = f"dreamchat-{os.uname().nodename}-{os.getpid()}-{secrets.token_hex(3)}"
+    worker = build_worker(ctx, queues, name=name or default)
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
