@@ -77,6 +77,9 @@ class TrainConfig:
     validation_samples: int = 0
     """After the last step, sample this many pictures of the subject and as many of the plain
     class and measure them (``quality.py``; ``quality`` in ``training.json``); 0 = off."""
+    validation_budget: float = 0.15
+    """The quality check may take at most this share of the steps' time: fewer pictures, or
+    none (``measured: false``) for a training too short to judge cheaply; 0 = no limit."""
     quality_model: str | None = None
     """The image embedding for that measure: None = the ToyWorld scorer on a ToyWorld base
     (no report on other bases), ``toyworld``, ``off``, or a local vision model directory."""
@@ -129,6 +132,8 @@ class TrainConfig:
             yield "checkpoint_every must be 0 (off) or a positive number of steps"
         if self.validation_samples < 0:
             yield "validation_samples must be 0 (off) or more"
+        if self.validation_budget < 0:
+            yield "validation_budget must be 0 (no limit) or a positive share"
         if self.checkpoints_total_limit < 1:
             yield "checkpoints_total_limit must be at least 1"
 

@@ -247,11 +247,13 @@ class _Loop:
         embedder = load_embedder(cfg.quality_model, cfg.base_model)
         if embedder is None:
             return {"measured": False, "reason": "no image embedding for this base model"}
+        budget = None
+        if cfg.validation_budget > 0 and self.timings.get("train_steps"):
+            budget = cfg.validation_budget * self.timings["train_steps"]
         with self.timings.measure("quality"):
-            return {
-                "measured": True,
-                **measure_quality(self.r, embedder, samples=cfg.validation_samples),
-            }
+            return measure_quality(
+                self.r, embedder, samples=cfg.validation_samples, budget_seconds=budget
+            )
 
     def run(
         self, started: float, progress, should_stop, should_pause=None, on_checkpoint=None

@@ -31,7 +31,14 @@ from typing import Any, Protocol
 import torch
 from PIL import Image
 
-__all__ = ["Embedder", "QualityVerdict", "load_embedder", "measure_quality", "verdict"]
+__all__ = [
+    "Embedder",
+    "QualityVerdict",
+    "affordable_samples",
+    "load_embedder",
+    "measure_quality",
+    "verdict",
+]
 
 FIDELITY_GOOD = 0.5
 FIDELITY_NONE = 0.2
@@ -156,8 +163,25 @@ def _sample(pipe, prompt: str, seeds: list[int], *, steps: int, guidance: float,
     ).images
 
 
-def measure_quality(run, embedder: Embedder, *, samples: int) -> dict[str, Any]:
-    """Sample and score; ``run`` is the prepared ``setup.Run`` with its LoRA still attached."""
+def affordable_samples(
+    wanted: int, *, seconds_per_image: float, sets: int, budget_seconds: float | None
+) -> int:
+    """How many pictures per set fit in ``budget_seconds`` (None: no limit), at most ``wanted``;
+    0 when not even one of each does."""
+    if budget_seconds is None:
+        return wanted
+    per_sample = max(seconds_per_image, 1e-9) * sets
+    return max(0, min(wanted, int(budget_seconds / per_sample)))
+
+
+def measure_quality(
+    run, embedder: Embedder, *, samples: int, budget_seconds: float | None = None
+) -> dict[str, Any]:
+    """Sample and score; ``run`` is the prepared ``setup.Run`` with its LoRA still attached.
+
+    With ``budget_seconds``, the first subject picture is timed and the sets are cut to what
+    fits (each set the same size); a training too short for even one picture of each is
+    reported as not measured rather than made slower by its own check."""
     started = time.perf_counter()
     cfg, base = run.config, run.base
     unet = base.unet
@@ -168,15 +192,28 @@ def measure_quality(run, embedder: Embedder, *, samples: int) -> dict[str, Any]:
         steps=cfg.class_sampler_steps, guidance=cfg.class_guidance_scale, size=cfg.resolution
     )
     try:
-        subject = _sample(
-            pipe,
-            cfg.resolved_instance_prompt,
-            [_SAMPLE_SEED + i for i in range(samples)],
-            **kwargs,
+        subject_seeds = [_SAMPLE_SEED + i for i in range(samples)]
+        subject = _sample(pipe, cfg.resolved_instance_prompt, subject_seeds[:1], **kwargs)
+        reference = _class_reference(run, list(range(samples)))
+        samples = affordable_samples(
+            samples,
+            seconds_per_image=time.perf_counter() - started,
+            sets=2 if reference is not None else 3,
+            budget_seconds=budget_seconds,
         )
+        if samples == 0:
+            return {
+                "measured": False,
+                "reason": "the training was too short to check within its time budget",
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        if samples > 1:
+            subject += _sample(
+                pipe, cfg.resolved_instance_prompt, subject_seeds[1:samples], **kwargs
+            )
         class_seeds = list(range(samples))
+        reference = None if reference is None else reference[:samples]
         adapted = _sample(pipe, cfg.resolved_class_prompt, class_seeds, **kwargs)
-        reference = _class_reference(run, class_seeds)
         if reference is None:  # no class cache to compare with: the base model's own pictures
             unet.disable_adapters()
             try:
@@ -196,6 +233,7 @@ def measure_quality(run, embedder: Embedder, *, samples: int) -> dict[str, Any]:
     change = 1.0 - float((e_adapted * e_reference).sum(dim=1).mean())
     judged = verdict(fidelity, drift)
     return {
+        "measured": True,
         "subject_fidelity": round(fidelity, 3),
         "class_drift": round(drift, 3),
         "class_change": round(max(change, 0.0), 3),

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from trainer import train
-from trainer.quality import load_embedder, verdict
+from trainer.quality import affordable_samples, load_embedder, verdict
 
 from .conftest import tiny_config
 
@@ -46,6 +46,7 @@ def test_a_training_reports_its_quality(
         steps=6,
         class_cache_dir=str(class_cache),
         validation_samples=2,
+        validation_budget=0,  # six steps: the default 15 % would not buy one picture
         quality_model=str(tiny_vision_model),
     )
     result = train(config)
@@ -60,6 +61,34 @@ def test_a_training_reports_its_quality(
     assert quality["verdict"] in ("good", "weak", "untrained", "drifted")
     assert quality["seconds"] > 0 and quality["share_of_training"] > 0
     assert result.timings["quality"] >= quality["seconds"] * 0.9
+
+
+def test_a_check_that_would_outweigh_the_training_is_skipped(
+    tiny_sd, photos_dir, class_cache, tmp_path, tiny_vision_model
+):
+    config = tiny_config(
+        tiny_sd,
+        photos_dir,
+        tmp_path / "out",
+        steps=2,
+        class_cache_dir=str(class_cache),
+        validation_samples=4,
+        validation_budget=0.01,  # 1 % of two steps: less than one picture
+        quality_model=str(tiny_vision_model),
+    )
+    result = train(config)
+    quality = result.report["quality"]
+    assert quality["measured"] is False and "too short" in quality["reason"], quality
+    assert "share_of_training" not in quality
+
+
+def test_the_budget_sets_how_many_pictures():
+    plan = dict(seconds_per_image=0.5, sets=2)
+    assert affordable_samples(4, budget_seconds=None, **plan) == 4  # no limit
+    assert affordable_samples(4, budget_seconds=100.0, **plan) == 4  # never more than wanted
+    assert affordable_samples(4, budget_seconds=2.0, **plan) == 2  # 2 × (2 sets × 0.5 s)
+    assert affordable_samples(4, budget_seconds=0.9, **plan) == 0
+    assert affordable_samples(4, budget_seconds=2.9, seconds_per_image=0.5, sets=3) == 1
 
 
 def test_no_embedding_no_report(tiny_sd, photos_dir, class_cache, tmp_path):
