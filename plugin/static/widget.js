@@ -42,7 +42,7 @@
         "welcome": "Hi! I make personalized pictures of your pets, yourself or your things. Tell me about one \u2014 \"this is my dog Rex\" \u2014 and attach 3\u201325 photos.",
         "photos": "(photos)", "uploading": "uploading\u2026", "rejected": "rejected", "uploadFailed": "upload failed",
         "unreachable": "Sorry, I couldn't reach the server. Try again in a moment.",
-        "pictureFailed": "Sorry, that picture didn't work: {error}", "retry": "please try again.",
+        "pictureFailed": "Sorry, that picture didn't work: {error}", "pictureCancelled": "That picture was cancelled.", "retry": "please try again.",
         "trainingStarted": "Training started\u2026", "trainingProgress": "Training {percent}% \u2014 about {seconds} s left",
         "trainingDone": "Training done", "trainingStopped": "Training stopped", "trainingCancelled": "Training cancelled",
         "trainingFailed": "Training failed: {error}", "cancelledNote": "{name}: the training was cancelled.",
@@ -58,7 +58,7 @@
         "welcome": "Hallo! Ich mache pers\u00f6nliche Bilder von Ihren Haustieren, von Ihnen oder Ihren Sachen. H\u00e4ngen Sie 3\u201325 Fotos an und schreiben Sie (auf Englisch) zum Beispiel \u201ethis is my dog Rex\u201c.",
         "photos": "(Fotos)", "uploading": "wird hochgeladen\u2026", "rejected": "abgelehnt", "uploadFailed": "Hochladen fehlgeschlagen",
         "unreachable": "Der Server ist gerade nicht erreichbar. Bitte gleich noch einmal versuchen.",
-        "pictureFailed": "Das Bild hat leider nicht geklappt: {error}", "retry": "bitte noch einmal versuchen.",
+        "pictureFailed": "Das Bild hat leider nicht geklappt: {error}", "pictureCancelled": "Das Bild wurde abgebrochen.", "retry": "bitte noch einmal versuchen.",
         "trainingStarted": "Training gestartet\u2026", "trainingProgress": "Training {percent} % \u2013 noch etwa {seconds} s",
         "trainingDone": "Training fertig", "trainingStopped": "Training angehalten", "trainingCancelled": "Training abgebrochen",
         "trainingFailed": "Training fehlgeschlagen: {error}", "cancelledNote": "{name}: Das Training wurde abgebrochen.",
@@ -74,7 +74,7 @@
         "welcome": "Bonjour\u00a0! Je cr\u00e9e des images personnalis\u00e9es de vos animaux, de vous-m\u00eame ou de vos objets. Joignez 3 \u00e0 25 photos et \u00e9crivez (en anglais) par exemple \u00ab\u00a0this is my dog Rex\u00a0\u00bb.",
         "photos": "(photos)", "uploading": "envoi\u2026", "rejected": "refus\u00e9e", "uploadFailed": "\u00e9chec de l'envoi",
         "unreachable": "Impossible de joindre le serveur. R\u00e9essayez dans un instant.",
-        "pictureFailed": "D\u00e9sol\u00e9, cette image n'a pas march\u00e9\u00a0: {error}", "retry": "veuillez r\u00e9essayer.",
+        "pictureFailed": "D\u00e9sol\u00e9, cette image n'a pas march\u00e9\u00a0: {error}", "pictureCancelled": "Cette image a \u00e9t\u00e9 annul\u00e9e.", "retry": "veuillez r\u00e9essayer.",
         "trainingStarted": "Entra\u00eenement lanc\u00e9\u2026", "trainingProgress": "Entra\u00eenement {percent}\u00a0% \u2014 encore environ {seconds}\u00a0s",
         "trainingDone": "Entra\u00eenement termin\u00e9", "trainingStopped": "Entra\u00eenement arr\u00eat\u00e9", "trainingCancelled": "Entra\u00eenement annul\u00e9",
         "trainingFailed": "\u00c9chec de l'entra\u00eenement\u00a0: {error}", "cancelledNote": "{name}\u00a0: l'entra\u00eenement a \u00e9t\u00e9 annul\u00e9.",
@@ -90,7 +90,7 @@
         "welcome": "\u00a1Hola! Creo im\u00e1genes personalizadas de tus mascotas, de ti o de tus cosas. Adjunta de 3 a 25 fotos y escribe (en ingl\u00e9s), por ejemplo, \u00abthis is my dog Rex\u00bb.",
         "photos": "(fotos)", "uploading": "subiendo\u2026", "rejected": "rechazada", "uploadFailed": "error al subir",
         "unreachable": "No puedo conectar con el servidor. Int\u00e9ntalo de nuevo en un momento.",
-        "pictureFailed": "Lo siento, esa imagen no ha salido: {error}", "retry": "int\u00e9ntalo de nuevo.",
+        "pictureFailed": "Lo siento, esa imagen no ha salido: {error}", "pictureCancelled": "Esa imagen se cancel\u00f3.", "retry": "int\u00e9ntalo de nuevo.",
         "trainingStarted": "Entrenamiento iniciado\u2026", "trainingProgress": "Entrenamiento {percent} % \u2014 quedan unos {seconds} s",
         "trainingDone": "Entrenamiento terminado", "trainingStopped": "Entrenamiento detenido", "trainingCancelled": "Entrenamiento cancelado",
         "trainingFailed": "El entrenamiento fall\u00f3: {error}", "cancelledNote": "{name}: se cancel\u00f3 el entrenamiento.",
@@ -583,6 +583,8 @@
     if (g.ev.type === "generation.succeeded") {
       if (g.text) write(g.msg, g.text);
       pictures(g.msg, id, g.ev.image_urls);
+    } else if (g.ev.type === "generation.cancelled") {
+      write(g.msg, T.pictureCancelled);
     } else {
       write(g.msg, t("pictureFailed", { error: g.ev.error || T.retry }));
     }
@@ -646,7 +648,7 @@
 
   // Live events: training progress, "ready" notices, pictures finished after their reply.
   var TYPES = ["training.started", "training.progress", "training.succeeded", "training.failed", "training.cancelled",
-    "generation.succeeded", "generation.failed"];
+    "generation.succeeded", "generation.failed", "generation.cancelled"];
   var stream = null, lastId = null, failures = 0, lost = false;
   function newer(id) {  // stream ids are "ms-seq"; two streams overlap while the token changes
     if (!id) return true;
@@ -687,6 +689,7 @@
       json("/v1/generations/" + id).then(function (gn) {
         if (gn.status === "succeeded") handle({ type: "generation.succeeded", generation_id: id, image_urls: gn.images });
         else if (gn.status === "failed") handle({ type: "generation.failed", generation_id: id, error: gn.error && gn.error.message });
+        else if (gn.status === "cancelled") handle({ type: "generation.cancelled", generation_id: id });
       }).catch(function () {});
     });
   }
@@ -730,7 +733,7 @@
       // This widget shows its replies from the /v1/chat answer; the stream's copy is for
       // other clients of the same user, so it is not written twice here.
       return;
-    } else if (ev.type === "generation.succeeded" || ev.type === "generation.failed") {
+    } else if (/^generation\.(succeeded|failed|cancelled)$/.test(ev.type)) {
       gen(ev.generation_id).ev = ev;
       deliver(ev.generation_id);
     }

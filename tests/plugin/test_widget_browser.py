@@ -448,6 +448,35 @@ def test_a_picture_slower_than_the_turn_arrives_under_its_reply_on_a_phone(
         assert not violations, violations
 
 
+def test_a_cancelled_picture_says_so_under_its_reply(start_service, page, photo_files):
+    """A picture cancelled while it is drawn (``POST /v1/jobs/{id}/cancel``, as the assistant's
+    cancel tool does) ends with a note under its reply, not a "still drawing" message."""
+    # A slow picture on the tiny model: 150 denoising steps at 512 px.
+    service = start_service(
+        DREAMCHAT_CHAT_WAIT_SECONDS="0",
+        DREAMCHAT_GENERATION_STEPS="150",
+        DREAMCHAT_IMAGE_SIZE="512",
+    )
+    _train_through_api(service, photo_files, DEMO_USER)
+    widget = Widget(page, service, ARTIFACTS / "widget-cancelled.png")
+    with widget.explained():
+        widget.open()
+        with page.expect_response(
+            lambda r: r.url.endswith("/v1/chat") and r.request.method == "POST"
+        ) as answer:
+            widget.send("show Rex in Paris")
+        generation_id = answer.value.json()["generation_id"]
+        widget.reply("appear here in a moment")
+        key = service.dev_tenant()["api_key"]
+        cancelled = httpx.post(
+            f"{service.url}/v1/jobs/{generation_id}/cancel",
+            headers={"Authorization": f"Bearer {key}", "X-User-Id": DEMO_USER},
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        note = widget.reply("That picture was cancelled.")
+        assert note.locator(".pics img").count() == 0
+
+
 # A platform's own site, on another origin -------------------------------------------------
 
 
