@@ -31,6 +31,16 @@ SIZES = "tiny giant huge gigantic miniature".split()
 
 SHAPES = "cube sphere heart star pyramid cylinder ball egg donut".split()
 
+COMPARATIVES: dict[str, str] = {
+    "redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
+    "blacker": "black", "whiter": "white", "browner": "brown", "greyer": "grey", "grayer": "gray",
+    "shinier": "shiny", "glossier": "glossy", "wetter": "wet", "sparklier": "sparkly",
+    "rustier": "rusty", "muddier": "muddy", "fluffier": "fluffy", "furrier": "furry",
+    "tinier": "tiny",
+}  # fmt: skip
+"""Attributes said as a change ("make him fluffier"): the attribute itself. "bigger" and
+"smaller" are a resize edit of their own."""
+
 ATTRIBUTE_KIND: dict[str, str] = {
     **dict.fromkeys(("big", "small", "large"), "size"),  # what "bigger"/"smaller" set
     **dict.fromkeys(COLORS, "color"),
@@ -298,6 +308,9 @@ SCENE_WORDS = PLACES | frozenset(
     "jelly balloon cardboard steel copper porcelain ceramic statue sculpture figurine toy "
     "transparent translucent shiny metallic glowing neon fluffy furry fuzzy sparkly glittery "
     "cube sphere shaped sized giant tiny huge miniature big small little "
+    # patterns on fur, fabric and things
+    "polka dot dots dotted stripes striped stripy spots spotted plaid tartan checkered "
+    "chequered camo camouflage floral paisley leopard print sequins glitter tie-dye "
     # art renditions
     "painting paintings drawing sketch illustration watercolor watercolour oil acrylic pastel "
     "pencil charcoal ink crayon anime manga cartoon comic pixel art style portrait poster "
@@ -325,17 +338,34 @@ SCENE_WORDS = PLACES | frozenset(
     "tacos donut donuts doughnut cupcake cupcakes cookie cookies pancakes waffles "
     "icecream cream sundae popcorn strawberry strawberries banana bananas watermelon "
     "pineapple avocado carrot carrots lemonade milkshake smoothie coffee espresso "
+    "croissant croissants bagel bagels muffin muffins pastry pastries macaron macarons "
+    "baguette pretzel pretzels brownie brownies latte cappuccino cocoa teacup saucer "
     "football soccer basketball baseball tennis volleyball hockey rugby cricket boxing "
     "karate yoga ballet gymnastics trampoline swing swings slide sandbox seesaw "
     "christmas tree presents gifts ornaments stockings snowman snowflake reindeer sleigh "
     "halloween costume jack lantern graduation valentine valentines fireworks confetti "
     "balloons cake candles pinata garland decorations lights fairy "
     "guitar piano drums violin microphone trumpet saxophone headphones record vinyl "
+    "amp amps amplifier amplifiers speaker speakers mic drumkit cello harp banjo ukulele synth "
+    "turntable spotlight spotlights floodlights backstage soundstage "
     "tractor firetruck ambulance police limousine convertible jeep van scooter tram "
     "hammock blanket picnic umbrella parasol lounger deckchair towel sandcastle seashell "
     "telescope microscope laboratory spaceship astronaut alien aliens robot robots "
     "dinosaur dinosaurs dragon dragons unicorn fairy fairies wizard witch ghost ghosts "
-    "vampire zombie mermaid pirate pirates treasure chest island shipwreck"
+    "vampire zombie mermaid pirate pirates treasure chest island shipwreck "
+    # pets' things, nature and space, holidays, food, machines
+    "frisbee frisbees treat treats kibble catnip kennel doghouse squeaky chew "
+    "bonfire sunbeam tulip daisy orchid orchids succulent succulents mushroom mushrooms "
+    "toadstool nebula comet meteor asteroid asteroids seaweed kelp ornament stocking "
+    "scarecrow hayride fries burrito pancake waffle popsicle lollipop gumball marshmallow "
+    "marshmallows jukebox flashlight chandelier paddleboard bulldozer excavator blimp "
+    "zeppelin yurt campground hologram ufo "
+    # roles and characters: "as a firefighter"
+    "cyborg android phoenix griffin skeleton mummy werewolf jester firefighter fireman "
+    "doctor nurse sheriff gladiator pharaoh villain scientist teacher farmer gardener painter "
+    "sculptor musician drummer guitarist pianist singer dancer ballerina gymnast surfer skier "
+    "snowboarder wrestler sumo jockey lifeguard mailman plumber lumberjack sailor captain "
+    "pilot soldier magician clown"
     .split()
 )  # fmt: skip
 
@@ -444,7 +474,8 @@ COMMON_WORDS = frozenset(
     "longer shorter whole policy later earlier often maybe perhaps already almost always "
     "never sometimes enough quite super totally actually basically literally kinda sorta "
     "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
-    "dessert desserts pair pairs difference sane"
+    "dessert desserts pair pairs difference sane lemme gimme keep kept leave create created "
+    "creature march former tailor plot comes mommy frees purse single helper"
     .split()
 )  # fmt: skip
 """Everyday words that are never typos, whatever lexicon word they are close to ("laying" is

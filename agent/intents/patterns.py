@@ -86,7 +86,8 @@ GENERATE = re.compile(
     r"imagine|put|place|depict|sketch|illustrate|visuali[sz]e|shot|selfie|wallpaper|poster|as an?|dressed|"
     r"wearing|in the style|version|another|again|one more|more of|same but|same one|redo|variation|"
     r"make it|now (in|at|on|with|as)|what about|how about|do one|one where|one of (him|her|it|them)|"
-    r"more like (that|this|these)|like that but|similar|can it be|brighter|darker|portrait of)\b"
+    r"more like (that|this|these)|like that but|similar|can it be|brighter|darker|portrait of|"
+    r"do (an?|some|him|her|them|me|us)|(painting|drawing|sketch|illustration|cartoon|caricature) of)\b"
 )
 
 SCENE_PREP = re.compile(
@@ -112,8 +113,11 @@ RENAME_WORDS = re.compile(
 )
 
 QUESTION = re.compile(
-    r"^(can|could|do|does|is|are|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
+    r"^(can|could|do(?! (an?|some|one|another|him|her|it|them|me|us|this|that)\b)|does|is|are"
+    r"|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
 )
+"""A question, not a request: "do you keep my photos?", but "do an oil painting of Rex" and
+"do him as a pirate" ask for a picture."""
 
 ADD_WORN = re.compile(
     r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
