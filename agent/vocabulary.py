@@ -210,7 +210,7 @@ SHORTHAND: dict[str, str] = {
     "plz": "please", "wich": "which", "whcih": "which", "hows": "how is", "whats": "what is",
     "im": "i am", "dont": "don't", "cant": "can't", "trian": "train", "tain": "train",
     "trainig": "training", "traning": "training", "pic": "picture", "pix": "pictures",
-    "thx": "thanks", "rn": "now", "n": "and", "abt": "about",
+    "thx": "thanks", "rn": "now", "n": "and", "abt": "about", "nvm": "never mind",
 }  # fmt: skip
 """Texting shortcuts and typos, word for word."""
 

@@ -59,7 +59,18 @@ CANCEL = re.compile(
     r"|\b(cancel|abort|halt|kill|stop|quit|terminate|pause)\b.{0,40}\b(train|training|learning|it|job|model)"
     r"|\b(cancel|abort|stop) (the |that )?(train|training|job)|^(cancel|abort|stop)( it| that| training)?[.!]*( |$)"
     r"|\bstop (training|learning)\b|\bdon'?t train\b|\bcall off\b"
+    r"|\b(cancel|abort|stop|kill|halt) (it|that|this)[.!]*$"
 )
+
+CANCEL_PICTURE = re.compile(
+    r"\b(cancel|abort|halt|kill|stop|quit|scrap) (the |that |this |those |these |my )?(\w+ )?"
+    r"(pictures?|images?|generations?|drawings?|renders?|pics?|photo generation)\b"
+    r"|\b(stop|quit) (drawing|generating|rendering)\b"
+)
+"""Stopping a picture being drawn: "cancel the picture", "stop drawing"."""
+
+CANCEL_TRAINING_WORD = re.compile(r"\b(train|training|trained|learning|model)\b")
+"""A cancel that says it is about training; "cancel it" does not (see ``rules``)."""
 
 DELETE = re.compile(
     r"\b(delete|remove|erase|forget|get rid of|wipe|destroy|trash|bin|scrap|ditch)\b"
