@@ -73,9 +73,17 @@ ENDEARMENTS = (
     "boy girl baby buddy pal bud lad lass bestie sweetie sweetheart darling angel princess prince "
     "fluffball furball floof guy fella dude gal boi"
 ).split() + ["little one", "little guy", "little man", "little lady", "fur baby", "furbaby",
-             "good boy", "good girl", "baby boy", "baby girl", "old boy", "old girl"]  # fmt: skip
+             "good boy", "good girl", "baby boy", "baby girl", "old boy", "old girl",
+             "best friend", "best buddy"]  # fmt: skip
 """What people call a pet as well as a person ("my boy", "the little guy"): a kind word for
 whichever subject they can mean; a person subject's own kind words ("boy") take precedence."""
+
+FOND_WORDS = (
+    "little old new best cute sweet beloved favorite favourite lovely good big small fat lazy "
+    "silly crazy precious adorable handsome beautiful pretty dear goofy chonky"
+).split()
+"""Words people put before a kind out of fondness ("my old dog", "my sweet boy"): part of the
+reference, not attributes of the picture."""
 
 ANY_KIND = "*"
 """The family of a word that can name a subject of any class (``ENDEARMENTS``)."""

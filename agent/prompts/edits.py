@@ -57,6 +57,8 @@ _WORN = rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})"
 
 _THING = r"(?:(?:the|his|her|its|their|that|this|those|these|a|an|some)\s+)?(?P<x>.+)"
 
+_OF_HIM = r"(?:\s+(?:of\s+)?(?:him|her|it|them))?"
+
 _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "remove",
@@ -68,14 +70,16 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "remove",
-        re.compile(rf"^take\s+{_THING}\s+(?:off|away|out)$", re.I),
+        re.compile(rf"^take\s+{_THING}\s+(?:off|away|out){_OF_HIM}$", re.I),
     ),
     (
         "remove",
         re.compile(
-            r"^(?:the|his|her|its|their|that|those|these)\s+(?P<x>.+?)\s+(?:off|away|out)$", re.I
+            r"^(?:the|his|her|its|their|that|those|these)\s+(?P<x>.+?)\s+(?:off|away|out)"
+            rf"{_OF_HIM}$",
+            re.I,
         ),
-    ),  # "take the hat off": "take" is read as a command and gone
+    ),  # "take the hat off", "get the collar off him": the verb is read as a command and gone
     (
         "recolor",
         re.compile(

@@ -14,6 +14,7 @@ from ..vocabulary import (
     CLASS_WORDS,
     ENDEARMENTS,
     FAMILY_OF,
+    FOND_WORDS,
     IRREGULAR_PLURALS,
     KIND_FAMILIES,
     OBJECT_PRONOUNS,
@@ -27,6 +28,7 @@ from .results import SubjectRef
 from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, alternation, fold
 
 _PRONOUN = "|".join(PRONOUNS)
+_FOND = "|".join(FOND_WORDS)
 _NOT_HEADS = frozenset("little shaped sized style and".split())
 _OBJECT_PRONOUN = "|".join(OBJECT_PRONOUNS)
 _PUT_ON = r"\b(?:put|place|stick)\s+(?!(?:my|our|him|her|it|them)\b)(?P<item>[^,]+?)\s+on(?:to)?\s+"
@@ -94,7 +96,7 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     names = alternation(fold(s.name) for s in subjects) or r"(?!)"
     tokens = alternation(fold(s.token) for s in subjects) or r"(?!)"
     refs = re.compile(
-        rf"(?P<kind>\b(?P<det>my|our|the|a|an|this|that)\s+(?P<kattrs>(?:{ATTR}\s+)*?)"
+        rf"(?P<kind>\b(?P<det>my|our|the|a|an|this|that)\s+(?P<kattrs>(?:(?:{ATTR}|{_FOND})\s+)*?)"
         rf"(?P<kword>{kinds})(?:'s|')?)(?!\w)"
         rf"|(?P<tok>\b(?P<tword>{tokens})(?:\s+(?:{kinds}))?)\b"
         rf"|(?P<name>\b(?P<nword>{names})(?:'s|')?)(?!\w)"

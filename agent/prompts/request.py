@@ -282,7 +282,9 @@ _CONTRACTIONS = re.compile(r"\b(?P<verb>lem|gim)me\b", re.I)
 """"lemme see him in the snow", "gimme Rex on a skateboard": "let me …", "give me …"."""
 
 _COMPARATIVE = re.compile(
-    rf"\b(?:more\s+(?P<attr>{ATTR})|(?P<cmp>{'|'.join(COMPARATIVES)})\b)", re.I
+    r"\b(?:(?:a\s+(?:bit|little|lot)|slightly|much|even|way|a\s+tad)\s+)?"
+    rf"(?:more\s+(?P<attr>{ATTR})|(?P<cmp>{'|'.join(COMPARATIVES)})\b)",
+    re.I,
 )
 """An attribute said as a change ("fluffier", "more sparkly") is that attribute."""
 

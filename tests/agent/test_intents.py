@@ -159,3 +159,40 @@ def test_rename_through_the_whole_table(text, args):
 def test_a_named_introduction_is_not_a_rename():
     intent = parse_intent("this is my dog, he's called Rex")
     assert (intent.tool, intent.args) == ("create_subject", {"name": "Rex", "class_noun": "dog"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do a pencil sketch of Rex",
+        "could you do him as an astronaut",
+        "can you do an oil painting of my cat please",
+        "do one of Luna in the rain",
+    ],
+)
+def test_do_is_a_verb_of_making_not_only_of_questions(text):
+    assert parse_intent(text).tool == "generate_images"
+
+
+def test_do_still_asks_questions():
+    assert parse_intent("do you keep my photos?").tool is None
+
+
+@pytest.mark.parametrize(
+    ("text", "recent_job", "tool", "args"),
+    [
+        ("cancel it", None, "cancel_training", {}),  # the offline model then tries a picture
+        ("cancel it", "training", "cancel_training", {}),
+        ("cancel it", "generation", "cancel_generation", {}),
+        ("stop that", "generation", "cancel_generation", {}),
+        ("nvm, cancel that", "generation", "cancel_generation", {}),
+        ("stop the training", "generation", "cancel_training", {}),
+        ("stop training Luna", "generation", "cancel_training", {"subject": "Luna"}),
+        ("cancel the picture", "training", "cancel_generation", {}),
+        ("stop drawing", None, "cancel_generation", {}),
+        ("stop it, wrong photos", None, "cancel_training", {}),
+    ],
+)
+def test_a_bare_cancel_means_the_job_the_conversation_started_last(text, recent_job, tool, args):
+    intent = parse_intent(text, recent_job=recent_job)
+    assert (intent.tool, intent.args) == (tool, args)
