@@ -193,6 +193,8 @@ CLASS_WORDS: dict[str, str] = {
     "sneakers": "shoe",
     "sneaker": "shoe",
     "shoes": "shoe",
+    "trainer": "shoe",
+    "trainers": "shoe",
     "teddy": "bear",
     "plushie": "toy",
     "stuffie": "toy",
@@ -232,7 +234,7 @@ TITLES = frozenset("mr mrs ms miss dr sir lady lord captain professor prof uncle
 
 STOP_NAMES = frozenset(
     "my the a an him her it them this that please now me photos pics pictures some more model "
-    "dog cat and is here are of too also".split()
+    "dog cat and is here are of too also eta status progress".split()
 )
 """Lower-case words that are never a subject's name."""
 

@@ -107,10 +107,18 @@ SCENE_PREP = re.compile(
 )
 
 CREATE = re.compile(
-    r"\b(this is|meet|here'?s|introduc\w*|add|new|create|set ?up|register|start|i have|i'?ve got|got a)\b"
+    r"\b(this is|meet|here'?s|introduc\w*|add|new|create|set ?up|register|start|i have|i'?ve got|got a"
+    r"|make (an? |the )?(new )?(subject|profile|model))\b"
 )
 
-WANT_PICS = re.compile(r"\b(i (want|would like|'d like)|can (you|i) (make|get|have)|i'?d love)\b")
+WANT_PICS = re.compile(
+    r"\b(i (want|would like|'d like)|can (you|i) (make|get|have)(?! (an? |the )?(new )?"
+    r"(subject|profile|model)\b)|i'?d love)\b"
+    r"|\b(create|make) (me |us )?(an? |some )?(\w+ )?(portrait|picture|photo|image|painting"
+    r"|drawing|sketch|pic)s? of\b"
+)
+"""Asking for pictures, which "create"/"make" in the same message does not turn into a new
+subject ("create a portrait of Grandma")."""
 
 
 NAME_AFTER = re.compile(
@@ -171,7 +179,10 @@ DELETE_COMMAND = re.compile(
 DELETE_ALL = re.compile(
     r"\b(delete|remove|erase|get rid of)\b.{0,40}\b(all|everything|and (all )?(his|her|its|their))\b"
 )
-WANT_GONE = re.compile(r"\b(like|want|need) \w+( \w+)? (deleted|removed|gone)\b")
+WANT_GONE = re.compile(
+    r"\b(like|want|need) \w+( \w+)? (deleted|removed|gone)\b"
+    r"|\b(get|take) .{1,40} (off|out of|from) (my|our) (account|subjects|list|profile)\b"
+)
 ADD_TO_PICTURE = re.compile(
     r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
     r"(?:add|bring|put|include|throw)\s+(?:in\s+)?(?:the|my|our)\s+(?:[a-z-]+\s+)?"
@@ -200,11 +211,14 @@ LIST_SCENE = re.compile(
     r"\b(subjects?|pets?|models?) (in|on|at|wearing|with) (?!my (account|profile))"
 )
 """'my pets on the beach' asks for a picture, not the list."""
+HOW_FAR = re.compile(r"\b(eta|progress)\b")
+"""How far a training is, whatever else the message says."""
 MORE = re.compile(r"\bmore\b")
 TRAIN_WORD = re.compile(r"\btrain\b")
 EXPLICIT_TRAIN = re.compile(
     r"\b(start|begin|kick off|fire up|go ahead and|launch) (the )?(training|train)\b|"
     r"\b(start|begin) learning\b|\bbuild (a |the )?model (of|for)\b|"
+    r"\b(create|make|start) the model (of|for)\b|"
     r"(^|[-,.!:] ?)(pls |please |ok |okay |now )?train\b"
 )
 TRAIN_QUESTION = re.compile(r"\b(how|when|is|status|progress)\b[^-,.!:]*\btrain")

@@ -34,6 +34,7 @@ from .patterns import (
     GREETING,
     HELP,
     HELP_TOPICS,
+    HOW_FAR,
     INTRODUCED,
     LIST,
     LIST_SCENE,
@@ -187,7 +188,12 @@ def _asks_to_delete(m: Message) -> bool:
 
 
 def _asks_for_list(m: Message) -> bool:
-    return bool(LIST.search(m.norm)) and not LIST_SCENE.search(m.norm)
+    """ "what models do I have" lists; "what's the ETA on Pepper's model" asks how far one is."""
+    return (
+        bool(LIST.search(m.norm))
+        and not LIST_SCENE.search(m.norm)
+        and not HOW_FAR.search(m.norm)
+    )
 
 
 def _asks_to_train(m: Message) -> bool:
