@@ -190,3 +190,8 @@ def test_a_slipped_plural_is_corrected_by_its_stem(typed, meant):
 def test_fond_words_before_a_kind_are_part_of_the_reference(text):
     result = compiled(text, subjects=MINE)
     assert len(result.subject_ids) == 1 and "old" not in result.prompt
+
+
+def test_attributes_joined_by_and_are_all_attributes():
+    assert prompt("Rex but shiny and purple") == "a photo of shiny purple sks dog"
+    assert prompt("Rex in black and white") == "a photo of sks dog in black and white"
