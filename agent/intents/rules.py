@@ -190,9 +190,7 @@ def _asks_to_delete(m: Message) -> bool:
 def _asks_for_list(m: Message) -> bool:
     """ "what models do I have" lists; "what's the ETA on Pepper's model" asks how far one is."""
     return (
-        bool(LIST.search(m.norm))
-        and not LIST_SCENE.search(m.norm)
-        and not HOW_FAR.search(m.norm)
+        bool(LIST.search(m.norm)) and not LIST_SCENE.search(m.norm) and not HOW_FAR.search(m.norm)
     )
 
 
@@ -274,7 +272,6 @@ def _cancel(m: Message) -> Intent:
     return Intent("cancel_training", {} if bare else args)
 
 
-
 def _about(m: Message, after: re.Pattern[str] | None) -> dict[str, Any]:
     return maybe_subject(m.original, m.norm, after)
 
@@ -341,9 +338,7 @@ RULES: tuple[IntentRule, ...] = (
             "delete_subject", {"subject": subject_ref(m.original, m.norm, after=DELETE) or "it"}
         ),
     ),
-    IntentRule(
-        "cancel a picture", _cancels_a_picture, lambda m: Intent("cancel_generation", {})
-    ),
+    IntentRule("cancel a picture", _cancels_a_picture, lambda m: Intent("cancel_generation", {})),
     IntentRule("cancel", _says(CANCEL), _cancel),
     IntentRule("list", _asks_for_list, lambda m: Intent("list_subjects", {})),
     IntentRule("photos attached", lambda m: bool(m.attachments), _with_photos),

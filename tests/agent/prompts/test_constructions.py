@@ -54,7 +54,12 @@ def test_a_kind_word_before_a_noun_is_a_compound_not_a_reference(text, expected)
 
 @pytest.mark.parametrize(
     "text",
-    ["Rex in a bucket haha", "lmao Rex in a bucket :)", "Rex in a bucket lol", "omg Rex in a bucket"],
+    [
+        "Rex in a bucket haha",
+        "lmao Rex in a bucket :)",
+        "Rex in a bucket lol",
+        "omg Rex in a bucket",
+    ],
 )
 def test_laughter_interjections_and_emoticons_are_not_scene(text):
     assert prompt(text) == "a photo of sks dog in a bucket"
