@@ -15,6 +15,10 @@ only for two letters swapped ("bow tei", "dgo"): any other slip in three letters
 word more often than not ("cat", "car", "cap"). And an everyday word right where a place goes
 ("in the dessert", "on the cost") is read as the place it is a letter away from, when it is
 not a picture word itself: nobody is in a dessert, but "a dessert" stays one.
+
+A correction also has to fit the sentence: it may not break the a/an the person typed ("an amp"
+stays an amp, not "an map"), and a plural is corrected by its stem ("spotlihgts" →
+"spotlights" with only "spotlight" in the lexicon; "butterflys" → "butterflies").
 """
 
 from __future__ import annotations

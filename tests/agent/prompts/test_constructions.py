@@ -49,6 +49,14 @@ def test_a_kind_word_before_a_noun_is_a_compound_not_a_reference(text, expected)
     assert compiled(text).subject_ids == compiled(text.split(" ", 1)[0]).subject_ids
 
 
+@pytest.mark.parametrize(
+    "text", ["my old dog on a boat", "my little kitten on a rug", "my best friend Rex on a boat"]
+)
+def test_fond_words_before_a_kind_are_part_of_the_reference(text):
+    result = compiled(text, subjects=MINE)
+    assert len(result.subject_ids) == 1 and "old" not in result.prompt
+
+
 # --- what people type around a request ----------------------------------------------------
 
 
@@ -75,7 +83,7 @@ def test_turning_someone_into_a_thing_is_drawing_them_as_it():
     assert prompt("transform Rex into a knight") == "a photo of sks dog as a knight"
 
 
-# --- art media ----------------------------------------------------------------------------
+# --- art media and attributes -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -89,6 +97,11 @@ def test_turning_someone_into_a_thing_is_drawing_them_as_it():
 )
 def test_a_medium_said_as_what_it_is_made_in_is_a_rendition(text, expected):
     assert prompt(text) == expected
+
+
+def test_attributes_joined_by_and_are_all_attributes():
+    assert prompt("Rex but shiny and purple") == "a photo of shiny purple sks dog"
+    assert prompt("Rex in black and white") == "a photo of sks dog in black and white"
 
 
 # --- follow-ups ---------------------------------------------------------------------------
@@ -187,16 +200,3 @@ def test_a_correction_keeps_the_article_agreeing():
 )
 def test_a_slipped_plural_is_corrected_by_its_stem(typed, meant):
     assert correct(typed) == meant
-
-
-@pytest.mark.parametrize(
-    "text", ["my old dog on a boat", "my little kitten on a rug", "my best friend Rex on a boat"]
-)
-def test_fond_words_before_a_kind_are_part_of_the_reference(text):
-    result = compiled(text, subjects=MINE)
-    assert len(result.subject_ids) == 1 and "old" not in result.prompt
-
-
-def test_attributes_joined_by_and_are_all_attributes():
-    assert prompt("Rex but shiny and purple") == "a photo of shiny purple sks dog"
-    assert prompt("Rex in black and white") == "a photo of sks dog in black and white"
