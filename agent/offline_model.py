@@ -54,6 +54,51 @@ def _made_a_picture(messages: Sequence[BaseMessage]) -> bool:
     return False
 
 
+_JOB_TOOLS = {"generate_images": "generation", "start_training": "training"}
+
+_CANCELS = {"cancel_generation": "cancel_training", "cancel_training": "cancel_generation"}
+"""A bare "cancel it" tries the job the conversation started last, then the other kind."""
+
+
+def _data(message: BaseMessage) -> dict[str, Any]:
+    with suppress(json.JSONDecodeError, TypeError):
+        data = json.loads(_text(message))
+        if isinstance(data, dict):
+            return data
+    return {}
+
+
+def _recent_job(messages: Sequence[BaseMessage]) -> str | None:
+    """The kind of job the conversation started last: what a bare "cancel it" means."""
+    for message in reversed(messages):
+        if isinstance(message, ToolMessage) and message.name in _JOB_TOOLS:
+            data = _data(message)
+            if data.get("ok") and (data.get("generation_id") or data.get("training")):
+                return _JOB_TOOLS[message.name]
+    return None
+
+
+def _this_turn(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """The messages after the person's last one: this turn's tool calls and results."""
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], HumanMessage):
+            return list(messages[i + 1 :])
+    return list(messages)
+
+
+def _other_cancel(messages: Sequence[BaseMessage]) -> str | None:
+    """After a bare cancel found nothing of its kind running, the other kind to try, once."""
+    turn = _this_turn(messages)
+    results = [m for m in turn if isinstance(m, ToolMessage)]
+    calls = [c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
+    if len(results) != 1 or len(calls) != 1 or any(calls[0]["args"].values()):
+        return None
+    last = results[0]
+    if last.name not in _CANCELS or not _data(last).get("nothing_to_cancel"):
+        return None
+    return _CANCELS[last.name]
+
+
 def _text(message: BaseMessage) -> str:
     content = message.content
     if isinstance(content, str):
@@ -119,6 +164,9 @@ class ChatOfflineIntents(BaseChatModel):
             return AIMessage(content="Hi! How can I help?")
         last = messages[-1]
         if isinstance(last, ToolMessage):
+            other = _other_cancel(messages)
+            if other is not None and other in tools:  # "cancel it": nothing of that kind runs
+                return AIMessage(content="", tool_calls=[_call(other, {})])
             return self._after_tools(messages)
         if not isinstance(last, HumanMessage):
             return AIMessage(content="How can I help?")
@@ -128,15 +176,10 @@ class ChatOfflineIntents(BaseChatModel):
             awaiting=_awaiting(messages),
             attachments=attachments,
             after_picture=_made_a_picture(messages[:-1]),
+            recent_job=_recent_job(messages[:-1]),
         )
         if intent.tool is not None and intent.tool in tools:
-            call = {
-                "name": intent.tool,
-                "args": intent.args,
-                "id": f"call_{uuid.uuid4().hex[:12]}",
-                "type": "tool_call",
-            }
-            return AIMessage(content="", tool_calls=[call])
+            return AIMessage(content="", tool_calls=[_call(intent.tool, intent.args)])
         if intent.tool is not None:
             return AIMessage(content="I can't do that here.")
         meta = {"dreamchat": {"awaiting": intent.awaiting}} if intent.awaiting else {}
@@ -145,11 +188,11 @@ class ChatOfflineIntents(BaseChatModel):
     @staticmethod
     def _after_tools(messages: list[BaseMessage]) -> AIMessage:
         """Reply with what the tools of this turn said, carrying forward what they await."""
-        results: list[ToolMessage] = []
-        for message in reversed(messages):
-            if not isinstance(message, ToolMessage):
-                break
-            results.insert(0, message)
+        results = [m for m in _this_turn(messages) if isinstance(m, ToolMessage)]
+        if len(results) > 1 and any(not _data(r).get("nothing_to_cancel") for r in results):
+            results = [r for r in results if not _data(r).get("nothing_to_cancel")]
+        elif len(results) > 1:  # a bare "cancel it" found neither kind running
+            return AIMessage(content="Nothing is training or being drawn right now.")
         texts, awaiting = [], None
         for result in results:
             try:
@@ -164,6 +207,10 @@ class ChatOfflineIntents(BaseChatModel):
                 texts.append(str(data))
         meta = {"dreamchat": {"awaiting": awaiting}} if awaiting else {}
         return AIMessage(content=" ".join(t for t in texts if t), additional_kwargs=meta)
+
+
+def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    return {"name": tool, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
 
 
 OfflineIntentModel = ChatOfflineIntents

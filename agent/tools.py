@@ -285,20 +285,42 @@ def _status(session: ChatSession, args: SubjectArg) -> Result:
     return _ok(text, training=status)
 
 
+def _training_now(session: ChatSession) -> list[Subject]:
+    subjects = list_subjects(session.ctx.store, scope=session.scope)
+    return [s for s in subjects if s.status is SubjectStatus.TRAINING and s.training_job_id]
+
+
 def _cancel(session: ChatSession, args: SubjectArg) -> Result:
-    subject = resolve_subject(session, args.subject)
+    """Named, the subject's training; unnamed ("cancel it"), the one training now: the subject
+    in focus if it is, else the only one that is, else a question."""
+    if args.subject is None or args.subject.strip().lower() in ("it", "that", "this"):
+        training = _training_now(session)
+        focus = session.state.focus_subject_id
+        chosen = [s for s in training if s.id == focus] or training
+        if not chosen:
+            return _fail("Nothing is training right now.", nothing_to_cancel=True)
+        if len(chosen) > 1:
+            names = [s.name for s in chosen]
+            return _fail(
+                f"{' and '.join(names)} are training. Which one should I stop?", options=names
+            )
+        subject = chosen[0]
+    else:
+        subject = resolve_subject(session, args.subject)
     if subject.status is not SubjectStatus.TRAINING or not subject.training_job_id:
-        return _fail(f"{subject.name} isn't training right now.")
+        return _fail(f"{subject.name} isn't training right now.", nothing_to_cancel=True)
     status = services.cancel_training(
         session.ctx, scope=session.scope, training_id=subject.training_job_id
     )
     done = status["status"] == "cancelled"
-    return _ok(
+    text = (
         f"Cancelled training {subject.name}."
         if done
-        else f"Stopping {subject.name}'s training now.",
-        training=status,
+        else f"Stopping {subject.name}'s training now."
     )
+    if services.pending_generations(session.ctx, scope=session.scope):
+        text += ' A picture is still being drawn — say "stop the picture" to stop it too.'
+    return _ok(text, training=status)
 
 
 def _refs(subjects: list[Subject]) -> list[SubjectRef]:
@@ -422,16 +444,21 @@ def _cancel_generation(session: ChatSession, args: CancelGenerationArgs) -> Resu
     if args.generation_id is None:
         ids = [g.id for g in services.pending_generations(ctx, scope=scope)]
         if not ids:
-            return _fail("No picture is being drawn right now.")
+            return _fail("No picture is being drawn right now.", nothing_to_cancel=True)
     else:
         ids = [args.generation_id]
     statuses = [services.cancel_generation(ctx, scope=scope, generation_id=i) for i in ids]
     if all(s["status"] in ("succeeded", "failed") for s in statuses):
-        return _fail("That picture was already finished.", generations=statuses)
+        return _fail(
+            "That picture was already finished.", generations=statuses, nothing_to_cancel=True
+        )
     stopped = [s for s in statuses if s["status"] == "cancelled"]
     n = len(statuses)
     what = "the picture" if n == 1 else f"{n} pictures"
     text = f"Cancelled {what}." if len(stopped) == n else f"Stopping {what} now."
+    if args.generation_id is None and (training := _training_now(session)):
+        names = " and ".join(s.name for s in training)
+        text += f' {names} {"is" if len(training) == 1 else "are"} still training — say "stop training" to stop that too.'
     return _ok(text, generations=statuses)
 
 

@@ -31,6 +31,16 @@ SIZES = "tiny giant huge gigantic miniature".split()
 
 SHAPES = "cube sphere heart star pyramid cylinder ball egg donut".split()
 
+COMPARATIVES: dict[str, str] = {
+    "redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
+    "blacker": "black", "whiter": "white", "browner": "brown", "greyer": "grey", "grayer": "gray",
+    "shinier": "shiny", "glossier": "glossy", "wetter": "wet", "sparklier": "sparkly",
+    "rustier": "rusty", "muddier": "muddy", "fluffier": "fluffy", "furrier": "furry",
+    "tinier": "tiny",
+}  # fmt: skip
+"""Attributes said as a change ("make him fluffier"): the attribute itself. "bigger" and
+"smaller" are a resize edit of their own."""
+
 ATTRIBUTE_KIND: dict[str, str] = {
     **dict.fromkeys(("big", "small", "large"), "size"),  # what "bigger"/"smaller" set
     **dict.fromkeys(COLORS, "color"),
@@ -63,9 +73,17 @@ ENDEARMENTS = (
     "boy girl baby buddy pal bud lad lass bestie sweetie sweetheart darling angel princess prince "
     "fluffball furball floof guy fella dude gal boi"
 ).split() + ["little one", "little guy", "little man", "little lady", "fur baby", "furbaby",
-             "good boy", "good girl", "baby boy", "baby girl", "old boy", "old girl"]  # fmt: skip
+             "good boy", "good girl", "baby boy", "baby girl", "old boy", "old girl",
+             "best friend", "best buddy"]  # fmt: skip
 """What people call a pet as well as a person ("my boy", "the little guy"): a kind word for
 whichever subject they can mean; a person subject's own kind words ("boy") take precedence."""
+
+FOND_WORDS = (
+    "little old new best cute sweet beloved favorite favourite lovely good big small fat lazy "
+    "silly crazy precious adorable handsome beautiful pretty dear goofy chonky"
+).split()
+"""Words people put before a kind out of fondness ("my old dog", "my sweet boy"): part of the
+reference, not attributes of the picture."""
 
 ANY_KIND = "*"
 """The family of a word that can name a subject of any class (``ENDEARMENTS``)."""
@@ -175,6 +193,8 @@ CLASS_WORDS: dict[str, str] = {
     "sneakers": "shoe",
     "sneaker": "shoe",
     "shoes": "shoe",
+    "trainer": "shoe",
+    "trainers": "shoe",
     "teddy": "bear",
     "plushie": "toy",
     "stuffie": "toy",
@@ -200,7 +220,7 @@ SHORTHAND: dict[str, str] = {
     "plz": "please", "wich": "which", "whcih": "which", "hows": "how is", "whats": "what is",
     "im": "i am", "dont": "don't", "cant": "can't", "trian": "train", "tain": "train",
     "trainig": "training", "traning": "training", "pic": "picture", "pix": "pictures",
-    "thx": "thanks", "rn": "now", "n": "and", "abt": "about",
+    "thx": "thanks", "rn": "now", "n": "and", "abt": "about", "nvm": "never mind",
 }  # fmt: skip
 """Texting shortcuts and typos, word for word."""
 
@@ -214,7 +234,7 @@ TITLES = frozenset("mr mrs ms miss dr sir lady lord captain professor prof uncle
 
 STOP_NAMES = frozenset(
     "my the a an him her it them this that please now me photos pics pictures some more model "
-    "dog cat and is here are of too also".split()
+    "dog cat and is here are of too also eta status progress".split()
 )
 """Lower-case words that are never a subject's name."""
 
@@ -298,6 +318,9 @@ SCENE_WORDS = PLACES | frozenset(
     "jelly balloon cardboard steel copper porcelain ceramic statue sculpture figurine toy "
     "transparent translucent shiny metallic glowing neon fluffy furry fuzzy sparkly glittery "
     "cube sphere shaped sized giant tiny huge miniature big small little "
+    # patterns on fur, fabric and things
+    "polka dot dots dotted stripes striped stripy spots spotted plaid tartan checkered "
+    "chequered camo camouflage floral paisley leopard print sequins glitter tie-dye "
     # art renditions
     "painting paintings drawing sketch illustration watercolor watercolour oil acrylic pastel "
     "pencil charcoal ink crayon anime manga cartoon comic pixel art style portrait poster "
@@ -325,17 +348,34 @@ SCENE_WORDS = PLACES | frozenset(
     "tacos donut donuts doughnut cupcake cupcakes cookie cookies pancakes waffles "
     "icecream cream sundae popcorn strawberry strawberries banana bananas watermelon "
     "pineapple avocado carrot carrots lemonade milkshake smoothie coffee espresso "
+    "croissant croissants bagel bagels muffin muffins pastry pastries macaron macarons "
+    "baguette pretzel pretzels brownie brownies latte cappuccino cocoa teacup saucer "
     "football soccer basketball baseball tennis volleyball hockey rugby cricket boxing "
     "karate yoga ballet gymnastics trampoline swing swings slide sandbox seesaw "
     "christmas tree presents gifts ornaments stockings snowman snowflake reindeer sleigh "
     "halloween costume jack lantern graduation valentine valentines fireworks confetti "
     "balloons cake candles pinata garland decorations lights fairy "
     "guitar piano drums violin microphone trumpet saxophone headphones record vinyl "
+    "amp amps amplifier amplifiers speaker speakers mic drumkit cello harp banjo ukulele synth "
+    "turntable spotlight spotlights floodlights backstage soundstage "
     "tractor firetruck ambulance police limousine convertible jeep van scooter tram "
     "hammock blanket picnic umbrella parasol lounger deckchair towel sandcastle seashell "
     "telescope microscope laboratory spaceship astronaut alien aliens robot robots "
     "dinosaur dinosaurs dragon dragons unicorn fairy fairies wizard witch ghost ghosts "
-    "vampire zombie mermaid pirate pirates treasure chest island shipwreck"
+    "vampire zombie mermaid pirate pirates treasure chest island shipwreck "
+    # pets' things, nature and space, holidays, food, machines
+    "frisbee frisbees treat treats kibble catnip kennel doghouse squeaky chew "
+    "bonfire sunbeam tulip daisy orchid orchids succulent succulents mushroom mushrooms "
+    "toadstool nebula comet meteor asteroid asteroids seaweed kelp ornament stocking "
+    "scarecrow hayride fries burrito pancake waffle popsicle lollipop gumball marshmallow "
+    "marshmallows jukebox flashlight chandelier paddleboard bulldozer excavator blimp "
+    "zeppelin yurt campground hologram ufo "
+    # roles and characters: "as a firefighter"
+    "cyborg android phoenix griffin skeleton mummy werewolf jester firefighter fireman "
+    "doctor nurse sheriff gladiator pharaoh villain scientist teacher farmer gardener painter "
+    "sculptor musician drummer guitarist pianist singer dancer ballerina gymnast surfer skier "
+    "snowboarder wrestler sumo jockey lifeguard mailman plumber lumberjack sailor captain "
+    "pilot soldier magician clown"
     .split()
 )  # fmt: skip
 
@@ -444,7 +484,8 @@ COMMON_WORDS = frozenset(
     "longer shorter whole policy later earlier often maybe perhaps already almost always "
     "never sometimes enough quite super totally actually basically literally kinda sorta "
     "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
-    "dessert desserts pair pairs difference sane"
+    "dessert desserts pair pairs difference sane lemme gimme keep kept leave create created "
+    "creature march former tailor plot comes mommy frees purse single helper"
     .split()
 )  # fmt: skip
 """Everyday words that are never typos, whatever lexicon word they are close to ("laying" is

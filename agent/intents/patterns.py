@@ -59,7 +59,18 @@ CANCEL = re.compile(
     r"|\b(cancel|abort|halt|kill|stop|quit|terminate|pause)\b.{0,40}\b(train|training|learning|it|job|model)"
     r"|\b(cancel|abort|stop) (the |that )?(train|training|job)|^(cancel|abort|stop)( it| that| training)?[.!]*( |$)"
     r"|\bstop (training|learning)\b|\bdon'?t train\b|\bcall off\b"
+    r"|\b(cancel|abort|stop|kill|halt) (it|that|this)[.!]*$"
 )
+
+CANCEL_PICTURE = re.compile(
+    r"\b(cancel|abort|halt|kill|stop|quit|scrap) (the |that |this |those |these |my )?(\w+ )?"
+    r"(pictures?|images?|generations?|drawings?|renders?|pics?|photo generation)\b"
+    r"|\b(stop|quit) (drawing|generating|rendering)\b"
+)
+"""Stopping a picture being drawn: "cancel the picture", "stop drawing"."""
+
+CANCEL_TRAINING_WORD = re.compile(r"\b(train|training|trained|learning|model)\b")
+"""A cancel that says it is about training; "cancel it" does not (see ``rules``)."""
 
 DELETE = re.compile(
     r"\b(delete|remove|erase|forget|get rid of|wipe|destroy|trash|bin|scrap|ditch)\b"
@@ -86,7 +97,8 @@ GENERATE = re.compile(
     r"imagine|put|place|depict|sketch|illustrate|visuali[sz]e|shot|selfie|wallpaper|poster|as an?|dressed|"
     r"wearing|in the style|version|another|again|one more|more of|same but|same one|redo|variation|"
     r"make it|now (in|at|on|with|as)|what about|how about|do one|one where|one of (him|her|it|them)|"
-    r"more like (that|this|these)|like that but|similar|can it be|brighter|darker|portrait of)\b"
+    r"more like (that|this|these)|like that but|similar|can it be|brighter|darker|portrait of|"
+    r"do (an?|some|him|her|them|me|us)|(painting|drawing|sketch|illustration|cartoon|caricature) of)\b"
 )
 
 SCENE_PREP = re.compile(
@@ -95,10 +107,18 @@ SCENE_PREP = re.compile(
 )
 
 CREATE = re.compile(
-    r"\b(this is|meet|here'?s|introduc\w*|add|new|create|set ?up|register|start|i have|i'?ve got|got a)\b"
+    r"\b(this is|meet|here'?s|introduc\w*|add|new|create|set ?up|register|start|i have|i'?ve got|got a"
+    r"|make (an? |the )?(new )?(subject|profile|model))\b"
 )
 
-WANT_PICS = re.compile(r"\b(i (want|would like|'d like)|can (you|i) (make|get|have)|i'?d love)\b")
+WANT_PICS = re.compile(
+    r"\b(i (want|would like|'d like)|can (you|i) (make|get|have)(?! (an? |the )?(new )?"
+    r"(subject|profile|model)\b)|i'?d love)\b"
+    r"|\b(create|make) (me |us )?(an? |some )?(\w+ )?(portrait|picture|photo|image|painting"
+    r"|drawing|sketch|pic)s? of\b"
+)
+"""Asking for pictures, which "create"/"make" in the same message does not turn into a new
+subject ("create a portrait of Grandma")."""
 
 
 NAME_AFTER = re.compile(
@@ -112,8 +132,11 @@ RENAME_WORDS = re.compile(
 )
 
 QUESTION = re.compile(
-    r"^(can|could|do|does|is|are|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
+    r"^(can|could|do(?! (an?|some|one|another|him|her|it|them|me|us|this|that)\b)|does|is|are"
+    r"|how|why|what|will|would|should|where|when|which|who)\b|\?\s*\W*$"
 )
+"""A question, not a request: "do you keep my photos?", but "do an oil painting of Rex" and
+"do him as a pirate" ask for a picture."""
 
 ADD_WORN = re.compile(
     r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
@@ -156,7 +179,10 @@ DELETE_COMMAND = re.compile(
 DELETE_ALL = re.compile(
     r"\b(delete|remove|erase|get rid of)\b.{0,40}\b(all|everything|and (all )?(his|her|its|their))\b"
 )
-WANT_GONE = re.compile(r"\b(like|want|need) \w+( \w+)? (deleted|removed|gone)\b")
+WANT_GONE = re.compile(
+    r"\b(like|want|need) \w+( \w+)? (deleted|removed|gone)\b"
+    r"|\b(get|take) .{1,40} (off|out of|from) (my|our) (account|subjects|list|profile)\b"
+)
 ADD_TO_PICTURE = re.compile(
     r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
     r"(?:add|bring|put|include|throw)\s+(?:in\s+)?(?:the|my|our)\s+(?:[a-z-]+\s+)?"
@@ -185,11 +211,14 @@ LIST_SCENE = re.compile(
     r"\b(subjects?|pets?|models?) (in|on|at|wearing|with) (?!my (account|profile))"
 )
 """'my pets on the beach' asks for a picture, not the list."""
+HOW_FAR = re.compile(r"\b(eta|progress)\b")
+"""How far a training is, whatever else the message says."""
 MORE = re.compile(r"\bmore\b")
 TRAIN_WORD = re.compile(r"\btrain\b")
 EXPLICIT_TRAIN = re.compile(
     r"\b(start|begin|kick off|fire up|go ahead and|launch) (the )?(training|train)\b|"
     r"\b(start|begin) learning\b|\bbuild (a |the )?model (of|for)\b|"
+    r"\b(create|make|start) the model (of|for)\b|"
     r"(^|[-,.!:] ?)(pls |please |ok |okay |now )?train\b"
 )
 TRAIN_QUESTION = re.compile(r"\b(how|when|is|status|progress)\b[^-,.!:]*\btrain")

@@ -46,12 +46,19 @@ RENAME_FORMS: tuple[RenameForm, ...] = (
     RenameForm(
         "rename Rex to Max",
         r"\b(?i:rename|re-name)\s+{old}\s+(?:to|as|into|->|=>|→)\s+{new}$",
+        old=r"[^?!]+?",
         new=REST,
     ),
     RenameForm(
         "change Rex's name to Max",
         r"\b(?i:change)\s+{old}(?:'s|’s)?\s+(?i:name)\s+(?i:to)\s+{new}$",
         new=REST,
+    ),
+    RenameForm(
+        "call my dog Max instead",
+        r"\b(?i:call|name)\s+{old}\s+['\"]?{new}['\"]?\s+(?:instead|from now on|now)\b",
+        old=r"(?i:my|our|the)\s+\w+",
+        new=WORDS,
     ),
     RenameForm(
         "call him Max from now on",
@@ -95,7 +102,7 @@ RENAME_FORMS: tuple[RenameForm, ...] = (
     RenameForm(
         "Rex should be called Max",
         r"\b{old}\s+(?i:should be (?:called|named)|should now be called)\s+{new}$",
-        old=NAME,
+        old=r"[A-Za-z][\w'-]*",
     ),
     RenameForm(
         "'Rex' needs a new name: Max",

@@ -22,6 +22,8 @@ from .patterns import (
     ADD_TO_PICTURE,
     ADD_WORN,
     CANCEL,
+    CANCEL_PICTURE,
+    CANCEL_TRAINING_WORD,
     CREATE,
     DELETE,
     DELETE_ALL,
@@ -32,6 +34,7 @@ from .patterns import (
     GREETING,
     HELP,
     HELP_TOPICS,
+    HOW_FAR,
     INTRODUCED,
     LIST,
     LIST_SCENE,
@@ -91,6 +94,8 @@ class Message:
     attachments: int
     after_picture: bool = False
     """A picture was made earlier in the conversation, so "remove the cat" can edit it."""
+    recent_job: str | None = None
+    """What the conversation last started: ``"training"``, ``"generation"`` or ``None``."""
 
     @property
     def slot(self) -> str | None:
@@ -183,7 +188,10 @@ def _asks_to_delete(m: Message) -> bool:
 
 
 def _asks_for_list(m: Message) -> bool:
-    return bool(LIST.search(m.norm)) and not LIST_SCENE.search(m.norm)
+    """ "what models do I have" lists; "what's the ETA on Pepper's model" asks how far one is."""
+    return (
+        bool(LIST.search(m.norm)) and not LIST_SCENE.search(m.norm) and not HOW_FAR.search(m.norm)
+    )
 
 
 def _asks_to_train(m: Message) -> bool:
@@ -241,7 +249,27 @@ def _describes(m: Message) -> bool:
     return not (QUESTION.search(m.norm) or WH_QUESTION.search(m.norm))
 
 
+def _cancels_a_picture(m: Message) -> bool:
+    return bool(CANCEL_PICTURE.search(m.norm)) and not CANCEL_TRAINING_WORD.search(m.norm)
+
+
 # --- extractors ---------------------------------------------------------------------------
+
+
+_BARE_CANCEL_REFS = frozenset(("it", "that", "this", "them"))
+
+
+def _cancel(m: Message) -> Intent:
+    """ "stop training Rex" stops a training. A bare "cancel it" / "stop that" means the job
+    this conversation started last: a picture being drawn, or a training. The offline model
+    tries the other kind when that one is no longer running (``offline_model``)."""
+    args = _about(m, CANCEL)
+    bare = not CANCEL_TRAINING_WORD.search(m.norm) and (
+        str(args.get("subject", "it")).lower() in _BARE_CANCEL_REFS
+    )
+    if bare and m.recent_job == "generation":
+        return Intent("cancel_generation", {})
+    return Intent("cancel_training", {} if bare else args)
 
 
 def _about(m: Message, after: re.Pattern[str] | None) -> dict[str, Any]:
@@ -310,7 +338,8 @@ RULES: tuple[IntentRule, ...] = (
             "delete_subject", {"subject": subject_ref(m.original, m.norm, after=DELETE) or "it"}
         ),
     ),
-    IntentRule("cancel", _says(CANCEL), lambda m: Intent("cancel_training", _about(m, CANCEL))),
+    IntentRule("cancel a picture", _cancels_a_picture, lambda m: Intent("cancel_generation", {})),
+    IntentRule("cancel", _says(CANCEL), _cancel),
     IntentRule("list", _asks_for_list, lambda m: Intent("list_subjects", {})),
     IntentRule("photos attached", lambda m: bool(m.attachments), _with_photos),
     IntentRule("train", _asks_to_train, lambda m: Intent("start_training", _about(m, TRAIN))),
@@ -335,10 +364,15 @@ def parse_intent(
     awaiting: dict[str, Any] | None = None,
     attachments: int = 0,
     after_picture: bool = False,
+    recent_job: str | None = None,
 ) -> Intent:
-    """``after_picture``: the conversation has made a picture, which a request may edit."""
+    """``after_picture``: the conversation has made a picture, which a request may edit;
+    ``recent_job``: the kind of job the conversation started last (``"training"`` or
+    ``"generation"``), which a bare "cancel it" means."""
     original = text.strip()
-    message = Message(original, normalize(original), awaiting or {}, attachments, after_picture)
+    message = Message(
+        original, normalize(original), awaiting or {}, attachments, after_picture, recent_job
+    )
     for rule in RULES:
         if rule.when(message) and (intent := rule.extract(message)) is not None:
             return intent

@@ -114,20 +114,23 @@ def name_of(original: str, norm: str) -> str | None:
     if m and m.group(2).lower() not in STOP_NAMES and not SCENE_PREP.fullmatch(m.group(2).lower()):
         word = m.group(2)
         return word if word[0].isupper() else word.title()
-    # "Rex, my dog", "Rex is my dog", "Luna the cat"
+    # "Rex, my dog", "Rex is my dog", "Luna the cat", "Mr Whiskers, he's a kitten"
     m = re.search(
-        r"\b([A-Z][\w'-]+)\s*(?:,|is|the)\s*(?:(?:my|our)\s+)?(?:[\w']+\s+){0,2}("
-        + "|".join(map(re.escape, CLASS_WORDS))
-        + r")\b",
+        r"\b((?:[A-Z][\w'.-]*\s+)*[A-Z][\w'-]+)\s*(?:,|is|the)\s*(?:(?:my|our)\s+)?"
+        r"(?:[\w']+\s+){0,2}(" + "|".join(map(re.escape, CLASS_WORDS)) + r")\b",
         original,
     )
-    if (
-        m
-        and m.group(1).lower() not in STOP_NAMES
-        and m.group(1) not in ("This", "Meet", "Here", "That", "It", "I")
-    ):
-        return m.group(1)
+    words = m.group(1).split() if m else []
+    while words and (words[0] in _NOT_LEADING_NAMES or words[0].lower() in STOP_NAMES):
+        words = words[1:]
+    if words:
+        return " ".join(words)
     return cap_name(original, set())
+
+
+_NOT_LEADING_NAMES = SENTENCE_CAPS | {"This", "Meet", "Here", "That", "It", "I"}
+"""Capitalised words a name that comes before its kind does not start with ("Meet Rex, my
+dog")."""
 
 
 def subject_ref(original: str, norm: str, *, after: re.Pattern[str] | None = None) -> str | None:

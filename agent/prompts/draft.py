@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..vocabulary import GENDERED, PRONOUN_GENDER, SELF_FAMILY
+from ..vocabulary import FOND_WORDS, GENDERED, PRONOUN_GENDER, SELF_FAMILY
 from .lexicon import Lexicon, Ref, find_refs
 from .request import Request
 from .results import Clarify, SubjectRef, UnknownSubject
@@ -34,8 +34,7 @@ _CONNECTOR_BEFORE = re.compile(
 )
 
 _UNKNOWN = re.compile(
-    rf"(?P<ref>(?:my|our)\s+(?:(?:{ATTR}|little|old|new|best|cute|sweet|beloved|favou?rite"
-    r"|lovely|big|small)\s+)*"
+    rf"(?P<ref>(?:my|our)\s+(?:(?:{ATTR}|{'|'.join(FOND_WORDS)})\s+)*"
     rf"(?P<noun>[a-z][a-z'-]*(?:\s+(?!{BOUNDARY}|and\b|{ATTR})[a-z][a-z'-]*){{0,2}}))",
     re.I,
 )

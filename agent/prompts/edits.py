@@ -3,11 +3,12 @@
 
     edit    := remove | add | replace | resize | change
     remove  := ("remove" | "take off" | "take away" | "get rid of" | "lose" | "drop"
-                | "no more" | "without") thing
+                | "no more" | "without") thing | ["take"] thing ("off" | "away" | "out")
     add     := ("add" | "give him/her/it/them" | "throw in" | "include" | "with" | "wearing"
                 | "holding") thing | ("in" | "dressed in") worn-thing
     replace := ("replace" | "swap" | "change") thing ("with" | "for" | "to") thing
     resize  := [degree] ("bigger" | "larger" | "smaller")
+    recolor := [("make" | "turn" | "paint" | "dye" | "change")] ("the" | "his" | …) thing attrs
     change  := anything else: a new place or a modifier (time, weather, season, style, light)
 
 A thing that is worn (``ACCESSORIES``) is added as ``wearing a scarf``, anything else as
@@ -36,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..vocabulary import ACCESSORIES
-from .text import tidy
+from .text import ATTR, ATTR_SEQ, BOUNDARY, tidy
 
 __all__ = [
     "Edit",
@@ -44,15 +45,19 @@ __all__ = [
     "is_edit",
     "is_worn",
     "placed",
+    "recolored",
     "cast_edit",
     "split_edits",
     "with_article",
     "with_item",
+    "worn_change",
 ]
 
 _WORN = rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})"
 
 _THING = r"(?:(?:the|his|her|its|their|that|this|those|these|a|an|some)\s+)?(?P<x>.+)"
+
+_OF_HIM = r"(?:\s+(?:of\s+)?(?:him|her|it|them))?"
 
 _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -65,8 +70,24 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "remove",
-        re.compile(rf"^take\s+{_THING}\s+(?:off|away|out)$", re.I),
+        re.compile(rf"^take\s+{_THING}\s+(?:off|away|out){_OF_HIM}$", re.I),
     ),
+    (
+        "remove",
+        re.compile(
+            r"^(?:the|his|her|its|their|that|those|these)\s+(?P<x>.+?)\s+(?:off|away|out)"
+            rf"{_OF_HIM}$",
+            re.I,
+        ),
+    ),  # "take the hat off", "get the collar off him": the verb is read as a command and gone
+    (
+        "recolor",
+        re.compile(
+            r"^(?:(?:make|turn|paint|dye|colou?r|change)\s+)?(?:the|his|her|its|their)\s+"
+            rf"(?P<old>[a-z]+)\s+(?:to\s+|into\s+)?(?:an?\s+)?(?P<x>{ATTR_SEQ})$",
+            re.I,
+        ),
+    ),  # "make the hat red", "dye his fur blue", "the sky purple"
     (
         "replace",
         re.compile(
@@ -155,10 +176,19 @@ _CLAUSE_SPLIT = re.compile(
 @dataclass(frozen=True, slots=True)
 class Edit:
     kind: str
-    """``remove``, ``add``, ``replace``, ``resize`` or ``change``."""
+    """``remove``, ``add``, ``replace``, ``resize``, ``recolor`` or ``change``."""
     text: str
     old: str = ""
     """What a ``replace`` takes out ("replace the hat with a crown": ``hat``)."""
+
+
+_CLAUSE_VERB = re.compile(
+    r"^(?:put|place|move|bring|send|show|have|let|get|make|turn)\s+(?:him|her|it|them)\s+"
+    r"(?!(?:off|away|out|back)\b)(?:(?:be|look|into)\s+)?",
+    re.I,
+)
+"""A later clause's own verb and pronoun ("… and put him on a boat", "… then make it rain"):
+the request step cuts them only where the request starts."""
 
 
 def _read(clause: str) -> Edit:
@@ -176,6 +206,8 @@ def split_edits(text: str) -> list[Edit]:
     edits: list[Edit] = []
     pending = ""  # a change being collected, separators included
     for i in range(0, len(parts), 2):
+        if i and (verb := _CLAUSE_VERB.match(parts[i])):
+            parts[i] = parts[i][verb.end() :]
         clause = tidy(parts[i])
         edit = _read(clause) if clause else None
         if edit is None or edit.kind == "change":
@@ -246,6 +278,53 @@ def swap_mention(scene: str, old: str, new: str) -> str | None:
     if not pattern.search(scene):
         return None
     return tidy(pattern.sub(with_article(new).replace("\\", ""), scene, count=1))
+
+
+def recolored(scene: str, thing: str, attrs: str) -> str:
+    """The scene with a thing in it given new attributes ("wearing a blue hat" → "wearing a red
+    hat"), or with the thing added so ("with blue fur", "with a purple sky") when it has none."""
+    pattern = re.compile(
+        rf"\b(?:(?P<det>the|an?|his|her|its|their|some)\s+)?(?:{ATTR}\s+)*"
+        rf"(?P<thing>{re.escape(thing)}s?)\b",
+        re.I,
+    )
+    if match := pattern.search(scene):
+        det = match.group("det") or ""
+        new = f"{attrs} {match.group('thing')}"
+        new = with_article(new) if det.lower() in ("a", "an") else f"{det} {new}"
+        return tidy(f"{scene[: match.start()]} {new}{scene[match.end() :]}")
+    if thing.lower() in _MASS:
+        return tidy(f"{scene} with {attrs} {thing}")
+    return with_item(scene, f"{attrs} {thing}")
+
+
+_MASS = frozenset("fur hair skin feathers whiskers eyes ears paws water grass sand snow".split())
+"""Things said without an article: "with blue fur", "with green eyes"."""
+
+
+def worn_change(edit: Edit, scene: str, *, instead: bool = False) -> Edit:
+    """A follow-up that only names a worn thing ("a red hat instead", "the blue scarf") puts it
+    on, as does giving one: in place of the worn thing of that kind when there is one ("give
+    him a red hat"), in place of all that is worn when it says "instead" ("a crown instead"),
+    else in addition."""
+    noun = edit.text.split()[-1] if edit.text else ""
+    if (
+        edit.kind not in ("change", "add")
+        or not is_worn(noun)
+        or not _ONLY_THING.fullmatch(edit.text)
+    ):
+        return edit
+    if drop_mentions(scene, [noun]) != scene:
+        return Edit("replace", edit.text, noun)
+    if instead and (worn := _WEARING.search(scene)):
+        return Edit("replace", edit.text, worn.group(0).split(None, 1)[1])
+    return Edit("add", edit.text)
+
+
+_ONLY_THING = re.compile(
+    rf"(?!(?:{BOUNDARY}|and\b))(?:(?:an?|some|the|his|her)\s+)?(?:[a-z-]+\s+){{0,2}}[a-z]+", re.I
+)
+"""A thing and nothing else: no preposition, no clause ("a red hat", "the blue scarf")."""
 
 
 def is_worn(thing: str) -> bool:

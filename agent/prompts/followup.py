@@ -22,10 +22,12 @@ from .edits import (
     is_edit,
     is_worn,
     placed,
+    recolored,
     split_edits,
     swap_mention,
     with_article,
     with_item,
+    worn_change,
 )
 from .lexicon import Lexicon, Ref, find_refs
 from .request import Request
@@ -200,7 +202,8 @@ def edited_scene(
     attrs: tuple[str, ...] = previous.attributes if subjects[0] == before[0] else ()
     gone = [s.token for s in before if s not in subjects]  # "playing with zwx cat"
     scene = drop_mentions(previous.scene, [*req.negatives, *gone])  # "without the hat"
-    for edit in _edits(req) if cast.edits_scene else ():
+    for said in _edits(req) if cast.edits_scene else ():
+        edit = worn_change(said, scene, instead=req.instead)  # "a red hat instead"
         if edit.kind == "remove":  # "take off the sunglasses"
             scene = drop_mentions(scene, [edit.text])
             attrs = tuple(a for a in attrs if fold(a) not in fold(edit.text).split())
@@ -214,6 +217,8 @@ def edited_scene(
                 scene = swapped_in  # "change the sofa to a bed": "on a bed by the window"
             else:  # "change the background to a forest": a new place
                 scene = _changed(dropped, placed(with_article(edit.text)))
+        elif edit.kind == "recolor":  # "make the hat red", "dye his fur blue"
+            scene = recolored(scene, edit.old, edit.text)
         elif edit.kind == "resize":  # "a bit bigger"
             attrs = merge_attrs(attrs, ["small" if edit.text.lower() == "smaller" else "big"])
         elif adjust := lex.attrs_only.fullmatch(edit.text):  # "purple"

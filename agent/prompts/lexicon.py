@@ -10,20 +10,26 @@ from typing import Literal
 
 from ..vocabulary import (
     ANY_KIND,
+    ATTRIBUTE_KIND,
     CLASS_WORDS,
     ENDEARMENTS,
     FAMILY_OF,
+    FOND_WORDS,
     IRREGULAR_PLURALS,
     KIND_FAMILIES,
     OBJECT_PRONOUNS,
     PRONOUNS,
+    SCENE_WORDS,
     SELF_FAMILY,
     SELF_NAMES,
+    SHAPES,
 )
 from .results import SubjectRef
 from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, alternation, fold
 
 _PRONOUN = "|".join(PRONOUNS)
+_FOND = "|".join(FOND_WORDS)
+_NOT_HEADS = frozenset("little shaped sized style and".split())
 _OBJECT_PRONOUN = "|".join(OBJECT_PRONOUNS)
 _PUT_ON = r"\b(?:put|place|stick)\s+(?!(?:my|our|him|her|it|them)\b)(?P<item>[^,]+?)\s+on(?:to)?\s+"
 
@@ -90,7 +96,7 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     names = alternation(fold(s.name) for s in subjects) or r"(?!)"
     tokens = alternation(fold(s.token) for s in subjects) or r"(?!)"
     refs = re.compile(
-        rf"(?P<kind>\b(?P<det>my|our|the|a|an|this|that)\s+(?P<kattrs>(?:{ATTR}\s+)*?)"
+        rf"(?P<kind>\b(?P<det>my|our|the|a|an|this|that)\s+(?P<kattrs>(?:(?:{ATTR}|{_FOND})\s+)*?)"
         rf"(?P<kword>{kinds})(?:'s|')?)(?!\w)"
         rf"|(?P<tok>\b(?P<tword>{tokens})(?:\s+(?:{kinds}))?)\b"
         rf"|(?P<name>\b(?P<nword>{names})(?:'s|')?)(?!\w)"
@@ -132,6 +138,8 @@ class Ref:
 def find_refs(text: str, lex: Lexicon) -> list[Ref]:
     refs: list[Ref] = []
     for match in lex.refs.finditer(text):
+        if match.group("kind") and _compound(match, text):
+            continue  # "at the dog park": a park, not the dog
         if match.group("kind"):
             found, plural = lex.by_kind(match.group("kword"))
             refs.append(
@@ -160,4 +168,54 @@ def find_refs(text: str, lex: Lexicon) -> list[Ref]:
             refs.append(Ref(match.start(), match.end(), match.group(0), found, "me"))
         else:
             refs.append(Ref(match.start(), match.end(), match.group(0), [], "pron"))
-    return refs
+    return _appositions(text, refs) if len(refs) > 1 else refs
+
+
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b", re.I)
+
+_COMPOUND_HEADS = frozenset(
+    w
+    for w in SCENE_WORDS
+    if not w.endswith("ing") and w not in ATTRIBUTE_KIND and w not in _NOT_HEADS | set(SHAPES)
+)
+"""Nouns a kind word makes a compound with ("the dog park", "a cat tree", "my dog bed")."""
+
+
+def _compound(match: re.Match[str], text: str) -> bool:
+    """Whether a kind reference is the first half of a compound noun."""
+    if match.group(0).endswith("'s") or match.group(0).endswith("'"):
+        return False  # "the dog's bed" is the dog's
+    after = _NEXT_WORD.match(text, match.end())
+    return after is not None and after.group(1).lower() in _COMPOUND_HEADS
+
+
+_APPOSED = re.compile(r"\s*,?\s*")
+_APPOSITIVE_DET = frozenset(("my", "our", "the", "this", "that"))
+
+
+def _appositions(text: str, refs: list[Ref]) -> list[Ref]:
+    """A name and a kind side by side are one reference ("Waffles the corgi", "my dog
+    Waffles", "Rex, my old pup,"), when the kind fits the name: the name says which one."""
+    merged: list[Ref] = []
+    for ref in refs:
+        last = merged[-1] if merged else None
+        if last is not None and _APPOSED.fullmatch(text, last.end, ref.start):
+            named, kind = (last, ref) if ref.kind == "kind" else (ref, last)
+            if (
+                named.kind in ("name", "tok")
+                and kind.kind == "kind"
+                and kind.text.split()[0].lower() in _APPOSITIVE_DET
+                and len(named.subjects) == 1
+                and named.subjects[0] in kind.subjects
+            ):
+                merged[-1] = Ref(
+                    last.start,
+                    ref.end,
+                    text[last.start : ref.end],
+                    named.subjects,
+                    named.kind,
+                    attrs=kind.attrs,
+                )
+                continue
+        merged.append(ref)
+    return merged

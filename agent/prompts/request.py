@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..vocabulary import NUMBER_WORDS, SHAPES
+from ..vocabulary import COMPARATIVES, NUMBER_WORDS, SHAPES
 from .results import MAX_IMAGES, Aspect
 from .text import (
     ATTR,
@@ -126,6 +126,8 @@ _NEGATIVE = re.compile(
     r"\s+(?P<x>[a-z0-9][^,;.]*?)"
     r"(?P<where>\s+in\s+(?:the\s+)?(?:background|frame|picture|shot|image|photo|scene))?"
     r"(?=\s*(?:$|[,;.]|\band\s+(?:no|without)\b|\b(?:please|thanks)\b"
+    r"|\b(?:and|but|then)\s+(?:then\s+)?(?:make|turn|put|add|give|change|set|switch|swap"
+    r"|replace|move|bring|show|let|have)\b"
     r"|\b(?:in|on|at|under|near|by|during|wearing|while|with)\b))",
     re.I,
 )
@@ -191,7 +193,7 @@ _COMMANDS = re.compile(
     r"|(?:a\s+)?(?:new\s+)?one\s+(?=(?:at|in|on|with|where|wearing|by|under|near|next)\b)"
     r"|(?P<verb>show|make|give|send|get|generate|create|draw|render|paint|sketch|imagine|picture"
     r"|depict|produce|visuali[sz]e|design|put|place|dress(?:\s+up)?|take(?!\s+(?:off|away|out)\b)"
-    r"|snap|try|do)"
+    r"|snap|try|do|(?:turn|transform)(?=\s+(?:\S+\s+){1,3}?into\s))"
     r"(?:\s+(?:me|us)(?!\s+(?:in|on|at|as|wearing|with|dressed|under|near|by|next|\w+ing)\b))?\b"
     r"|(?P<how>(?:what|how)\s+(?:would|might|will|does|do|could))\b"
     r"|(?:(?:some|a|an|the|one|new|quick|nice|cool|cute|fun|funny|great|beautiful|lovely|good)"
@@ -240,6 +242,8 @@ class Request:
     same_seed: bool = False
     modify: bool = False
     also: bool = False
+    instead: bool = False
+    """Said "instead" (or "rather"): what it names takes the place of its like."""
     instead_of: str = ""
     """What the request says it replaces ("instead of the hat"), cut out of ``text``."""
     commanded: bool = False
@@ -262,6 +266,36 @@ _SENTENCE_END = re.compile(r"[?!;]+")
 _SYMBOLS = frozenset(("So", "Sk", "Cf", "Co", "Cs"))
 """Emoji, their skin tones and joiners: decoration, never part of the picture."""
 
+_CHAT_NOISE = re.compile(
+    r"(?:^|(?<=[\s,.!?]))(?:l+o+l+(?:o+l+)*|lmf?a+o+|rofl|(?:h+a+){2,}h*|(?:h+e+){2,}h*|x+d+|omf?g+"
+    r"|jk|ngl|tbh|ugh+|welp|meh|nah+|nope|naw|[:;]-?[()dpo3]+|<3)(?=$|[\s,.!?])",
+    re.I,
+)
+"""Laughter, chat interjections and emoticons ("lol", "hahaha", "nah", ":)") wherever they
+are: they colour the message, never the picture."""
+
+_NOISE_CUES = ("lol", "lma", "rofl", "haha", "hehe", "xd", "omg", "omfg", "jk", "ngl", "tbh",
+               "ugh", "welp", "meh", "nah", "nope", "naw", ":", ";", "<3")  # fmt: skip
+
+
+_CONTRACTIONS = re.compile(r"\b(?P<verb>lem|gim)me\b", re.I)
+""""lemme see him in the snow", "gimme Rex on a skateboard": "let me …", "give me …"."""
+
+_COMPARATIVE = re.compile(
+    r"\b(?:(?:a\s+(?:bit|little|lot)|slightly|much|even|way|a\s+tad)\s+)?"
+    rf"(?:more\s+(?P<attr>{ATTR})|(?P<cmp>{'|'.join(COMPARATIVES)})\b)",
+    re.I,
+)
+"""An attribute said as a change ("fluffier", "more sparkly") is that attribute."""
+
+_KEEP = re.compile(
+    r"\b(?:keep|leave)\s+(?:everything(?:\s+else)?|it\s+all|all\s+(?:of\s+)?(?:it|that)"
+    r"|the\s+rest|the\s+(?:scene|background|picture|setting)|it)(?:\s+(?:the\s+)?same"
+    r"|\s+as\s+(?:it\s+is|is))?\b",
+    re.I,
+)
+""""keep everything but make it night": the last picture, changed only as it says."""
+
 
 def _normalize(text: str) -> str:
     if not text.isascii():
@@ -271,6 +305,14 @@ def _normalize(text: str) -> str:
             for c in text
         )
     text = text.replace('"', "")
+    if has_any(text, _NOISE_CUES):
+        text = _CHAT_NOISE.sub(" ", text)
+    if has_any(text, ("mme",)):
+        text = _CONTRACTIONS.sub(
+            lambda m: "let me" if m["verb"].lower() == "lem" else "give me", text
+        )
+    if has_any(text, ("more ", "er")):
+        text = _COMPARATIVE.sub(lambda m: m["attr"] or COMPARATIVES[m["cmp"].lower()], text)
     if has_any(text, _SHAPE_CUES):
         for pattern, replacement in _SHAPE_NORMAL:
             text = pattern.sub(replacement, text)
@@ -379,6 +421,8 @@ def _take_cues(text: str, req: Request, *, has_previous: bool) -> str:
     match, text = take(_SAME, text, ("same",))
     req.same = match is not None
     req.same_seed = bool(match and match.group("seed"))
+    if has_previous and (kept := take(_KEEP, text, ("keep", "leave")))[0]:
+        text, req.same = kept[1], True
     if has_previous:  # "make it …" is about the last picture only when there is one
         match, text = take(_MAKE_IT, text, _MAKE_IT_CUES)
         req.modify = match is not None
@@ -390,6 +434,7 @@ def _take_cues(text: str, req: Request, *, has_previous: bool) -> str:
         if match is None:
             break
         req.modify = True
+        req.instead = req.instead or match[0].lower() in ("instead", "rather")
     match, text = take(_ALSO, text, ("too", "as well", "also"))
     req.also = match is not None
     return text

@@ -68,6 +68,7 @@ _BARE_STYLE = re.compile(
 _SCENE_VERBS = (
     (re.compile(r"^(?:is|are|was|gets|getting)\s+", re.I), ""),
     (re.compile(r"^(?:wears?|to\s+wear)\b", re.I), "wearing"),
+    (re.compile(r"^into\s+(?=an?\s)", re.I), "as "),  # "turn Rex into a statue"
     (
         re.compile(
             r"^(?:built|made|crafted|constructed|carved|sculpted)\s+(?:entirely\s+|completely"
@@ -92,10 +93,42 @@ _LIKE_STYLE = re.compile(
 character``."""
 
 
+_IN_MEDIUM = re.compile(
+    r"(?:\b(?P<verb>painted|drawn|done|rendered|sketched|made|illustrated|created)\s+)?"
+    r"\bin\s+(?P<medium>watercolou?r|oil|acrylic|gouache|pencil|charcoal|ink|crayon|pastel"
+    r"|colou?red\s+pencil)(?:s|\s+paints?)?\b"
+    rf"(?=\s*(?:$|,|and\b|{BOUNDARY}))",
+    re.I,
+)
+"""A medium said as what it is made in ("painted in watercolors", "drawn in pencil", "in
+oils"): an art rendition, ``as a watercolor painting``."""
+
+_IN_A_WORK = re.compile(
+    rf"\bin\s+(?P<work>an?\s+(?:{STYLE_WORDS}\s+)?(?:painting|drawing|sketch|illustration"
+    rf"|cartoon))\b(?=\s*(?:$|,|and\b|{BOUNDARY}))",
+    re.I,
+)
+"""Being in a work of art is being drawn as one: "Rex in an oil painting"."""
+
+_MADE_AS = {"painted": "painting", "drawn": "drawing", "sketched": "sketch",
+            "illustrated": "illustration"}  # fmt: skip
+_WET_MEDIA = ("watercolor", "watercolour", "oil", "acrylic", "gouache")
+
+
+def _rendered(match: re.Match[str]) -> str:
+    medium = WS.sub(" ", match.group("medium").lower())
+    verb = (match.group("verb") or "").lower()
+    noun = _MADE_AS.get(verb) or ("painting" if medium in _WET_MEDIA else "drawing")
+    return f" {style_phrase(f'{medium} {noun}')} "
+
+
 def normalize_scene(scene: str) -> str:
     scene = tidy(scene)
     for pattern, replacement in _SCENE_VERBS:
         scene = pattern.sub(replacement, scene)
+    if " in " in f" {scene.lower()}":
+        scene = _IN_MEDIUM.sub(_rendered, scene)
+        scene = _IN_A_WORK.sub(r"as \g<work>", scene)
     if "like" in scene:
         scene = _LIKE_STYLE.sub(lambda m: style_phrase(m.group("style")), scene)
     return tidy(scene)
@@ -109,6 +142,9 @@ _LIKE = re.compile(
 """A likeness that is a modifier ("like winter") reads as that modifier."""
 
 
+_A_DAY = re.compile(r"(?:an?\s+)?(?P<w>\w+)\s+(?P<when>day|morning|afternoon|evening|night)", re.I)
+
+
 def split_modifiers(scene: str) -> tuple[str, list[tuple[str, str]]]:
     """``"on the beach at sunset"`` → ``("on the beach", [("time", "at sunset")])``."""
     found: list[tuple[int, str, str]] = []
@@ -119,6 +155,10 @@ def split_modifiers(scene: str) -> tuple[str, list[tuple[str, str]]]:
         rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
     base = _LIKE.sub("", tidy(rest))  # "like winter", "look like a painting"
     bare = BARE_MODIFIERS.get(fold(base))
+    if bare is None and (day := _A_DAY.fullmatch(base)):  # "make it a rainy day"
+        weather = BARE_MODIFIERS.get(fold(day.group("w")))
+        if weather is not None and weather[0] == "weather":
+            bare = ("weather", f"on a {fold(day.group('w'))} {fold(day.group('when'))}")
     if bare is not None:
         found.append((len(scene), *bare))
         base = ""

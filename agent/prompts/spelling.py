@@ -15,6 +15,10 @@ only for two letters swapped ("bow tei", "dgo"): any other slip in three letters
 word more often than not ("cat", "car", "cap"). And an everyday word right where a place goes
 ("in the dessert", "on the cost") is read as the place it is a letter away from, when it is
 not a picture word itself: nobody is in a dessert, but "a dessert" stays one.
+
+A correction also has to fit the sentence: it may not break the a/an the person typed ("an amp"
+stays an amp, not "an map"), and a plural is corrected by its stem ("spotlihgts" →
+"spotlights" with only "spotlight" in the lexicon; "butterflys" → "butterflies").
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ def _words(phrases: Iterable[str]) -> set[str]:
 _CUE_WORDS = frozenset(
     "again another without instead wearing holding sitting standing lying inside outside "
     "behind beside between picture photo please remove replace change bigger smaller version "
-    "different".split()
+    "variation variant option different".split()
 )
 """The grammar's own words, so "anotehr one" and "wering a hat" still read as they should."""
 
@@ -76,9 +80,9 @@ _MIN_LENGTH = 4
 _ANY_SWAP = 6
 """From this length on, any wrong letter is one slip ("cowbow")."""
 _LONG = 9
+"""From this length on, two slips are allowed."""
 _LEFT_OUT = 0.8
 """What a letter left out, or two swapped, costs."""
-"""From this length on, two slips are allowed."""
 
 
 def _deletions(word: str) -> set[str]:
@@ -192,6 +196,26 @@ def _swapped(word: str) -> tuple[float, str] | None:
 
 @lru_cache(maxsize=4096)
 def _nearest(word: str) -> tuple[float, str] | None:
+    """The nearest lexicon word, or its plural when the word is a slipped plural of one
+    ("spotlihgts" → "spotlights", though only "spotlight" may be in the lexicon; "puppys" →
+    "puppies")."""
+    if word.endswith("ys") and word[-3:-2] not in _VOWELS and word[:-1] in LEXICON_WORDS:
+        return _LEFT_OUT, word[:-2] + "ies"  # "butterflys", "puppys"
+    found = _nearest_form(word)
+    if len(word) > _MIN_LENGTH and word[-1] == "s" and word[-2] not in "s'":
+        stem = _nearest_form(word[:-1])
+        if stem is not None and stem[0] <= 1.0 and (found is None or stem[0] < found[0]):
+            return stem[0], _plural(stem[1])
+    return found
+
+
+def _plural(word: str) -> str:
+    if word.endswith("s"):
+        return word
+    return word + ("es" if word.endswith(("x", "ch", "sh")) else "s")
+
+
+def _nearest_form(word: str) -> tuple[float, str] | None:
     if len(word) == _MIN_LENGTH - 1 and not _known(word):
         return _swapped(word)
     if len(word) < _MIN_LENGTH or _known(word):
@@ -264,6 +288,19 @@ def _places(text: str, protected: frozenset[str]) -> str:
     return _PLACE_SLOT.sub(fix, text)
 
 
+_ARTICLE_BEFORE = re.compile(r"(?:^|\s)(?P<article>an?)\s+$", re.I)
+
+
+def _breaks_article(text: str, start: int, typed: str, meant: str) -> bool:
+    """Whether the correction would break the agreement the typed word keeps with its article:
+    "an amp" is an amp, not "an map"; "a ocen" may still be "a ocean"."""
+    before = _ARTICLE_BEFORE.search(text, max(0, start - 4), start)
+    if before is None:
+        return False
+    wants_vowel = before.group("article").lower() == "an"
+    return (typed[0] in _VOWELS) == wants_vowel and (meant[0] in _VOWELS) != wants_vowel
+
+
 def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str, ...] = ()) -> str:
     """The text with each slipped lexicon word corrected; ``protected``: lower-case words never
     to touch (the person's subjects' names and tokens); ``names``: their names, lower case,
@@ -281,7 +318,10 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
             if place and place[1] in PLACE_NAMES and place[0] <= _LEFT_OUT:
                 return place[1].title()  # only a letter left out or two swapped: not "Romeo"
             return word
-        return _fix(lowered) or word
+        fixed = _fix(lowered)
+        if fixed is None or _breaks_article(text, match.start(), lowered, fixed):
+            return word
+        return fixed
 
     return _places(_WORD.sub(fix, text), protected)
 

@@ -17,7 +17,9 @@ ATTR = (
     + r")\b"
 )
 
-ATTR_SEQ = rf"{ATTR}(?:(?:\s*,\s*|\s+){ATTR})*"
+ATTR_SEQ = rf"{ATTR}(?:(?:\s*,\s*(?:and\s+)?|(?<!black)\s+and\s+|\s+){ATTR})*"
+"""Attributes in a row: "shiny red", "sparkly and purple", "tiny, fluffy and white" (but
+"black and white" is a style)."""
 ATTR_RE = re.compile(ATTR, re.I)
 
 BOUNDARY = (

@@ -38,8 +38,24 @@ A third pair, written blind after round two and scored once on first contact (20
 - ``chatbox_heldout3.jsonl``: 88/96 (91.7 %) — bare 15/16, followup 12/16, pronoun 15/16,
   property 16/16, style 16/16, typo 14/16. Held out.
 
-The floors below are those final shares (they may only go up); issue 11's goal is >= 95 % on
-the held-out sets.
+After the third round, worked from the development sets' misses only (appositions, compound
+nouns, fond words before a kind, chat noise, "do" as a verb of making, "take X off", a verb
+per follow-up clause, recolouring a thing, worn things said alone, comparatives, "keep
+everything", media said as "in watercolors", article agreement and plural stems in spelling,
+more lexicon; ``docs/agent.md``), 2026-12-02:
+
+- ``chatbox_dev.jsonl``: 90/90 (100 %).
+- ``chatbox_heldout.jsonl``: 89/93 (95.7 %) — bare 15/15, followup 15/16, pronoun 16/16,
+  property 15/15, style 15/16, typo 13/15.
+- ``chatbox_dev2.jsonl``: 96/96 (100 %).
+- ``chatbox_heldout2.jsonl``: 89/96 (92.7 %) — bare 15/16, followup 14/16, pronoun 16/16,
+  property 16/16, style 15/16, typo 13/16.
+- ``chatbox_dev3.jsonl``: 96/96 (100 %).
+- ``chatbox_heldout3.jsonl``: 90/96 (93.8 %) — bare 16/16, followup 12/16, pronoun 16/16,
+  property 16/16, style 16/16, typo 14/16.
+
+The held-out sets were run once, at the end, for these totals only. The floors below are the
+final shares (they may only go up); issue 11's goal is >= 95 % on the held-out sets.
 """
 
 from __future__ import annotations
@@ -58,9 +74,11 @@ from .chatbox import _ready, score, summary
 
 FLOORS = {
     "chatbox_dev.jsonl": 90 / 90,
-    "chatbox_heldout.jsonl": 87 / 93,
+    "chatbox_heldout.jsonl": 89 / 93,
     "chatbox_dev2.jsonl": 96 / 96,
-    "chatbox_heldout2.jsonl": 88 / 96,
+    "chatbox_heldout2.jsonl": 89 / 96,
+    "chatbox_dev3.jsonl": 96 / 96,
+    "chatbox_heldout3.jsonl": 90 / 96,
 }
 
 

@@ -137,7 +137,7 @@ def test_every_rename_form_reads_its_own_example(form):
     order, pinned by the cases below)."""
     match = re.search(form.compiled(0), form.example)
     assert match is not None, form.example
-    assert strip_ref(match.group("old_0")) in ("Rex", "his", "him")
+    assert strip_ref(match.group("old_0")) in ("Rex", "his", "him", "dog")
     assert match.group("new_0").startswith("Max")
 
 
@@ -159,3 +159,88 @@ def test_rename_through_the_whole_table(text, args):
 def test_a_named_introduction_is_not_a_rename():
     intent = parse_intent("this is my dog, he's called Rex")
     assert (intent.tool, intent.args) == ("create_subject", {"name": "Rex", "class_noun": "dog"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do a pencil sketch of Rex",
+        "could you do him as an astronaut",
+        "can you do an oil painting of my cat please",
+        "do one of Luna in the rain",
+    ],
+)
+def test_do_is_a_verb_of_making_not_only_of_questions(text):
+    assert parse_intent(text).tool == "generate_images"
+
+
+def test_do_still_asks_questions():
+    assert parse_intent("do you keep my photos?").tool is None
+
+
+@pytest.mark.parametrize(
+    ("text", "recent_job", "tool", "args"),
+    [
+        ("cancel it", None, "cancel_training", {}),  # the offline model then tries a picture
+        ("cancel it", "training", "cancel_training", {}),
+        ("cancel it", "generation", "cancel_generation", {}),
+        ("stop that", "generation", "cancel_generation", {}),
+        ("nvm, cancel that", "generation", "cancel_generation", {}),
+        ("stop the training", "generation", "cancel_training", {}),
+        ("stop training Luna", "generation", "cancel_training", {"subject": "Luna"}),
+        ("cancel the picture", "training", "cancel_generation", {}),
+        ("stop drawing", None, "cancel_generation", {}),
+        ("stop it, wrong photos", None, "cancel_training", {}),
+    ],
+)
+def test_a_bare_cancel_means_the_job_the_conversation_started_last(text, recent_job, tool, args):
+    intent = parse_intent(text, recent_job=recent_job)
+    assert (intent.tool, intent.args) == (tool, args)
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "args"),
+    [
+        ("what's the ETA on Biscuit's model", "training_status", {"subject": "Biscuit"}),
+        ("make the model for Rex", "start_training", {"subject": "Rex"}),
+        (
+            "new subject: Sir Barksalot, he's a puppy",
+            "create_subject",
+            {"name": "Sir Barksalot", "class_noun": "dog"},
+        ),
+        (
+            "new subject - my old trainers, call them Runners",
+            "create_subject",
+            {"name": "Runners", "class_noun": "shoe"},
+        ),
+        (
+            "my son Theo, can you make a subject for him",
+            "create_subject",
+            {"name": "Theo", "class_noun": "person"},
+        ),
+        ("take Luna off my account", "delete_subject", {"subject": "Luna"}),
+        (
+            "biscuit should be called Muffin from now on",
+            "rename_subject",
+            {"subject": "biscuit", "new_name": "Muffin"},
+        ),
+        (
+            "can you call my cat Pumpkin instead",
+            "rename_subject",
+            {"subject": "cat", "new_name": "Pumpkin"},
+        ),
+        (
+            "Can I rename Scout? I'd like it to be called Ranger",
+            "rename_subject",
+            {"subject": "Scout", "new_name": "Ranger"},
+        ),
+    ],
+)
+def test_commands_said_the_long_way_round(text, tool, args):
+    intent = parse_intent(text)
+    assert (intent.tool, intent.args) == (tool, args)
+
+
+def test_creating_a_picture_of_someone_is_not_a_new_subject():
+    intent = parse_intent("could you please create a painting of Grandma by the sea?")
+    assert intent.tool == "generate_images"

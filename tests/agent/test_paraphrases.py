@@ -57,13 +57,14 @@ def score(name: str) -> tuple[int, int, list[str]]:
 
 FLOORS = {
     "paraphrases_dev_a.jsonl": 178,  # of 178
-    "paraphrases_dev_b.jsonl": 218,  # of 220
-    "paraphrases_dev_c.jsonl": 221,  # of 223
-    "paraphrases_dev_d.jsonl": 219,  # of 227
+    "paraphrases_dev_b.jsonl": 220,  # of 220
+    "paraphrases_dev_c.jsonl": 223,  # of 223
+    "paraphrases_dev_d.jsonl": 227,  # of 227
 }
-"""Rows each development set got right when the floors were set (2026-12-01)."""
+"""Rows each development set got right when the floors were last raised (2026-12-02, round 3
+of issue 11; they were 178, 218, 221 and 219 on 2026-12-01)."""
 HELD_OUT = "paraphrases_heldout.jsonl"
-HELD_OUT_FLOOR = 211  # of 231: 91.3 %, its first-contact score
+HELD_OUT_FLOOR = 214  # of 231: 92.6 % after round 3 (first contact 211, 91.3 %)
 
 
 def test_every_data_file_is_scored():
