@@ -34,6 +34,8 @@ SETS = (
     "chatbox_heldout2.jsonl",
     "chatbox_dev3.jsonl",
     "chatbox_heldout3.jsonl",
+    "chatbox_dev4.jsonl",
+    "chatbox_heldout4.jsonl",
 )
 
 
