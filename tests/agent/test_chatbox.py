@@ -54,6 +54,13 @@ more lexicon; ``docs/agent.md``), 2026-12-02:
 - ``chatbox_heldout3.jsonl``: 90/96 (93.8 %) — bare 16/16, followup 12/16, pronoun 16/16,
   property 16/16, style 16/16, typo 14/16.
 
+A fourth pair, written blind after round three and scored once on first contact (2026-12-02):
+
+- ``chatbox_dev4.jsonl``: 88/96 (91.7 %) — bare 16/16, followup 16/16, pronoun 13/16,
+  property 16/16, style 15/16, typo 12/16. A development set.
+- ``chatbox_heldout4.jsonl``: 91/96 (94.8 %) — bare 16/16, followup 15/16, pronoun 15/16,
+  property 16/16, style 16/16, typo 13/16. Held out.
+
 The held-out sets were run once, at the end, for these totals only. The floors below are the
 final shares (they may only go up); issue 11's goal is >= 95 % on the held-out sets.
 """

@@ -1,5 +1,5 @@
-"""Cancelling generations, and deleting a subject whose jobs are queued or running, on real
-Redis and real worker processes.
+"""Cancelling generations, deleting a subject whose jobs are queued or running, and a worker
+stopped in the middle of a generation, on real Redis and real worker processes.
 
 A generation that is slow enough to be caught mid-way on the tiny model: 150 denoising steps
 of two 128 px images (about 20 s on an idle core; we cancel after the first step). Each test
@@ -7,11 +7,13 @@ starts the workers it needs and stops them, so no test depends on another's queu
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from core.blob_keys import user_prefix
+from core.blob_keys import image_key, user_prefix
 from core.domain import JobStatus, Scope
 from core.errors import NotFound
 from worker import services
@@ -102,6 +104,28 @@ def test_a_running_generation_stops_between_denoising_steps(workers):
     )
     done = wait_for(lambda: _ended(ctx, scope, again.id), 120, "a generation after it", worker)
     assert done.status is JobStatus.SUCCEEDED and len(done.images) == 1  # the runtime is fine
+
+
+def test_a_generation_running_at_sigterm_is_finished_before_the_worker_exits(workers):
+    """Kubernetes stops a generate worker with SIGTERM (its grace period covers the largest
+    request): the picture in progress is finished, stored and announced, then the worker goes."""
+    ctx = workers.ctx
+    scope = Scope("ten_cancel", "shutdown")
+    worker = workers.start_worker("generate")
+    generation = services.generate(ctx, scope=scope, subject_ids=[], prompt="a dog", **SLOW)
+    wait_for(
+        lambda: services.job_status(ctx, scope=scope, job_id=generation.id)["step"] > 0,
+        120,
+        "the first denoising step",
+        worker,
+    )
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.process.wait(timeout=300) == 0, worker.output()[-3000:]
+    done = _generation(ctx, scope, generation.id)
+    assert done.status is JobStatus.SUCCEEDED, (done.status, done.error)
+    assert len(done.images) == SLOW["count"] and done.step == SLOW["steps"]
+    assert all(ctx.blobs.exists(image_key(scope, image_id)) for image_id in done.images)
+    assert [e["type"] for _, e in ctx.store.read_events(scope)] == ["generation.succeeded"]
 
 
 def test_deleting_a_subject_stops_its_queued_and_running_jobs(workers, photos_dir):

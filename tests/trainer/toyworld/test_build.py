@@ -16,7 +16,7 @@ from trainer.toyworld.checksums import ChecksumError, verify_checksums
 pytestmark = pytest.mark.slow
 
 TINY = dict(
-    images=64, batch_size=4, vae_batch_size=4, minutes_budget=0.3, warmup_steps=2, threads=1
+    images=64, batch_size=4, vae_batch_size=4, minutes_budget=0.2, warmup_steps=2, threads=1
 )
 
 
@@ -29,7 +29,7 @@ def _weights(model: Path) -> dict[str, str]:
 
 def test_a_tiny_build_is_a_pipeline_with_a_recipe_and_is_reproducible(tmp_path):
     config = BuildConfig(**TINY, checkpoint_every=0)
-    assert (config.vae_steps, config.unet_steps) == (2, 5)
+    assert (config.vae_steps, config.unet_steps) == (3, 6)
     first = build(tmp_path / "a", config)
     second = build(tmp_path / "b", config)
     assert _weights(first.path) == _weights(second.path)
