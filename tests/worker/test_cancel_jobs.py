@@ -113,12 +113,15 @@ def test_a_generation_running_at_sigterm_is_finished_before_the_worker_exits(wor
     scope = Scope("ten_cancel", "shutdown")
     worker = workers.start_worker("generate")
     generation = services.generate(ctx, scope=scope, subject_ids=[], prompt="a dog", **SLOW)
-    wait_for(
-        lambda: services.job_status(ctx, scope=scope, job_id=generation.id)["step"] > 0,
+    status = wait_for(
+        lambda: (
+            (s := services.job_status(ctx, scope=scope, job_id=generation.id))["step"] > 0 and s
+        ),
         120,
         "the first denoising step",
         worker,
     )
+    assert status["status"] == "started" and status["step"] < SLOW["steps"]
     worker.process.send_signal(signal.SIGTERM)
     assert worker.process.wait(timeout=300) == 0, worker.output()[-3000:]
     done = _generation(ctx, scope, generation.id)
