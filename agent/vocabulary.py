@@ -67,6 +67,10 @@ KIND_FAMILIES: dict[str, list[str]] = {
     "sneaker": "sneaker shoe trainer".split(),
     "glasses": ["glasses", "sunglasses", "shades", "spectacles"],
     "backpack": "backpack bag rucksack".split(),
+    "bird": "bird birdie parrot budgie parakeet cockatiel cockatoo macaw canary finch".split(),
+    "bike": "bike bicycle".split(),
+    "rabbit": "rabbit bunny".split(),
+    "horse": "horse pony".split(),
 }  # fmt: skip
 
 ENDEARMENTS = (
@@ -224,6 +228,13 @@ SHORTHAND: dict[str, str] = {
 }  # fmt: skip
 """Texting shortcuts and typos, word for word."""
 
+CHAT_SPELLINGS: dict[str, str] = {
+    "nite": "night", "nites": "nights", "tonite": "tonight", "lite": "light", "lites": "lights",
+    "thru": "through", "xmas": "christmas", "bday": "birthday", "luv": "love", "realy": "really",
+}  # fmt: skip
+"""Words people spell the chat way on purpose ("at nite", "a bday cake"): no slip of a letter
+or two, so the compiler reads them from this table before it corrects typos."""
+
 COUNT_WORDS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "a couple": 2, "couple": 2, "a few": 3, "few": 3,
 }  # fmt: skip
@@ -375,7 +386,13 @@ SCENE_WORDS = PLACES | frozenset(
     "doctor nurse sheriff gladiator pharaoh villain scientist teacher farmer gardener painter "
     "sculptor musician drummer guitarist pianist singer dancer ballerina gymnast surfer skier "
     "snowboarder wrestler sumo jockey lifeguard mailman plumber lumberjack sailor captain "
-    "pilot soldier magician clown"
+    "pilot soldier magician clown "
+    # the body a subject sits or rests on: "on a pirate's shoulder", "in her arms"
+    "shoulder shoulders lap arms hands paw paws tummy belly "
+    # where a place or a thing is from, and periods: "a japanese garden", "a victorian parlor"
+    "japanese chinese korean thai indian italian french spanish mexican greek moroccan turkish "
+    "british english scottish irish german dutch swiss nordic scandinavian hawaiian tropical "
+    "mediterranean parisian tuscan alpine victorian medieval tudor colonial zen parlor parlour"
     .split()
 )  # fmt: skip
 
@@ -485,7 +502,9 @@ COMMON_WORDS = frozenset(
     "never sometimes enough quite super totally actually basically literally kinda sorta "
     "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
     "dessert desserts pair pairs difference sane lemme gimme keep kept leave create created "
-    "creature march former tailor plot comes mommy frees purse single helper"
+    "creature march former tailor plot comes mommy frees purse single helper "
+    # three-letter words a letter short of a picture word ("a pal" is not "a palm")
+    "bat boa boo cub hug kin lad law pal pea tee tin win doc par sum mar moo coo neo ewe"
     .split()
 )  # fmt: skip
 """Everyday words that are never typos, whatever lexicon word they are close to ("laying" is

@@ -75,7 +75,7 @@ class Lexicon:
 
 def family_of(class_noun: str) -> str:
     key = fold(class_noun)
-    return FAMILY_OF.get(key, key)
+    return FAMILY_OF.get(key) or CLASS_WORDS.get(key, key)
 
 
 @lru_cache(maxsize=512)

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..vocabulary import COMPARATIVES, NUMBER_WORDS, SHAPES
+from ..vocabulary import COMPARATIVES, NUMBER_WORDS, OBJECT_PRONOUNS, SHAPES
 from .results import MAX_IMAGES, Aspect
 from .text import (
     ATTR,
@@ -38,7 +38,7 @@ _COUNT_NOUN = (
 _COUNT_PATTERNS = (
     re.compile(
         rf"\b{_NUM}\s+(?:more\s+|different\s+|new\s+|other\s+|more\s+different\s+)?"
-        rf"(?:of\s+(?:them|those|these|it|that|this)\b|{_COUNT_NOUN}\b(?:\s+of\b)?)",
+        rf"(?:of\s+(?P<of>them|those|these|it|that|this)\b|{_COUNT_NOUN}\b(?:\s+of\b)?)",
         re.I,
     ),
     re.compile(rf"\b{_NUM}\s+more\b{_LIKE_THAT}", re.I),
@@ -397,10 +397,20 @@ def _take_negatives(text: str, req: Request) -> str:
     return text
 
 
+def _kept_reference(match: re.Match[str], text: str, rest: str) -> str:
+    """"one of them together at the beach": the count goes, the pronoun stays the reference
+    when more of the request follows it ("4 of them" alone is only a count)."""
+    pronoun = match.groupdict().get("of")
+    if pronoun and pronoun.lower() in OBJECT_PRONOUNS and re.search(r"\w", text[match.end() :]):
+        return tidy(f"{text[: match.start()]} {pronoun} {text[match.end() :]}")
+    return rest
+
+
 def _take_count(text: str, req: Request) -> str:
     for pattern in _COUNT_PATTERNS if has_any(text, _COUNT_CUES) else ():
-        match, text = take(pattern, text)
+        match, rest = take(pattern, text)
         if match:
+            text = _kept_reference(match, text, rest)
             requested = _number(match.group("n"))
             req.repeat = req.repeat or " more" in match[0].lower()  # "2 more": new ones
             req.count = min(max(requested, 1), MAX_IMAGES)

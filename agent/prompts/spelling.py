@@ -31,6 +31,7 @@ from ..vocabulary import (
     ACCESSORIES,
     ARTISTS,
     BARE_MODIFIERS,
+    CHAT_SPELLINGS,
     CLASS_WORDS,
     COLORS,
     COMMON_WORDS,
@@ -109,6 +110,11 @@ def _build_index() -> dict[str, tuple[str, ...]]:
 _INDEX = _build_index()
 
 _THREE_LETTER = frozenset(w for w in _KNOWN if len(w) == 3)
+
+_CUT_SHORT: dict[str, list[str]] = {}
+for _word in sorted(LEXICON_WORDS):
+    if len(_word) == _MIN_LENGTH:
+        _CUT_SHORT.setdefault(_word[:-1], []).append(_word)
 
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -192,6 +198,26 @@ def _swapped(word: str) -> tuple[float, str] | None:
     """The one three-letter word two swapped letters away ("tei" → "tie", "teh" → "the")."""
     found = {word[1] + word[0] + word[2], word[0] + word[2] + word[1]} & _THREE_LETTER
     return (_LEFT_OUT, found.pop()) if len(found) == 1 else None
+
+
+_NOUN_BEFORE = re.compile(r"(?:^|\s)(?P<word>[a-z]+)\s+$", re.I)
+_DETERMINERS = frozenset("a an the my his her their our your some".split())
+
+
+def _cut_short(text: str, start: int, word: str) -> str | None:
+    """The one four-letter picture word a three-letter word is with its last letter left out,
+    where a noun goes — after an article or another picture word ("a birthday cak" → "cake",
+    "under the tre"): a word cut short keeps the letters it has in place. Elsewhere ("so far",
+    "how far") a three-letter word is more likely a word of its own."""
+    if _known(word) or len(found := _CUT_SHORT.get(word, ())) != 1:
+        return None
+    before = _NOUN_BEFORE.search(text, max(0, start - 16), start)
+    if before is None:
+        return None
+    previous = before.group("word").lower()
+    if previous in _DETERMINERS or previous in LEXICON_WORDS:
+        return found[0]
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -311,6 +337,8 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
         lowered = word.lower()
         if lowered in protected:
             return word
+        if word.islower() and (respelled := CHAT_SPELLINGS.get(word)):  # "at nite"; not "Lite"
+            return respelled
         if names and (name := _name_for(lowered, names)):
             return name.title() if word[0].isupper() else name
         if word[0].isupper() and not word.isupper():  # a name, or a place ("Londn")
@@ -319,6 +347,8 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
                 return place[1].title()  # only a letter left out or two swapped: not "Romeo"
             return word
         fixed = _fix(lowered)
+        if fixed is None and len(lowered) == _MIN_LENGTH - 1 and word.islower():
+            fixed = _cut_short(text, match.start(), lowered)
         if fixed is None or _breaks_article(text, match.start(), lowered, fixed):
             return word
         return fixed
