@@ -71,6 +71,10 @@ KIND_FAMILIES: dict[str, list[str]] = {
     "bike": "bike bicycle".split(),
     "rabbit": "rabbit bunny".split(),
     "horse": "horse pony".split(),
+    "fish": "fish goldfish betta koi guppy".split(),
+    "turtle": "turtle tortoise".split(),
+    "lizard": "lizard gecko iguana chameleon".split(),
+    "car": "car sedan hatchback convertible".split(),
 }  # fmt: skip
 
 ENDEARMENTS = (
@@ -389,6 +393,8 @@ SCENE_WORDS = PLACES | frozenset(
     "pilot soldier magician clown "
     # the body a subject sits or rests on: "on a pirate's shoulder", "in her arms"
     "shoulder shoulders lap arms hands paw paws tummy belly "
+    # a pet bird's or small pet's things: "on a perch", "in a birdcage"
+    "perch birdcage birdbath birdhouse feeder seeds hutch burrow "
     # where a place or a thing is from, and periods: "a japanese garden", "a victorian parlor"
     "japanese chinese korean thai indian italian french spanish mexican greek moroccan turkish "
     "british english scottish irish german dutch swiss nordic scandinavian hawaiian tropical "

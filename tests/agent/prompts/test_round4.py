@@ -1,0 +1,108 @@
+"""Round four of issue 11's grammar: one test per construction, on sentences of our own
+(``docs/agent.md``, "Round 4")."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.prompts import SubjectRef, compile_prompt
+from agent.prompts.spelling import correct
+
+from .subjects import REX, TOM, compiled, prompt
+
+KIWI = SubjectRef("sub-kiwi", "Kiwi", "cockatiel", "kwq")
+WHEELS = SubjectRef("sub-wheels", "Zoomer", "bicycle", "bkx")
+CLOVER = SubjectRef("sub-clover", "Clover", "bunny", "cvr")
+ANNA = SubjectRef("sub-anna", "Anna", "woman", "vpk")
+SHELLY = SubjectRef("sub-shelly", "Shelly", "tortoise", "tts")
+PETS = [KIWI, WHEELS, CLOVER, REX, ANNA, SHELLY]
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the bird on a windowsill", "a photo of kwq cockatiel on a windowsill"),
+        ("my parrot in the rain", "a photo of kwq cockatiel in the rain"),
+        ("my bike leaning on a fence", "a photo of bkx bicycle leaning on a fence"),
+        ("the rabbit in a meadow", "a photo of cvr bunny in a meadow"),
+        ("my turtle on a log", "a photo of tts tortoise on a log"),
+    ],
+)
+def test_a_kind_finds_a_subject_whose_class_is_a_kind_of_it(text, expected):
+    """A cockatiel is a bird, a bicycle a bike, a bunny a rabbit: the kind families come from
+    the class words as well, so a class noun outside them still has its everyday kinds."""
+    assert prompt(text, subjects=PETS) == expected
+
+
+def test_a_word_one_letter_from_a_name_that_is_a_picture_word_stays_that_word():
+    """ "on a perch" with Percy: a perch, not a slipped "Percy"."""
+    percy = SubjectRef("sub-percy", "Percy", "parrot", "prc")
+    assert prompt("Rex on a perch", subjects=[percy, REX]) == "a photo of sks dog on a perch"
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("could you make one of them together at the lake?", 1),
+        ("three of them on a sofa", 3),
+    ],
+)
+def test_a_count_of_them_keeps_them_as_the_reference(text, count):
+    """ "one of them …": one picture, of them — both subjects, with no picture before."""
+    result = compiled(text, subjects=[REX, TOM])
+    assert result.count == count and set(result.subject_ids) == {REX.id, TOM.id}
+
+
+def test_a_count_of_them_alone_is_still_only_a_count():
+    last = compiled("Rex and Tom on a pier").with_seed(3)
+    result = compile_prompt("4 of them", [REX, TOM], previous=last)
+    assert result.count == 4 and "pier" in result.prompt
+
+
+# --- spelling -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Rex on a sled at nite", "Rex on a sled at night"),
+        ("a bday hat thru the window", "a birthday hat through the window"),
+        ("Tom in the snow tonite", "Tom in the snow tonight"),
+    ],
+)
+def test_chat_spellings_are_read_as_the_word(typed, meant):
+    assert correct(typed) == meant
+
+
+def test_a_capitalised_chat_spelling_is_a_name():
+    assert correct("my shoe called Air Lite on a shelf") == "my shoe called Air Lite on a shelf"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Rex with a chocolate cak", "Rex with a chocolate cake"),
+        ("sitting under the tre", "sitting under the tree"),
+        ("how far is the beach", "how far is the beach"),  # not where a noun goes
+        ("my pal on a boat", "my pal on a boat"),  # a word of its own
+        ("a bear cub in the snow", "a bear cub in the snow"),
+    ],
+)
+def test_a_three_letter_word_cut_short_is_the_word_where_a_noun_goes(typed, meant):
+    assert correct(typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Tom curled up in her lpa", "Tom curled up in her lap"),
+        ("on the captain's sholders", "on the captain's shoulders"),
+        ("in a mexcian restaurant", "in a mexican restaurant"),
+        ("in a victorain parlor", "in a victorian parlor"),
+    ],
+)
+def test_body_and_origin_words_are_picture_words(typed, meant):
+    assert correct(typed) == meant
