@@ -133,9 +133,9 @@ them."""
 
 STYLES: tuple[str, ...] = (
     r"watercolou?r", r"oil", r"acrylic", r"pastel", r"pencil", r"charcoal", r"ink", r"crayon",
-    r"anime", r"manga", r"cartoon", r"comic(?:\s+book)?", r"pixel\s+art", r"3d", r"claymation",
+    r"anime", r"manga", r"cartoon", r"comic(?:\s+book)?", r"pixel[\s-]art", r"3d", r"claymation",
     r"clay", r"origami", r"lego", r"low[\s-]poly", r"cyberpunk", r"steampunk", r"vaporwave",
-    r"synthwave", r"pop\s+art", r"impressionist", r"cubist", r"surrealist", r"renaissance",
+    r"synthwave", r"pop[\s-]art", r"impressionist", r"cubist", r"surrealist", r"renaissance",
     r"baroque", r"ukiyo[\s-]e", r"art\s+deco", r"art\s+nouveau", r"stained\s+glass", r"mosaic",
     r"graffiti", r"vintage", r"retro", r"film\s+noir", r"noir", r"polaroid", r"cinematic",
     r"photorealistic", r"hyperrealistic", r"realistic", r"studio\s+ghibli", r"ghibli", r"pixar",

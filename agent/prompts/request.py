@@ -214,8 +214,11 @@ _TRAILING = re.compile(
 _LOOK = re.compile(r"\blooks?(?:\s+like)?\b", re.I)
 
 
+_ERA = r"(?:'?\d0s|\d{4}s|old[\s-]school|classic)"
+"""When a style is from ("a 90s cartoon of Rex", "an old-school poster of Tom")."""
+
 _LEAD_STYLE = re.compile(
-    rf"^(?:an?\s+)?(?P<style>(?:(?:{STYLE_WORDS}|{ATTR})\s+){{0,2}}{STYLE_NOUN}|{STYLE_WORDS}"
+    rf"^(?:an?\s+)?(?P<style>(?:(?:{STYLE_WORDS}|{ATTR}|{_ERA})\s+){{0,2}}{STYLE_NOUN}|{STYLE_WORDS}"
     r"(?:\s+(?:art|style))?)\s+of\s+",
     re.I,
 )

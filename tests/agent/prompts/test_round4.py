@@ -62,6 +62,35 @@ def test_a_count_of_them_alone_is_still_only_a_count():
     assert result.count == 4 and "pier" in result.prompt
 
 
+# --- art styles ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a 3d render of Tom on a rug", "a 3d render of zwx cat on a rug"),
+        ("a woodcut of Rex", "a woodcut of sks dog"),
+        ("an 80s poster of Tom", "an 80s poster of zwx cat"),
+        ("Tom looking like a charcoal sketch", "a charcoal sketch of zwx cat"),
+    ],
+)
+def test_renders_prints_and_dated_media_are_renditions(text, expected):
+    """A render or a print heads its phrase like a painting does; a decade may qualify it."""
+    assert prompt(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ghibli-style Tom on a hill", "a photo of zwx cat on a hill in ghibli style"),
+        ("a pixel-art Rex in space", "a photo of sks dog in space in pixel-art style"),
+        ("make Rex look like a lego figure", "a photo of sks dog as a lego figure"),
+    ],
+)
+def test_styles_joined_by_a_hyphen_or_said_as_a_look_are_styles(text, expected):
+    assert prompt(text) == expected
+
+
 # --- spelling -----------------------------------------------------------------------------
 
 
