@@ -401,7 +401,7 @@ def _take_negatives(text: str, req: Request) -> str:
 
 
 def _kept_reference(match: re.Match[str], text: str, rest: str) -> str:
-    """"one of them together at the beach": the count goes, the pronoun stays the reference
+    """ "one of them together at the beach": the count goes, the pronoun stays the reference
     when more of the request follows it ("4 of them" alone is only a count)."""
     pronoun = match.groupdict().get("of")
     if pronoun and pronoun.lower() in OBJECT_PRONOUNS and re.search(r"\w", text[match.end() :]):

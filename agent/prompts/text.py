@@ -52,7 +52,7 @@ _SAID_WITH_A_VOWEL = re.compile(r"(?:[aeiou]|8|18\b|18\d\d|11\b|11\d\d)", re.I)
 
 
 def article(words: str) -> str:
-    """"a" or "an", by how the words are said: "an oil painting", "an 80s poster"."""
+    """ "a" or "an", by how the words are said: "an oil painting", "an 80s poster"."""
     return "an" if _SAID_WITH_A_VOWEL.match(words) else "a"
 
 
