@@ -332,8 +332,13 @@ def _number(raw: str) -> int:
 _PUT_CUES = ("put", "place", "stick")
 
 _OF_THEM = re.compile(
-    r"\b(?:the\s+(?:two|three|four)|both|all(?:\s+(?:two|three))?)\s+of\s+them\b", re.I
+    r"\b(?:(?:the\s+(?:two|three|four)|both|all(?:\s+(?:two|three))?)\s+of\s+them"
+    r"|(?:those|these|(?:the\s+)?same)\s+(?:two|three|four|pair|duo|trio)"
+    r"(?!\s+(?:more|of|pictures?|photos?)\b)"
+    r"|the\s+(?:pair|duo|trio)(?:\s+of\s+them)?(?!\s+of\b))\b",
+    re.I,
 )
+"""A group said by its number ("both of them", "those two", "the same pair"): "them"."""
 
 _MOVE_TO = re.compile(
     r"\b(?:move|take|bring|send|teleport|transport|carry)\s+(?P<who>\S+(?:\s+\S+)?)\s+to\s+"
@@ -501,7 +506,7 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
     text = _normalize(raw)
     if has_any(text, _PUT_CUES):  # "put a santa hat on Rex" → "Rex wearing a santa hat"
         text = put_on.sub(lambda m: f"{m.group('ref')} wearing {m.group('item')}", text)
-    if " of them" in text.lower():  # "the two of them at the park", "both of them"
+    if has_any(text, (" of them", "two", "three", "four", "pair", "duo", "trio")):
         text = _OF_THEM.sub("them", text)
     if " to " in text.lower():  # "move her to the beach" → "her at the beach"
         text = _MOVE_TO.sub(_moved, text)

@@ -8,7 +8,7 @@ import pytest
 from agent.prompts import SubjectRef, compile_prompt
 from agent.prompts.spelling import correct
 
-from .subjects import REX, TOM, compiled, prompt
+from .subjects import FIDO, REX, TOM, compiled, prompt
 
 KIWI = SubjectRef("sub-kiwi", "Kiwi", "cockatiel", "kwq")
 WHEELS = SubjectRef("sub-wheels", "Zoomer", "bicycle", "bkx")
@@ -60,6 +60,36 @@ def test_a_count_of_them_alone_is_still_only_a_count():
     last = compiled("Rex and Tom on a pier").with_seed(3)
     result = compile_prompt("4 of them", [REX, TOM], previous=last)
     assert result.count == 4 and "pier" in result.prompt
+
+
+@pytest.mark.parametrize(
+    "text", ["both dogs in the snow", "the two dogs in a car", "all my dogs on a sofa"]
+)
+def test_a_plural_kind_counted_off_is_all_of_that_kind(text):
+    result = compiled(text, subjects=[REX, FIDO, TOM])
+    assert set(result.subject_ids) == {REX.id, FIDO.id}
+
+
+@pytest.mark.parametrize(
+    "text", ["everyone at the beach", "all my pets in the snow", "the whole gang at a picnic"]
+)
+def test_everyone_is_every_subject(text):
+    result = compiled(text, subjects=[REX, FIDO, TOM])
+    assert set(result.subject_ids) == {REX.id, FIDO.id, TOM.id}
+
+
+@pytest.mark.parametrize(
+    "text", ["those two in a forest", "the same pair on the moon", "now the duo in a canoe"]
+)
+def test_a_group_said_by_its_number_is_them(text):
+    """ "those two" after a picture of Rex and Tom: Rex and Tom, not Fido."""
+    last = compiled("Rex and Tom on a pier", subjects=[REX, FIDO, TOM]).with_seed(5)
+    result = compile_prompt(text, [REX, FIDO, TOM], previous=last)
+    assert set(result.subject_ids) == {REX.id, TOM.id} and "pier" not in result.prompt
+
+
+def test_a_pair_of_things_is_not_a_group():
+    assert prompt("Rex wearing the pair of boots") == "a photo of sks dog wearing the pair of boots"
 
 
 # --- art styles ---------------------------------------------------------------------------
