@@ -428,6 +428,13 @@ ARTISTS: dict[str, str] = {
 }  # fmt: skip
 """Artists people ask for by name ("painted like Monet would"): ``in the style of Monet``."""
 
+OPEN_COMPOUNDS = frozenset(
+    "icecream livingroom bowtie hotdog tiedye".split()
+    + [phrase.replace(" ", "") for phrase in BARE_MODIFIERS if " " in phrase]
+)
+"""Compounds the lexicon knows closed that people rightly write as two words ("ice cream",
+"living room"): typo tolerance never joins their halves."""
+
 COMMON_WORDS = frozenset(
     "a an the and or but if so to of in on at by for from with without into onto over under "
     "near next beside behind between inside outside above below around through across along "

@@ -32,7 +32,9 @@ _FOND = "|".join(FOND_WORDS)
 _NOT_HEADS = frozenset("little shaped sized style and".split())
 _OBJECT_PRONOUN = "|".join(OBJECT_PRONOUNS)
 
-_GROUP_DET = r"(?:(?:both|all)(?:\s+(?:of\s+)?(?:my|our|the))?|(?:my|our|the)\s+(?:two|three|four|both))"
+_GROUP_DET = (
+    r"(?:(?:both|all)(?:\s+(?:of\s+)?(?:my|our|the))?|(?:my|our|the)\s+(?:two|three|four|both))"
+)
 """What counts off a plural kind: "both dogs", "all my cats", "the two dogs"."""
 
 _EVERYONE = (

@@ -30,6 +30,7 @@ from functools import lru_cache
 from ..vocabulary import (
     ACCESSORIES,
     ARTISTS,
+    ATTRIBUTE_KIND,
     BARE_MODIFIERS,
     CHAT_SPELLINGS,
     CLASS_WORDS,
@@ -37,6 +38,7 @@ from ..vocabulary import (
     COMMON_WORDS,
     FINISHES,
     KIND_FAMILIES,
+    OPEN_COMPOUNDS,
     PLACE_NAMES,
     PLACES,
     SCENE_WORDS,
@@ -84,6 +86,8 @@ _LONG = 9
 """From this length on, two slips are allowed."""
 _LEFT_OUT = 0.8
 """What a letter left out, or two swapped, costs."""
+_ONCE = 0.5
+"""What a doubled letter typed once costs ("balon", "sunglases"): the commonest slip of all."""
 
 
 def _deletions(word: str) -> set[str]:
@@ -97,12 +101,20 @@ _GRAMMAR_WORDS = frozenset(
 picture words (``lexicon_hits`` does not count them)."""
 
 
+_DOUBLE = re.compile(r"([a-z])\1+")
+
+
+def _single(word: str) -> str:
+    """The word with each doubled letter typed once ("balloon" → "balon")."""
+    return _DOUBLE.sub(r"\1", word)
+
+
 def _build_index() -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
     for word in sorted(LEXICON_WORDS | _GRAMMAR_WORDS):
         if len(word) < _MIN_LENGTH:
             continue
-        for key in {word, *_deletions(word)}:
+        for key in {word, *_deletions(word), _single(word)}:
             index.setdefault(key, []).append(word)
     return {key: tuple(words) for key, words in index.items()}
 
@@ -155,9 +167,10 @@ def _slips(typed: str, meant: str) -> float:
         d[0][j] = j * 0.8
     for i in range(1, rows):
         for j in range(1, cols):
+            once = j > 1 and meant[j - 1] == meant[j - 2]
             d[i][j] = min(
                 d[i - 1][j] + 0.9,
-                d[i][j - 1] + 0.8,
+                d[i][j - 1] + (_ONCE if once else 0.8),
                 d[i - 1][j - 1] + _swap_cost(typed[i - 1], meant[j - 1], far),
             )
             if i > 1 and j > 1 and typed[i - 1] == meant[j - 2] and typed[i - 2] == meant[j - 1]:
@@ -246,7 +259,7 @@ def _nearest_form(word: str) -> tuple[float, str] | None:
         return _swapped(word)
     if len(word) < _MIN_LENGTH or _known(word):
         return None
-    keys = {word, *_deletions(word)}
+    keys = {word, *_deletions(word), _single(word)}
     if len(word) >= _LONG:
         keys |= {d2 for d in _deletions(word) for d2 in _deletions(d)}
     limit = 2.0 if len(word) >= _LONG else 1.0
@@ -353,7 +366,41 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
             return word
         return fixed
 
-    return _places(_WORD.sub(fix, text), protected)
+    return _places(_joined(_WORD.sub(fix, text), protected), protected)
+
+
+_PAIR = re.compile(r"\b(?P<a>[a-z]{3,}) (?=(?P<b>[a-z]{3,})\b)")
+"""A word and the next, which the match leaves in place so it may start a pair itself."""
+
+
+def _joined(text: str, protected: frozenset[str]) -> str:
+    """A compound typed as two words ("at sun set", "a tea cup", "by the fire place") is the
+    compound the lexicon knows. Never joined: a colour or finish and a noun ("a green house" is
+    green), a compound people write apart ("ice cream"), a half that names a subject ("my hot
+    dog") or ends in "-ing" ("swimming pool")."""
+    if " " not in text:
+        return text
+    parts: list[str] = []
+    done = 0
+    for match in _PAIR.finditer(text):
+        a, b = match.group("a"), match.group("b")
+        if match.start() < done or not _compound(a, b, protected):
+            continue
+        parts.append(text[done : match.start()] + a + b)
+        done = match.end() + len(b)
+    return "".join(parts) + text[done:] if parts else text
+
+
+def _compound(a: str, b: str, protected: frozenset[str]) -> bool:
+    whole = a + b
+    return (
+        whole in LEXICON_WORDS
+        and whole not in OPEN_COMPOUNDS
+        and a not in ATTRIBUTE_KIND
+        and not a.endswith("ing")
+        and a not in protected
+        and b not in protected
+    )
 
 
 def lexicon_hits(text: str) -> int:

@@ -165,3 +165,36 @@ def test_a_three_letter_word_cut_short_is_the_word_where_a_noun_goes(typed, mean
 )
 def test_body_and_origin_words_are_picture_words(typed, meant):
     assert correct(typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Rex holding a balon", "Rex holding a balloon"),  # both doubled letters typed once
+        ("Tom with a cofee", "Tom with a coffee"),
+    ],
+)
+def test_doubled_letters_typed_once_are_the_cheapest_slip(typed, meant):
+    assert correct(typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Rex on a pier at sun set", "Rex on a pier at sunset"),
+        ("Tom asleep in a tea cup by the fire place", "Tom asleep in a teacup by the fireplace"),
+        ("Rex with sun glasses in a space ship", "Rex with sunglasses in a spaceship"),
+        ("Rex eating ice cream", "Rex eating ice cream"),  # written apart, rightly
+        ("Rex in a green house", "Rex in a green house"),  # a house that is green
+        ("Rex in the living room at night time", "Rex in the living room at night time"),
+        ("Rex wearing a bow tie", "Rex wearing a bow tie"),
+    ],
+)
+def test_a_compound_typed_as_two_words_is_the_compound(typed, meant):
+    assert correct(typed) == meant
+
+
+def test_a_compound_never_swallows_a_subject_word():
+    assert correct("my hot dog", protected=frozenset({"dog"})) == "my hot dog"
+    assert correct("a cup cake", protected=frozenset({"cup"})) == "a cup cake"
+    assert correct("a cup cake") == "a cupcake"
