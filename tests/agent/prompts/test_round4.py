@@ -92,6 +92,34 @@ def test_a_pair_of_things_is_not_a_group():
     assert prompt("Rex wearing the pair of boots") == "a photo of sks dog wearing the pair of boots"
 
 
+# --- follow-ups ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hatted():
+    """The last picture: Rex in a blue hat on a pier."""
+    return compiled("Rex wearing a blue hat on a pier").with_seed(7)
+
+
+@pytest.mark.parametrize("text", ["now with Tom", "along with Tom", "together with Tom"])
+def test_with_a_subject_after_a_picture_adds_them(hatted, text):
+    result = compile_prompt(text, [REX, TOM], previous=hatted)
+    assert set(result.subject_ids) == {REX.id, TOM.id} and "pier" in result.prompt
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the hat should be green", "a photo of sks dog wearing a green hat on a pier"),
+        ("his hat needs to be red", "a photo of sks dog wearing a red hat on a pier"),
+        ("the hat is purple", "a photo of sks dog wearing a purple hat on a pier"),
+        ("the hat should be a crown", "a photo of sks dog on a pier wearing a crown"),
+    ],
+)
+def test_what_a_thing_should_be_is_a_recolor_or_a_replacement(hatted, text, expected):
+    assert compile_prompt(text, [REX, TOM], previous=hatted).prompt == expected
+
+
 # --- art styles ---------------------------------------------------------------------------
 
 
