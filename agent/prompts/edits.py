@@ -139,7 +139,7 @@ _CAST_FORMS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         ("add",),
         re.compile(
             r"^(?:also\s+)?(?:add|include|bring(?:\s+in)?|throw\s+in|put\s+in|squeeze\s+in"
-            r"|invite|plus|and|(?:(?:together|along)\s+)?with|alongside|next\s+to|beside)"
+            r"|invite|plus|and|(?:together|along)\s+with|alongside|next\s+to|beside)"
             rf"\s+@{_IN_IT}{_THERE}$",
             re.I,
         ),

@@ -101,8 +101,9 @@ def hatted():
     return compiled("Rex wearing a blue hat on a pier").with_seed(7)
 
 
-@pytest.mark.parametrize("text", ["now with Tom", "along with Tom", "together with Tom"])
-def test_with_a_subject_after_a_picture_adds_them(hatted, text):
+@pytest.mark.parametrize("text", ["now along with Tom", "together with Tom", "alongside Tom"])
+def test_along_with_a_subject_after_a_picture_adds_them(hatted, text):
+    """ "along with Tom" joins; a bare "with Tom" ("same but with Tom") stays a swap."""
     result = compile_prompt(text, [REX, TOM], previous=hatted)
     assert set(result.subject_ids) == {REX.id, TOM.id} and "pier" in result.prompt
 
