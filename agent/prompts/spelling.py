@@ -222,7 +222,8 @@ def _cut_short(text: str, start: int, word: str) -> str | None:
     where a noun goes — after an article or another picture word ("a birthday cak" → "cake",
     "under the tre"): a word cut short keeps the letters it has in place. Elsewhere ("so far",
     "how far") a three-letter word is more likely a word of its own."""
-    if _known(word) or len(found := _CUT_SHORT.get(word, ())) != 1:
+    found = _CUT_SHORT.get(word, [])
+    if _known(word) or len(found) != 1:
         return None
     before = _NOUN_BEFORE.search(text, max(0, start - 16), start)
     if before is None:
