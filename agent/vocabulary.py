@@ -67,6 +67,14 @@ KIND_FAMILIES: dict[str, list[str]] = {
     "sneaker": "sneaker shoe trainer".split(),
     "glasses": ["glasses", "sunglasses", "shades", "spectacles"],
     "backpack": "backpack bag rucksack".split(),
+    "bird": "bird birdie parrot budgie parakeet cockatiel cockatoo macaw canary finch".split(),
+    "bike": "bike bicycle".split(),
+    "rabbit": "rabbit bunny".split(),
+    "horse": "horse pony".split(),
+    "fish": "fish goldfish betta koi guppy".split(),
+    "turtle": "turtle tortoise".split(),
+    "lizard": "lizard gecko iguana chameleon".split(),
+    "car": "car sedan hatchback convertible".split(),
 }  # fmt: skip
 
 ENDEARMENTS = (
@@ -125,9 +133,9 @@ them."""
 
 STYLES: tuple[str, ...] = (
     r"watercolou?r", r"oil", r"acrylic", r"pastel", r"pencil", r"charcoal", r"ink", r"crayon",
-    r"anime", r"manga", r"cartoon", r"comic(?:\s+book)?", r"pixel\s+art", r"3d", r"claymation",
+    r"anime", r"manga", r"cartoon", r"comic(?:\s+book)?", r"pixel[\s-]art", r"3d", r"claymation",
     r"clay", r"origami", r"lego", r"low[\s-]poly", r"cyberpunk", r"steampunk", r"vaporwave",
-    r"synthwave", r"pop\s+art", r"impressionist", r"cubist", r"surrealist", r"renaissance",
+    r"synthwave", r"pop[\s-]art", r"impressionist", r"cubist", r"surrealist", r"renaissance",
     r"baroque", r"ukiyo[\s-]e", r"art\s+deco", r"art\s+nouveau", r"stained\s+glass", r"mosaic",
     r"graffiti", r"vintage", r"retro", r"film\s+noir", r"noir", r"polaroid", r"cinematic",
     r"photorealistic", r"hyperrealistic", r"realistic", r"studio\s+ghibli", r"ghibli", r"pixar",
@@ -223,6 +231,13 @@ SHORTHAND: dict[str, str] = {
     "thx": "thanks", "rn": "now", "n": "and", "abt": "about", "nvm": "never mind",
 }  # fmt: skip
 """Texting shortcuts and typos, word for word."""
+
+CHAT_SPELLINGS: dict[str, str] = {
+    "nite": "night", "nites": "nights", "tonite": "tonight", "lite": "light", "lites": "lights",
+    "thru": "through", "xmas": "christmas", "bday": "birthday", "luv": "love", "realy": "really",
+}  # fmt: skip
+"""Words people spell the chat way on purpose ("at nite", "a bday cake"): no slip of a letter
+or two, so the compiler reads them from this table before it corrects typos."""
 
 COUNT_WORDS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "a couple": 2, "couple": 2, "a few": 3, "few": 3,
@@ -375,7 +390,15 @@ SCENE_WORDS = PLACES | frozenset(
     "doctor nurse sheriff gladiator pharaoh villain scientist teacher farmer gardener painter "
     "sculptor musician drummer guitarist pianist singer dancer ballerina gymnast surfer skier "
     "snowboarder wrestler sumo jockey lifeguard mailman plumber lumberjack sailor captain "
-    "pilot soldier magician clown"
+    "pilot soldier magician clown "
+    # the body a subject sits or rests on: "on a pirate's shoulder", "in her arms"
+    "shoulder shoulders lap arms hands paw paws tummy belly "
+    # a pet bird's or small pet's things: "on a perch", "in a birdcage"
+    "perch birdcage birdbath birdhouse feeder seeds hutch burrow "
+    # where a place or a thing is from, and periods: "a japanese garden", "a victorian parlor"
+    "japanese chinese korean thai indian italian french spanish mexican greek moroccan turkish "
+    "british english scottish irish german dutch swiss nordic scandinavian hawaiian tropical "
+    "mediterranean parisian tuscan alpine victorian medieval tudor colonial zen parlor parlour"
     .split()
 )  # fmt: skip
 
@@ -404,6 +427,13 @@ ARTISTS: dict[str, str] = {
     )
 }  # fmt: skip
 """Artists people ask for by name ("painted like Monet would"): ``in the style of Monet``."""
+
+OPEN_COMPOUNDS = frozenset(
+    "icecream livingroom bowtie hotdog tiedye".split()
+    + [phrase.replace(" ", "") for phrase in BARE_MODIFIERS if " " in phrase]
+)
+"""Compounds the lexicon knows closed that people rightly write as two words ("ice cream",
+"living room"): typo tolerance never joins their halves."""
 
 COMMON_WORDS = frozenset(
     "a an the and or but if so to of in on at by for from with without into onto over under "
@@ -485,7 +515,9 @@ COMMON_WORDS = frozenset(
     "never sometimes enough quite super totally actually basically literally kinda sorta "
     "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
     "dessert desserts pair pairs difference sane lemme gimme keep kept leave create created "
-    "creature march former tailor plot comes mommy frees purse single helper"
+    "creature march former tailor plot comes mommy frees purse single helper "
+    # three-letter words a letter short of a picture word ("a pal" is not "a palm")
+    "bat boa boo cub hug kin lad law pal pea tee tin win doc par sum mar moo coo neo ewe"
     .split()
 )  # fmt: skip
 """Everyday words that are never typos, whatever lexicon word they are close to ("laying" is

@@ -32,7 +32,7 @@ from .text import BOUNDARY, WS, alternation, fold, tidy
 
 _RENDITION = re.compile(
     rf"(?:^|\s|,)as\s+(?P<what>an?\s+(?:(?!(?:{BOUNDARY}|and|of)\b)[\w-]+\s+){{0,3}}"
-    r"(?:painting|drawing|sketch|illustration|portrait"
+    r"(?:painting|drawing|sketch|illustration|portrait|render|rendering|woodcut|linocut|caricature"
     r"|watercolou?r|etching|engraving|woodblock\s+print|print|cartoon|comic(?:\s+(?:book|strip))?"
     r"|poster|mosaic|mural|sculpture|statue|figurine|doodle))\b"
     rf"(?=\s*(?:$|,|and\b|{BOUNDARY}))",

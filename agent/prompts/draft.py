@@ -18,7 +18,7 @@ from .text import ATTR, ATTR_RE, ATTR_SEQ, BOUNDARY, STYLE_WORDS, fold, style_ph
 
 _PREFIX = re.compile(
     rf"(?:(?:a|an|the|one)\s+)?(?:(?P<attrs>{ATTR_SEQ})\s+)?"
-    rf"(?:(?P<style>{STYLE_WORDS}(?:\s+(?:art|style))?)\s+)?"
+    rf"(?:(?P<style>{STYLE_WORDS}(?:[\s-]+(?:art|style))?)\s+)?"
     r"(?:(?:version|variant|copy|edition)\s+of\s+)?",
     re.I,
 )

@@ -84,10 +84,11 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "recolor",
         re.compile(
             r"^(?:(?:make|turn|paint|dye|colou?r|change)\s+)?(?:the|his|her|its|their)\s+"
-            rf"(?P<old>[a-z]+)\s+(?:to\s+|into\s+)?(?:an?\s+)?(?P<x>{ATTR_SEQ})$",
+            rf"(?P<old>[a-z]+)\s+(?:to\s+|into\s+|(?:should|could|must|can|needs?\s+to|has\s+to)\s+be"
+            rf"\s+|is\s+|(?:'s|is)\s+)?(?:an?\s+)?(?P<x>{ATTR_SEQ})$",
             re.I,
         ),
-    ),  # "make the hat red", "dye his fur blue", "the sky purple"
+    ),  # "make the hat red", "dye his fur blue", "the sky purple", "the hat should be green"
     (
         "replace",
         re.compile(
@@ -96,6 +97,14 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (
+        "replace",
+        re.compile(
+            r"^(?:the|his|her|its|their)\s+(?P<old>[a-z]+)\s+(?:should|could|can|must|needs?\s+to"
+            rf"|has\s+to)\s+be\s+(?=an?\s|some\s|the\s){_THING}$",
+            re.I,
+        ),
+    ),  # "the hat should be a crown"
     (
         "add",
         re.compile(
@@ -130,7 +139,8 @@ _CAST_FORMS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         ("add",),
         re.compile(
             r"^(?:also\s+)?(?:add|include|bring(?:\s+in)?|throw\s+in|put\s+in|squeeze\s+in"
-            rf"|invite|plus|and)\s+@{_IN_IT}{_THERE}$",
+            r"|invite|plus|and|(?:together|along)\s+with|alongside|next\s+to|beside)"
+            rf"\s+@{_IN_IT}{_THERE}$",
             re.I,
         ),
     ),

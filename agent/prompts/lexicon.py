@@ -31,6 +31,17 @@ _PRONOUN = "|".join(PRONOUNS)
 _FOND = "|".join(FOND_WORDS)
 _NOT_HEADS = frozenset("little shaped sized style and".split())
 _OBJECT_PRONOUN = "|".join(OBJECT_PRONOUNS)
+
+_GROUP_DET = (
+    r"(?:(?:both|all)(?:\s+(?:of\s+)?(?:my|our|the))?|(?:my|our|the)\s+(?:two|three|four|both))"
+)
+"""What counts off a plural kind: "both dogs", "all my cats", "the two dogs"."""
+
+_EVERYONE = (
+    r"(?:everyone|everybody|all\s+of\s+us|the\s+(?:whole\s+)?(?:gang|crew|squad|bunch|family)"
+    r"|all\s+(?:of\s+)?(?:my|our)\s+(?:pets|subjects|animals|babies|friends|guys|kids|crew|gang))"
+)
+"""Every one of the person's subjects: "everyone at the beach", "all my pets"."""
 _PUT_ON = r"\b(?:put|place|stick)\s+(?!(?:my|our|him|her|it|them)\b)(?P<item>[^,]+?)\s+on(?:to)?\s+"
 
 
@@ -75,7 +86,7 @@ class Lexicon:
 
 def family_of(class_noun: str) -> str:
     key = fold(class_noun)
-    return FAMILY_OF.get(key, key)
+    return FAMILY_OF.get(key) or CLASS_WORDS.get(key, key)
 
 
 @lru_cache(maxsize=512)
@@ -96,11 +107,13 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
     names = alternation(fold(s.name) for s in subjects) or r"(?!)"
     tokens = alternation(fold(s.token) for s in subjects) or r"(?!)"
     refs = re.compile(
-        rf"(?P<kind>\b(?P<det>my|our|the|a|an|this|that)\s+(?P<kattrs>(?:(?:{ATTR}|{_FOND})\s+)*?)"
+        rf"(?P<kind>\b(?P<det>{_GROUP_DET}|my|our|the|a|an|this|that)\s+"
+        rf"(?P<kattrs>(?:(?:{ATTR}|{_FOND})\s+)*?)"
         rf"(?P<kword>{kinds})(?:'s|')?)(?!\w)"
         rf"|(?P<tok>\b(?P<tword>{tokens})(?:\s+(?:{kinds}))?)\b"
         rf"|(?P<name>\b(?P<nword>{names})(?:'s|')?)(?!\w)"
         r"|(?P<me>\b(?:me|myself)\b)"
+        rf"|(?P<all>\b{_EVERYONE}\b)"
         rf"|(?P<pron>\b(?:{_PRONOUN})(?:\s+(?:both|all))?\b)",
         re.I,
     )
@@ -162,6 +175,9 @@ def find_refs(text: str, lex: Lexicon) -> list[Ref]:
             word = fold(match.group("nword"))
             found = [s for s in lex.subjects if fold(s.name) == word]
             refs.append(Ref(match.start(), match.end(), match.group(0), found, "name"))
+        elif match.group("all"):
+            found = list(lex.subjects)
+            refs.append(Ref(match.start(), match.end(), match.group(0), found, "kind", plural=True))
         elif match.group("me"):
             named = [s for s in lex.subjects if fold(s.name) in SELF_NAMES]
             found = named or [s for s in lex.subjects if family_of(s.class_noun) == SELF_FAMILY]

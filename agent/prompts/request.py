@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..vocabulary import COMPARATIVES, NUMBER_WORDS, SHAPES
+from ..vocabulary import COMPARATIVES, NUMBER_WORDS, OBJECT_PRONOUNS, SHAPES
 from .results import MAX_IMAGES, Aspect
 from .text import (
     ATTR,
@@ -38,7 +38,7 @@ _COUNT_NOUN = (
 _COUNT_PATTERNS = (
     re.compile(
         rf"\b{_NUM}\s+(?:more\s+|different\s+|new\s+|other\s+|more\s+different\s+)?"
-        rf"(?:of\s+(?:them|those|these|it|that|this)\b|{_COUNT_NOUN}\b(?:\s+of\b)?)",
+        rf"(?:of\s+(?P<of>them|those|these|it|that|this)\b|{_COUNT_NOUN}\b(?:\s+of\b)?)",
         re.I,
     ),
     re.compile(rf"\b{_NUM}\s+more\b{_LIKE_THAT}", re.I),
@@ -214,8 +214,11 @@ _TRAILING = re.compile(
 _LOOK = re.compile(r"\blooks?(?:\s+like)?\b", re.I)
 
 
+_ERA = r"(?:'?\d0s|\d{4}s|old[\s-]school|classic)"
+"""When a style is from ("a 90s cartoon of Rex", "an old-school poster of Tom")."""
+
 _LEAD_STYLE = re.compile(
-    rf"^(?:an?\s+)?(?P<style>(?:(?:{STYLE_WORDS}|{ATTR})\s+){{0,2}}{STYLE_NOUN}|{STYLE_WORDS}"
+    rf"^(?:an?\s+)?(?P<style>(?:(?:{STYLE_WORDS}|{ATTR}|{_ERA})\s+){{0,2}}{STYLE_NOUN}|{STYLE_WORDS}"
     r"(?:\s+(?:art|style))?)\s+of\s+",
     re.I,
 )
@@ -329,8 +332,13 @@ def _number(raw: str) -> int:
 _PUT_CUES = ("put", "place", "stick")
 
 _OF_THEM = re.compile(
-    r"\b(?:the\s+(?:two|three|four)|both|all(?:\s+(?:two|three))?)\s+of\s+them\b", re.I
+    r"\b(?:(?:the\s+(?:two|three|four)|both|all(?:\s+(?:two|three))?)\s+of\s+them"
+    r"|(?:those|these|(?:the\s+)?same)\s+(?:two|three|four|pair|duo|trio)"
+    r"(?!\s+(?:more|of|pictures?|photos?)\b)"
+    r"|the\s+(?:pair|duo|trio)(?:\s+of\s+them)?(?!\s+of\b))\b",
+    re.I,
 )
+"""A group said by its number ("both of them", "those two", "the same pair"): "them"."""
 
 _MOVE_TO = re.compile(
     r"\b(?:move|take|bring|send|teleport|transport|carry)\s+(?P<who>\S+(?:\s+\S+)?)\s+to\s+"
@@ -397,10 +405,20 @@ def _take_negatives(text: str, req: Request) -> str:
     return text
 
 
+def _kept_reference(match: re.Match[str], text: str, rest: str) -> str:
+    """ "one of them together at the beach": the count goes, the pronoun stays the reference
+    when more of the request follows it ("4 of them" alone is only a count)."""
+    pronoun = match.groupdict().get("of")
+    if pronoun and pronoun.lower() in OBJECT_PRONOUNS and re.search(r"\w", text[match.end() :]):
+        return tidy(f"{text[: match.start()]} {pronoun} {text[match.end() :]}")
+    return rest
+
+
 def _take_count(text: str, req: Request) -> str:
     for pattern in _COUNT_PATTERNS if has_any(text, _COUNT_CUES) else ():
-        match, text = take(pattern, text)
+        match, rest = take(pattern, text)
         if match:
+            text = _kept_reference(match, text, rest)
             requested = _number(match.group("n"))
             req.repeat = req.repeat or " more" in match[0].lower()  # "2 more": new ones
             req.count = min(max(requested, 1), MAX_IMAGES)
@@ -488,7 +506,7 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
     text = _normalize(raw)
     if has_any(text, _PUT_CUES):  # "put a santa hat on Rex" → "Rex wearing a santa hat"
         text = put_on.sub(lambda m: f"{m.group('ref')} wearing {m.group('item')}", text)
-    if " of them" in text.lower():  # "the two of them at the park", "both of them"
+    if has_any(text, (" of them", "two", "three", "four", "pair", "duo", "trio")):
         text = _OF_THEM.sub("them", text)
     if " to " in text.lower():  # "move her to the beach" → "her at the beach"
         text = _MOVE_TO.sub(_moved, text)

@@ -84,7 +84,7 @@ STARTERS = re.compile(rf"(?:{BOUNDARY}|and\b|with\b|without\b|made\b|\w+ed\b|,)"
 
 
 _LIKE_STYLE = re.compile(
-    rf"(?:^|(?<=,)|(?<=\s))(?:but\s+)?(?:just\s+)?like\s+(?:an?\s+)?"
+    rf"(?:^|(?<=,)|(?<=\s))(?:but\s+)?(?:just\s+)?(?:look(?:s|ing)?\s+)?like\s+(?:an?\s+)?"
     rf"(?P<style>{STYLE_WORDS}(?:\s+[\w-]+){{0,2}}?|(?:[\w-]+\s+)?(?:painting|drawing|sketch"
     r"|cartoon|illustration|statue|sculpture))(?=\s*(?:$|,))",
     re.I,

@@ -30,12 +30,15 @@ from functools import lru_cache
 from ..vocabulary import (
     ACCESSORIES,
     ARTISTS,
+    ATTRIBUTE_KIND,
     BARE_MODIFIERS,
+    CHAT_SPELLINGS,
     CLASS_WORDS,
     COLORS,
     COMMON_WORDS,
     FINISHES,
     KIND_FAMILIES,
+    OPEN_COMPOUNDS,
     PLACE_NAMES,
     PLACES,
     SCENE_WORDS,
@@ -83,6 +86,8 @@ _LONG = 9
 """From this length on, two slips are allowed."""
 _LEFT_OUT = 0.8
 """What a letter left out, or two swapped, costs."""
+_ONCE = 0.5
+"""What a doubled letter typed once costs ("balon", "sunglases"): the commonest slip of all."""
 
 
 def _deletions(word: str) -> set[str]:
@@ -96,12 +101,20 @@ _GRAMMAR_WORDS = frozenset(
 picture words (``lexicon_hits`` does not count them)."""
 
 
+_DOUBLE = re.compile(r"([a-z])\1+")
+
+
+def _single(word: str) -> str:
+    """The word with each doubled letter typed once ("balloon" → "balon")."""
+    return _DOUBLE.sub(r"\1", word)
+
+
 def _build_index() -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
     for word in sorted(LEXICON_WORDS | _GRAMMAR_WORDS):
         if len(word) < _MIN_LENGTH:
             continue
-        for key in {word, *_deletions(word)}:
+        for key in {word, *_deletions(word), _single(word)}:
             index.setdefault(key, []).append(word)
     return {key: tuple(words) for key, words in index.items()}
 
@@ -109,6 +122,11 @@ def _build_index() -> dict[str, tuple[str, ...]]:
 _INDEX = _build_index()
 
 _THREE_LETTER = frozenset(w for w in _KNOWN if len(w) == 3)
+
+_CUT_SHORT: dict[str, list[str]] = {}
+for _word in sorted(LEXICON_WORDS):
+    if len(_word) == _MIN_LENGTH:
+        _CUT_SHORT.setdefault(_word[:-1], []).append(_word)
 
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -149,9 +167,10 @@ def _slips(typed: str, meant: str) -> float:
         d[0][j] = j * 0.8
     for i in range(1, rows):
         for j in range(1, cols):
+            once = j > 1 and meant[j - 1] == meant[j - 2]
             d[i][j] = min(
                 d[i - 1][j] + 0.9,
-                d[i][j - 1] + 0.8,
+                d[i][j - 1] + (_ONCE if once else 0.8),
                 d[i - 1][j - 1] + _swap_cost(typed[i - 1], meant[j - 1], far),
             )
             if i > 1 and j > 1 and typed[i - 1] == meant[j - 2] and typed[i - 2] == meant[j - 1]:
@@ -194,6 +213,27 @@ def _swapped(word: str) -> tuple[float, str] | None:
     return (_LEFT_OUT, found.pop()) if len(found) == 1 else None
 
 
+_NOUN_BEFORE = re.compile(r"(?:^|\s)(?P<word>[a-z]+)\s+$", re.I)
+_DETERMINERS = frozenset("a an the my his her their our your some".split())
+
+
+def _cut_short(text: str, start: int, word: str) -> str | None:
+    """The one four-letter picture word a three-letter word is with its last letter left out,
+    where a noun goes — after an article or another picture word ("a birthday cak" → "cake",
+    "under the tre"): a word cut short keeps the letters it has in place. Elsewhere ("so far",
+    "how far") a three-letter word is more likely a word of its own."""
+    found = _CUT_SHORT.get(word, [])
+    if _known(word) or len(found) != 1:
+        return None
+    before = _NOUN_BEFORE.search(text, max(0, start - 16), start)
+    if before is None:
+        return None
+    previous = before.group("word").lower()
+    if previous in _DETERMINERS or previous in LEXICON_WORDS:
+        return found[0]
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _nearest(word: str) -> tuple[float, str] | None:
     """The nearest lexicon word, or its plural when the word is a slipped plural of one
@@ -220,7 +260,7 @@ def _nearest_form(word: str) -> tuple[float, str] | None:
         return _swapped(word)
     if len(word) < _MIN_LENGTH or _known(word):
         return None
-    keys = {word, *_deletions(word)}
+    keys = {word, *_deletions(word), _single(word)}
     if len(word) >= _LONG:
         keys |= {d2 for d in _deletions(word) for d2 in _deletions(d)}
     limit = 2.0 if len(word) >= _LONG else 1.0
@@ -311,6 +351,8 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
         lowered = word.lower()
         if lowered in protected:
             return word
+        if word.islower() and (respelled := CHAT_SPELLINGS.get(word)):  # "at nite"; not "Lite"
+            return respelled
         if names and (name := _name_for(lowered, names)):
             return name.title() if word[0].isupper() else name
         if word[0].isupper() and not word.isupper():  # a name, or a place ("Londn")
@@ -319,11 +361,47 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
                 return place[1].title()  # only a letter left out or two swapped: not "Romeo"
             return word
         fixed = _fix(lowered)
+        if fixed is None and len(lowered) == _MIN_LENGTH - 1 and word.islower():
+            fixed = _cut_short(text, match.start(), lowered)
         if fixed is None or _breaks_article(text, match.start(), lowered, fixed):
             return word
         return fixed
 
-    return _places(_WORD.sub(fix, text), protected)
+    return _places(_joined(_WORD.sub(fix, text), protected), protected)
+
+
+_PAIR = re.compile(r"\b(?P<a>[a-z]{3,}) (?=(?P<b>[a-z]{3,})\b)")
+"""A word and the next, which the match leaves in place so it may start a pair itself."""
+
+
+def _joined(text: str, protected: frozenset[str]) -> str:
+    """A compound typed as two words ("at sun set", "a tea cup", "by the fire place") is the
+    compound the lexicon knows. Never joined: a colour or finish and a noun ("a green house" is
+    green), a compound people write apart ("ice cream"), a half that names a subject ("my hot
+    dog") or ends in "-ing" ("swimming pool")."""
+    if " " not in text:
+        return text
+    parts: list[str] = []
+    done = 0
+    for match in _PAIR.finditer(text):
+        a, b = match.group("a"), match.group("b")
+        if match.start() < done or not _compound(a, b, protected):
+            continue
+        parts.append(text[done : match.start()] + a + b)
+        done = match.end() + len(b)
+    return "".join(parts) + text[done:] if parts else text
+
+
+def _compound(a: str, b: str, protected: frozenset[str]) -> bool:
+    whole = a + b
+    return (
+        whole in LEXICON_WORDS
+        and whole not in OPEN_COMPOUNDS
+        and a not in ATTRIBUTE_KIND
+        and not a.endswith("ing")
+        and a not in protected
+        and b not in protected
+    )
 
 
 def lexicon_hits(text: str) -> int:

@@ -37,15 +37,23 @@ STYLE_NOUNS = (
 """What may follow a style word in a scene: "a watercolor painting", "anime style"."""
 
 WS = re.compile(r"\s+")
-_VOWELS = "aeiou"
 
 STYLE_NOUN = (
     r"(?:painting|drawing|sketch|illustration|portrait|render|rendering|photo|photograph|poster|cartoon"
+    r"|woodcut|linocut|engraving|etching|mosaic|mural|doodle"
     r"|comic|sculpture|statue|figure|figurine|character|caricature|film|movie)"
 )
 """What a request may lead with: "a watercolor painting of Rex"."""
 
 _ENDS_WITH_STYLE_NOUN = re.compile(rf"\b{STYLE_NOUN}$", re.I)
+
+
+_SAID_WITH_A_VOWEL = re.compile(r"(?:[aeiou]|8|18\b|18\d\d|11\b|11\d\d)", re.I)
+
+
+def article(words: str) -> str:
+    """ "a" or "an", by how the words are said: "an oil painting", "an 80s poster"."""
+    return "an" if _SAID_WITH_A_VOWEL.match(words) else "a"
 
 
 def style_phrase(words: str) -> str:
@@ -54,9 +62,9 @@ def style_phrase(words: str) -> str:
     words = tidy(words)
     if re.match(r"an?\s", words, re.I):
         return f"as {words}"
-    words = re.sub(r"\s+style$", "", words, flags=re.I)
+    words = re.sub(r"[\s-]+style$", "", words, flags=re.I)  # "anime style", "ghibli-style"
     if _ENDS_WITH_STYLE_NOUN.search(words):
-        return f"as {'an' if words[:1].lower() in _VOWELS else 'a'} {words}"
+        return f"as {article(words)} {words}"
     return f"in {words} style"
 
 

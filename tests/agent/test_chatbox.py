@@ -61,6 +61,26 @@ A fourth pair, written blind after round three and scored once on first contact 
 - ``chatbox_heldout4.jsonl``: 91/96 (94.8 %) — bare 16/16, followup 15/16, pronoun 15/16,
   property 16/16, style 16/16, typo 13/16. Held out.
 
+After the fourth round, worked from the development sets' misses only (kind families from the
+class words — a cockatiel is a bird, a bicycle a bike; group references — "both dogs", "the two
+dogs", "everyone", "those two"; "one of them …" keeping the reference; chat spellings like
+"nite"; a three-letter word cut short where a noun goes; doubled letters typed once; compounds
+typed as two words; body and origin words; renders and dated media as renditions; hyphenated
+styles; "along with X" adding; "the hat should be green"; ``docs/agent.md``), 2026-12-02:
+
+- ``chatbox_dev.jsonl``: 90/90 (100 %).
+- ``chatbox_heldout.jsonl``: 90/93 (96.8 %) — bare 15/15, followup 15/16, pronoun 16/16,
+  property 15/15, style 15/16, typo 14/15.
+- ``chatbox_dev2.jsonl``: 96/96 (100 %).
+- ``chatbox_heldout2.jsonl``: 89/96 (92.7 %) — bare 15/16, followup 14/16, pronoun 15/16,
+  property 16/16, style 15/16, typo 14/16.
+- ``chatbox_dev3.jsonl``: 96/96 (100 %).
+- ``chatbox_heldout3.jsonl``: 90/96 (93.8 %) — bare 16/16, followup 12/16, pronoun 16/16,
+  property 16/16, style 16/16, typo 14/16.
+- ``chatbox_dev4.jsonl``: 96/96 (100 %).
+- ``chatbox_heldout4.jsonl``: 91/96 (94.8 %) — bare 16/16, followup 14/16, pronoun 16/16,
+  property 16/16, style 16/16, typo 13/16.
+
 The held-out sets were run once, at the end, for these totals only. The floors below are the
 final shares (they may only go up); issue 11's goal is >= 95 % on the held-out sets.
 """
@@ -81,11 +101,13 @@ from .chatbox import _ready, score, summary
 
 FLOORS = {
     "chatbox_dev.jsonl": 90 / 90,
-    "chatbox_heldout.jsonl": 89 / 93,
+    "chatbox_heldout.jsonl": 90 / 93,
     "chatbox_dev2.jsonl": 96 / 96,
     "chatbox_heldout2.jsonl": 89 / 96,
     "chatbox_dev3.jsonl": 96 / 96,
     "chatbox_heldout3.jsonl": 90 / 96,
+    "chatbox_dev4.jsonl": 96 / 96,
+    "chatbox_heldout4.jsonl": 91 / 96,
 }
 
 
