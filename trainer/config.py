@@ -157,7 +157,12 @@ class TrainConfig:
 
     @property
     def resolved_class_prompt(self) -> str:
-        return self.class_prompt or f"a photo of {self.class_noun}"
+        # "a photo of a dog", not "a photo of dog": the class prompt sits in the identifier's
+        # slot ("a photo of sks dog") with a plain article, so prior preservation teaches the
+        # model that "sks" is what makes the subject — not any word before "dog", which is
+        # what an article-less class prompt taught (ToyBench: PRES 0.5 with it; docs/toybench.md).
+        article = "an" if self.class_noun[:1].lower() in "aeiou" else "a"
+        return self.class_prompt or f"a photo of {article} {self.class_noun}"
 
     @property
     def resolved_class_cache_dir(self) -> Path:

@@ -1,6 +1,6 @@
 """The class-prior image cache, shared across runs and users.
 
-Prior preservation needs ~100 images of the bare class ("a photo of dog") sampled from the base
+Prior preservation needs ~100 images of the bare class ("a photo of a dog") sampled from the base
 model itself. They depend only on (base model, class prompt, resolution, sampler settings), so
 they are generated once per such key and reused by every later training — the second user who
 trains a dog on the same base generates nothing. Image ``i`` of a key is always sampled with seed

@@ -3,7 +3,7 @@
 A hosted trainer says "done"; this says whether the samples look like the photos and whether the
 everyday class still looks like itself. With the LoRA still attached, the run samples a few
 validation images of the instance prompt ("a photo of sks dog") and of the plain class prompt
-("a photo of dog", with the seeds of the first class-prior images, so the base model's own
+("a photo of a dog", with the seeds of the first class-prior images, so the base model's own
 pictures for the same seeds are already in the class cache), and an image embedding compares:
 
 - ``subject_fidelity`` — how far the instance samples moved from the base model's class pictures
@@ -11,7 +11,7 @@ pictures for the same seeds are already in the class cache), and an image embedd
   sim(class, photos))``, clipped to 0..1. 0: they look like any dog; 1: as alike to the photos
   as the photos are to each other. (DreamBench's DINO / CLIP-I score, calibrated per subject.)
 - ``class_drift`` — the same measure for the *plain class* samples: how much of the subject
-  leaked into "a photo of dog" (the paper's language drift; PRES). 0 is what we want.
+  leaked into "a photo of a dog" (the paper's language drift; PRES). 0 is what we want.
 - ``class_change`` — 1 minus the mean similarity of each plain class sample to the base model's
   picture for the same seed: how much the class prompt changed at all.
 

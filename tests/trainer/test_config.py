@@ -15,7 +15,13 @@ def test_defaults_follow_the_reference_script():
     assert c.alpha == 4 and c.prior and c.prior_loss_weight == 1.0 and c.max_grad_norm == 1.0
     assert c.photos == ("p",)
     assert c.resolved_instance_prompt == "a photo of sks dog"
-    assert c.resolved_class_prompt == "a photo of dog"
+    assert c.resolved_class_prompt == "a photo of a dog"
+
+
+def test_the_class_prompt_takes_the_article_the_noun_wants():
+    assert _config(class_noun="owl").resolved_class_prompt == "a photo of an owl"
+    assert _config(class_noun="Umbrella").resolved_class_prompt == "a photo of an Umbrella"
+    assert _config(class_prompt="dogs").resolved_class_prompt == "dogs"  # given: as given
 
 
 def test_config_is_frozen():
