@@ -7,8 +7,12 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from trainer.toyworld.bench import BenchSettings
+
+__all__ = ["register", "service_settings"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,10 +47,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _toybench(args: argparse.Namespace) -> int:
-    from core.recipe import service_recipe
-    from core.settings import DEFAULT_BASE_MODEL, load_settings
+    from core.settings import DEFAULT_BASE_MODEL
     from trainer.toyworld.bench import (
-        BenchSettings,
         markdown,
         run_toybench,
         save_grid,
@@ -54,19 +56,7 @@ def _toybench(args: argparse.Namespace) -> int:
     )
 
     model = Path(args.model) if args.model else DEFAULT_BASE_MODEL
-    recipe = service_recipe(load_settings(base_model=str(model)))
-    settings = BenchSettings(
-        steps=recipe.steps,
-        lr=recipe.learning_rate,
-        rank=recipe.rank,
-        num_class_images=recipe.num_class_images,
-        prior_loss_weight=recipe.prior_loss_weight,
-        class_sampler_steps=recipe.class_sampler_steps,
-        class_guidance_scale=recipe.class_guidance_scale,
-        resolution=recipe.resolution,
-        sampler_steps=recipe.generation_steps,
-        guidance_scale=recipe.guidance_scale,
-    )
+    settings = service_settings(model)
     overrides = {
         "steps": args.steps,
         "lr": args.lr,
@@ -102,3 +92,25 @@ def _toybench(args: argparse.Namespace) -> int:
     if args.grid:
         save_grid(results, args.grid)
     return 0
+
+
+def service_settings(model: Path) -> BenchSettings:
+    """What a trained ToyBench method uses: the service's own defaults for ``model``
+    (``core/recipe.py``: settings, then the model's recipe)."""
+    from core.recipe import service_recipe
+    from core.settings import load_settings
+    from trainer.toyworld.bench import BenchSettings
+
+    recipe = service_recipe(load_settings(base_model=str(model)))
+    return BenchSettings(
+        steps=recipe.steps,
+        lr=recipe.learning_rate,
+        rank=recipe.rank,
+        num_class_images=recipe.num_class_images,
+        prior_loss_weight=recipe.prior_loss_weight,
+        class_sampler_steps=recipe.class_sampler_steps,
+        class_guidance_scale=recipe.class_guidance_scale,
+        resolution=recipe.resolution,
+        sampler_steps=recipe.generation_steps,
+        guidance_scale=recipe.guidance_scale,
+    )
