@@ -55,6 +55,20 @@ def _assert_never_ran(ctx, job_id, worker) -> None:
     assert job_id not in worker.output()
 
 
+def _slow_generation_under_way(ctx, scope, worker):
+    """A SLOW generation, and its job status once its first denoising step is done."""
+    generation = services.generate(ctx, scope=scope, subject_ids=[], prompt="a dog", **SLOW)
+    status = wait_for(
+        lambda: (
+            (s := services.job_status(ctx, scope=scope, job_id=generation.id))["step"] > 0 and s
+        ),
+        120,
+        "the first denoising step",
+        worker,
+    )
+    return generation, status
+
+
 def test_a_queued_generation_never_runs(workers):
     ctx = workers.ctx
     scope = Scope("ten_cancel", "queued")
@@ -78,15 +92,7 @@ def test_a_running_generation_stops_between_denoising_steps(workers):
     ctx = workers.ctx
     scope = Scope("ten_cancel", "running")
     worker = workers.start_worker("generate")
-    generation = services.generate(ctx, scope=scope, subject_ids=[], prompt="a dog", **SLOW)
-    status = wait_for(
-        lambda: (
-            (s := services.job_status(ctx, scope=scope, job_id=generation.id))["step"] > 0 and s
-        ),
-        120,
-        "the first denoising step",
-        worker,
-    )
+    generation, status = _slow_generation_under_way(ctx, scope, worker)
     assert status["status"] == "started" and 0 < status["progress"] < 1  # visible while it runs
 
     services.cancel_job(ctx, scope=scope, job_id=generation.id)
@@ -112,15 +118,7 @@ def test_a_generation_running_at_sigterm_is_finished_before_the_worker_exits(wor
     ctx = workers.ctx
     scope = Scope("ten_cancel", "shutdown")
     worker = workers.start_worker("generate")
-    generation = services.generate(ctx, scope=scope, subject_ids=[], prompt="a dog", **SLOW)
-    status = wait_for(
-        lambda: (
-            (s := services.job_status(ctx, scope=scope, job_id=generation.id))["step"] > 0 and s
-        ),
-        120,
-        "the first denoising step",
-        worker,
-    )
+    generation, status = _slow_generation_under_way(ctx, scope, worker)
     assert status["status"] == "started" and status["step"] < SLOW["steps"]
     worker.process.send_signal(signal.SIGTERM)
     assert worker.process.wait(timeout=300) == 0, worker.output()[-3000:]
