@@ -47,8 +47,11 @@ def test_topped_up_cache_equals_one_filled_at_once(base, tmp_path):
     ensure_class_prior(base, SPEC, count=2, cache_dir=tmp_path / "a")
     topped = ensure_class_prior(base, SPEC, count=4, cache_dir=tmp_path / "a")
     straight = ensure_class_prior(base, SPEC, count=4, cache_dir=tmp_path / "b")
-    # A batch of 2 and one of 4 round differently in the last digits (BLAS blocking).
-    assert torch.allclose(topped.latents.mean, straight.latents.mean, atol=1e-4)
+    # Images sampled two at a time and four at a time differ in the last bits of the UNet's
+    # arithmetic; after PNG rounding a few pixels are one level apart (2026-12-02: mean
+    # difference 2e-5, largest 1.7e-3 in the latents). The same pictures, not bit-equal ones.
+    diff = (topped.latents.mean - straight.latents.mean).abs()
+    assert float(diff.mean()) < 1e-4 and float(diff.max()) < 1e-2, (diff.mean(), diff.max())
 
 
 def test_key_depends_on_what_changes_the_images():
