@@ -36,6 +36,11 @@ SETS = (
     "chatbox_heldout3.jsonl",
     "chatbox_dev4.jsonl",
     "chatbox_heldout4.jsonl",
+    "chatbox_dev5.jsonl",
+    "chatbox_heldout5.jsonl",
+    "chatbox_dev6.jsonl",
+    "chatbox_dev7.jsonl",
+    "chatbox_heldout6.jsonl",
 )
 
 

@@ -81,6 +81,24 @@ styles; "along with X" adding; "the hat should be green"; ``docs/agent.md``), 20
 - ``chatbox_heldout4.jsonl``: 91/96 (94.8 %) — bare 16/16, followup 14/16, pronoun 16/16,
   property 16/16, style 16/16, typo 13/16.
 
+A fifth pair, written blind after round four and scored once on first contact (2026-12-02):
+
+- ``chatbox_dev5.jsonl``: 94/96 (97.9 %) — bare 16/16, followup 15/16, pronoun 15/16,
+  property 16/16, style 16/16, typo 16/16. A development set.
+- ``chatbox_heldout5.jsonl``: 89/96 (92.7 %) — bare 15/16, followup 13/16, pronoun 15/16,
+  property 16/16, style 16/16, typo 14/16. Held out.
+
+Three more, each by its own blind author, scored once on first contact (2026-12-02): two
+development sets (one weighted to follow-ups and typos, the weakest categories of the held-out
+sets so far) and a sixth held-out set:
+
+- ``chatbox_dev6.jsonl``: 90/96 (93.8 %) — bare 16/16, followup 28/32, pronoun 16/16,
+  typo 30/32.
+- ``chatbox_dev7.jsonl``: 87/96 (90.6 %) — bare 16/16, followup 13/16, pronoun 14/16,
+  property 16/16, style 15/16, typo 13/16.
+- ``chatbox_heldout6.jsonl``: 94/96 (97.9 %) — bare 16/16, followup 15/16, pronoun 16/16,
+  property 15/16, style 16/16, typo 16/16. Held out.
+
 The held-out sets were run once, at the end, for these totals only. The floors below are the
 final shares (they may only go up); issue 11's goal is >= 95 % on the held-out sets.
 """
@@ -108,6 +126,11 @@ FLOORS = {
     "chatbox_heldout3.jsonl": 90 / 96,
     "chatbox_dev4.jsonl": 96 / 96,
     "chatbox_heldout4.jsonl": 91 / 96,
+    "chatbox_dev5.jsonl": 94 / 96,
+    "chatbox_heldout5.jsonl": 89 / 96,
+    "chatbox_dev6.jsonl": 90 / 96,
+    "chatbox_dev7.jsonl": 87 / 96,
+    "chatbox_heldout6.jsonl": 94 / 96,
 }
 
 
