@@ -49,6 +49,26 @@ ATTRIBUTE_KIND: dict[str, str] = {
     **{f"{shape} shaped": "shape" for shape in SHAPES},
 }
 
+FEMALE_KIN = (
+    "nan nana nanna gran granny gramma grammy nonna oma mama mamma momma mommy mummy auntie aunt "
+    "niece wifey fiancee granddaughter stepmom stepmum stepdaughter stepsister"
+).split()
+MALE_KIN = (
+    "grandad granddad gramps grampa grandpop papa dada daddy hubby uncle nephew fiance grandson "
+    "stepdad stepson stepbrother"
+).split()
+KIN_WORDS = [*FEMALE_KIN, *MALE_KIN, "cousin", "grandchild", "grandkid", "bestie", "bff"]
+"""Family words people say as well as the standard ones ("my nan", "my hubby", "my auntie"):
+kinds of person, and those of them that say a gender say it."""
+
+RELATIONS = frozenset(
+    "son daughter wife husband mom mum mother dad father brother sister grandma grandpa "
+    "grandmother grandfather aunt uncle".split()
+    + FEMALE_KIN
+    + MALE_KIN
+)
+"""Words for a relative: a subject named by one ("Mom", "Nan") is that relative and no other."""
+
 # Kinds people use for the class noun they gave: "my puppy" finds a subject of class "dog".
 KIND_FAMILIES: dict[str, list[str]] = {
     "dog": (
@@ -61,7 +81,8 @@ KIND_FAMILIES: dict[str, list[str]] = {
         "person man woman boy girl child kid baby toddler guy lady gentleman human son daughter "
         "wife husband mom mum mother dad father brother sister grandma grandpa grandmother "
         "grandfather friend partner boyfriend girlfriend"
-    ).split(),
+    ).split()
+    + KIN_WORDS,
     "stuffed animal": ["stuffed animal", "plushie", "plush", "plush toy", "stuffed toy", "teddy",
                        "teddy bear", "soft toy"],
     "sneaker": "sneaker shoe trainer".split(),
@@ -113,12 +134,14 @@ SELF_NAMES = frozenset({"me", "myself", "i"})
 GENDERED: dict[str, str] = {
     **dict.fromkeys(
         "woman girl lady mom mum mother sister daughter wife grandma grandmother girlfriend "
-        "aunt queen princess".split(),
+        "aunt queen princess".split()
+        + FEMALE_KIN,
         "f",
     ),
     **dict.fromkeys(
         "man boy guy gentleman dad father brother son husband grandpa grandfather boyfriend "
-        "uncle king prince".split(),
+        "uncle king prince".split()
+        + MALE_KIN,
         "m",
     ),
 }
@@ -168,7 +191,8 @@ ACCESSORIES = frozenset(
     "sunglasses glasses goggles monocle mask costume cape cloak sweater hoodie jacket coat "
     "raincoat vest shirt dress tutu kimono tuxedo suit uniform armor armour boots shoes socks "
     "gloves mittens necklace earrings wreath garland sombrero beret fedora headband "
-    "bowtie lei backpack apron bib harness jumper cardigan pajamas pyjamas".split()
+    "bowtie lei backpack apron bib harness jumper cardigan pajamas pyjamas spacesuit swimsuit "
+    "wetsuit tracksuit jumpsuit snowsuit onesie bathrobe robe overalls".split()
 )
 """Things a subject wears: "add a scarf" → ``wearing a scarf``, "take off the hat" removes it."""
 
@@ -192,6 +216,7 @@ CLASS_WORDS: dict[str, str] = {
         for w in "person me myself i self selfie face man woman guy girl boy lady son daughter "
         "kid child baby wife husband mom mum mother dad father grandma grandpa grandmother grandfather "
         "brother sister friend boyfriend girlfriend partner teen".split()
+        + KIN_WORDS
     },
     **{
         w: w
@@ -310,8 +335,12 @@ SCENE_WORDS = PLACES | frozenset(
     "snow rain storm thunderstorm lightning fog mist wind sunshine sunlight moonlight sunset "
     "sunrise dawn dusk night midnight morning evening afternoon noon twilight rainbow aurora "
     "autumn winter summer spring leaves flowers flower tulips roses sunflower sunflowers daisies "
+    # flowers people put a subject among: "in a field of poppies"
+    "poppy poppies lilies daffodil daffodils bluebell bluebells marigold marigolds peony peonies "
+    "dandelion dandelions buttercup buttercups hydrangea hydrangeas wildflower wildflowers lotus "
+    "magnolia lilac lilacs heather bluebonnets lupins lupines irises carnation carnations "
     "lavender blossom cherry tree trees grass bamboo cactus palm pine puddle mud sand waves surf "
-    "ice iceberg snowman snowflakes bubbles fireworks lanterns candles neon "
+    "ice iceberg snowman snowflakes snowball snowballs bubbles fireworks lanterns candles neon "
     # activities and events
     "party birthday wedding picnic parade festival carnival circus concert holiday christmas "
     "halloween easter thanksgiving vacation adventure race marathon game match tournament "
@@ -326,6 +355,7 @@ SCENE_WORDS = PLACES | frozenset(
     "sunglasses glasses goggles monocle mask costume cape cloak sweater hoodie jacket coat "
     "raincoat vest shirt dress tutu kimono tuxedo suit uniform armor armour boots shoes socks "
     "gloves mittens backpack necklace earrings flower wreath garland santa top sombrero beret "
+    "spacesuit swimsuit wetsuit tracksuit jumpsuit snowsuit onesie bathrobe robe overalls "
     "bowler fedora cowboy pirate witch party "
     # what things are made of, and how they look
     "lego bricks glass crystal marble stone gold golden silver bronze metal chrome wood wooden "
@@ -343,7 +373,7 @@ SCENE_WORDS = PLACES | frozenset(
     "impressionist impressionism expressionist cubist cubism surrealist surrealism renaissance "
     "baroque gothic vintage retro noir polaroid cinematic realistic photorealistic "
     "studio ghibli pixar disney claymation stained vaporwave steampunk cyberpunk "
-    "minimalist abstract pop sticker emoji "
+    "minimalist abstract pop sticker emoji blueprint "
     # more places, things, animals, food, sport and holidays
     "balcony patio porch terrace veranda treehouse igloo cabin lodge chalet cottage mansion "
     "hallway corridor courtyard fountain carousel ferris wheel rollercoaster amusement "
@@ -516,6 +546,9 @@ COMMON_WORDS = frozenset(
     "gonna wanna gotta lol lmao omg haha hehe yay wow cute adorable awesome amazing epic "
     "dessert desserts pair pairs difference sane lemme gimme keep kept leave create created "
     "creature march former tailor plot comes mommy frees purse single helper "
+    # what a picture goes back to ("a normal photo", "the original colours"), and near words
+    "normal regular ordinary original usual natural plain proper real standard colours colors "
+    "grin grim grab grand gram grams grammar naan finance hobby heater "
     # three-letter words a letter short of a picture word ("a pal" is not "a palm")
     "bat boa boo cub hug kin lad law pal pea tee tin win doc par sum mar moo coo neo ewe"
     .split()

@@ -98,7 +98,8 @@ GENERATE = re.compile(
     r"wearing|in the style|version|another|again|one more|more of|same but|same one|redo|variation|"
     r"make it|now (in|at|on|with|as)|what about|how about|do one|one where|one of (him|her|it|them)|"
     r"more like (that|this|these)|like that but|similar|can it be|brighter|darker|portrait of|"
-    r"do (an?|some|him|her|them|me|us)|(painting|drawing|sketch|illustration|cartoon|caricature) of)\b"
+    r"do (an?|some|him|her|them|me|us)|(painting|drawing|sketch|illustration|cartoon|caricature"
+    r"|watercolou?r|doodle|mural|comic|rendering|render)s? of)\b"
 )
 
 SCENE_PREP = re.compile(
@@ -138,8 +139,17 @@ QUESTION = re.compile(
 """A question, not a request: "do you keep my photos?", but "do an oil painting of Rex" and
 "do him as a pirate" ask for a picture."""
 
+_LEAD_IN = (
+    r"(?:(?:ok|okay|now|and|also|then|please|can you|could you|hmm+|lol|lmao|haha\w*|omg|oh"
+    r"|wow|aw+|yes|yeah|yay|nice|great|cool|perfect|awesome|amazing|lovely|(?:i )?love (?:it|this)"
+    r"|(?:i )?like (?:it|this)|that'?s (?:great|cute|perfect|awesome|amazing|lovely|nice))"
+    r"[\s,!.]+)*"
+)
+"""What a request to edit the last picture may start with: chat, praise and politeness
+("lol add a hat", "love it, now add my dog")."""
+
 ADD_WORN = re.compile(
-    r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
+    rf"^{_LEAD_IN}"
     r"(?:add|put on|give (?:him|her|it|them))\s+(?:(?:a|an|some|the)\s+)?(?:(?!my\b|our\b)[a-z-]+\s+){0,2}?"
     rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})\b"
 )
@@ -147,7 +157,7 @@ ADD_WORN = re.compile(
 sunglasses")."""
 
 REMOVE_THING = re.compile(
-    r"^(?:(?:ok|okay|now|and|hmm+|please|can you|could you)\s+)*"
+    rf"^{_LEAD_IN}"
     r"(?:remove|take off|take away|get rid of|lose|drop)\s+(?:the|his|her|its|their|that)\s+"
     rf"(?P<thing>(?:[a-z-]+\s+){{0,2}}(?:{'|'.join(sorted(SCENE_WORDS | ACCESSORIES, key=len, reverse=True))}))\b"
 )
@@ -184,14 +194,15 @@ WANT_GONE = re.compile(
     r"|\b(get|take) .{1,40} (off|out of|from) (my|our) (account|subjects|list|profile)\b"
 )
 ADD_TO_PICTURE = re.compile(
-    r"^(?:(?:ok|okay|now|and|also|then|please|can you|could you)\s+)*"
+    rf"^{_LEAD_IN}"
     r"(?:add|bring|put|include|throw)\s+(?:in\s+)?(?:the|my|our)\s+(?:[a-z-]+\s+)?"
     rf"(?:{'|'.join(sorted(CLASS_WORDS, key=len, reverse=True))})"
     r"(?:\s+(?:in|back|too|also|as well|to (?:the|this) (?:picture|photo|image|pic|scene)))*"
+    r"(?:\s+(?:next to|beside|near|behind|in front of|alongside|with|by|on) [\w' ]+?)?"
     r"[\s.!]*$"
 )
-"""After a picture, "add my cat too" puts the cat in the next one; a new subject is introduced
-with its name ("add my cat Luna")."""
+"""After a picture, "add my cat too" or "add my dog next to me" puts it in the next one; a new
+subject is introduced with its name ("add my cat Luna")."""
 
 PICTURE_EDIT = re.compile(
     r"\b(add|remove|put|swap|replace|switch|change|bring|include|take (out|off|away)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..prompts.spelling import making_verb
 from ..vocabulary import (
     CLASS_WORDS,
     COMMAND_WORDS,
@@ -26,9 +27,11 @@ _OBJECT_PRONOUN = re.compile(rf"\b({'|'.join(OBJECT_PRONOUNS)})\b")
 
 
 def normalize(text: str) -> str:
+    """Lower case, one space, texting shorthand expanded and a slipped verb of making read as
+    the verb ("can u draaw …")."""
     text = text.replace("’", "'").replace("“", '"').replace("”", '"')
     words = re.sub(r"\s+", " ", text.strip().lower()).split(" ")
-    return " ".join(SHORTHAND.get(w, w) for w in words)
+    return " ".join(SHORTHAND.get(w) or making_verb(w) or w for w in words)
 
 
 def class_of(text: str) -> str | None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..vocabulary import FOND_WORDS, GENDERED, PRONOUN_GENDER, SELF_FAMILY
-from .lexicon import Lexicon, Ref, find_refs
+from .lexicon import Lexicon, Ref, family_of, find_refs
 from .request import Request
 from .results import Clarify, SubjectRef, UnknownSubject
 from .scenes import STARTERS, clean_attrs, normalize_scene
@@ -120,10 +120,14 @@ def _resolve(
         if plural and previous:
             return list(previous)
         fits = [s for s in lex.subjects if _may_be(s, word)]  # "him" is not Maya the woman
+        if word == "it" and not fits:  # only people: "it" still means one of them
+            fits = list(lex.subjects)
         if focus is not None and focus in fits:
             return [focus]
         if previous and all(s in fits for s in previous):
             return list(previous)
+        if not plural and len(among := [s for s in previous if s in fits]) == 1:
+            return among  # "her" after a picture of Anna and Sam
         if len(fits) == 1 or (plural and fits):  # "him" with only Rex; "them": all of them
             return fits
         return ask_who(fits or lex.subjects)
@@ -139,7 +143,10 @@ def _resolve(
 
 
 def _may_be(subject: SubjectRef, pronoun: str) -> bool:
-    """Whether a pronoun can mean the subject: "him" is not a woman, "her" not a man."""
+    """Whether a pronoun can mean the subject: "him" is not a woman, "her" not a man, "it"
+    not a person."""
+    if pronoun == "it":
+        return family_of(subject.class_noun) != SELF_FAMILY
     gender = PRONOUN_GENDER.get(pronoun)
     return gender is None or GENDERED.get(fold(subject.class_noun), gender) == gender
 
@@ -197,12 +204,22 @@ def _is_name(word: str, lex: Lexicon) -> bool:
     return word.lower() not in _NOT_NAMES and fold(word) not in lex.forms
 
 
+def _distinct(refs: list[Ref]) -> list[Ref]:
+    """References in one request are to different subjects: in "me and my dad" or "Rex and
+    the other dog" the kind that could mean either means the one not already named."""
+    named = {s.id for r in refs if len(r.subjects) == 1 for s in r.subjects}
+    for ref in refs:
+        if len(ref.subjects) > 1 and not ref.plural:
+            ref.subjects = [s for s in ref.subjects if s.id not in named] or ref.subjects
+    return refs
+
+
 def draft_request(
     req: Request, lex: Lexicon, focus: SubjectRef | None, previous: Sequence[SubjectRef]
 ) -> Draft | Clarify | UnknownSubject | None:
     """Subjects, attributes and scene of the request; ``None`` when it names no subject."""
     text = req.text
-    refs = find_refs(text, lex)
+    refs = _distinct(find_refs(text, lex))
     lead = _lead_group(text, refs)
     in_lead = {id(r) for r in lead.refs} if lead else set()
     # "a dog" counts only where it leads; "me" only where it leads or resolves.

@@ -1,7 +1,7 @@
 """Follow-up edits of the last picture, as a small grammar: a follow-up is clauses joined by
 "and"/","/"then", each clause one edit —
 
-    edit    := remove | add | replace | resize | change
+    edit    := remove | add | replace | resize | recolor | keep | restore | change
     remove  := ("remove" | "take off" | "take away" | "get rid of" | "lose" | "drop"
                 | "no more" | "without") thing | ["take"] thing ("off" | "away" | "out")
     add     := ("add" | "give him/her/it/them" | "throw in" | "include" | "with" | "wearing"
@@ -9,21 +9,31 @@
     replace := ("replace" | "swap" | "change") thing ("with" | "for" | "to") thing
     resize  := [degree] ("bigger" | "larger" | "smaller")
     recolor := [("make" | "turn" | "paint" | "dye" | "change")] ("the" | "his" | …) thing attrs
+    keep    := ("keep" | "leave") ("the" | "his" | …) thing ["on" | "there" | "as it is"]
+    restore := ["go"] "back" ["to"] [plain] [look] | ["as" | "in"] [a] plain look ["again"]
+             | "not" ["as" | "in"] [a] [style] medium | "in" ["full"] "colo(u)r"
+    plain   := "normal" | "regular" | "real" | "realistic" | "original" | "plain" | "usual" | …
+    look    := "photo" | "photograph" | "picture" | "colo(u)rs" | "style" | "look" | "version"
     change  := anything else: a new place or a modifier (time, weather, season, style, light)
 
 A thing that is worn (``ACCESSORIES``) is added as ``wearing a scarf``, anything else as
 ``with a ball``; removing a thing drops the part of the scene that mentions it ("in a santa
-hat", "wearing sunglasses") and keeps the rest ("by the fireplace").
+hat", "wearing sunglasses") and keeps the rest ("by the fireplace"), and a thing the follow-up
+says to keep ("remove the bow tie but keep the top hat") is never dropped with it. ``restore``
+takes the picture back to a photo: every style and art medium goes ("back to normal colours",
+"as a normal photo, not a painting").
 
 The same verbs said of the person's own subjects change who is in the picture
 (``cast_edit``, read on the request with each subject reference as ``@``):
 
     cast    := add-verb @ [there] | @ ("in it" | "along")      → @ joins the picture
+             | [add-verb] @ beside (@ | pronoun)               → both are in the picture
              | remove-verb @ [there] | ["take"] @ "out" [there] → @ leaves it
              | ("swap" | "replace" | "change") @ ("for" | "with") @  → the first for the second
     add-verb    := "add" | "include" | "bring [in]" | "throw in" | "put in" | "and" | "plus"
     remove-verb := "remove" | "get rid of" | "drop" | "lose" | "without" | "take out" | "leave out"
     there   := ("to" | "into" | "from" | "out of") ("the" | "this") ("picture" | "photo" | ...)
+    beside  := "next to" | "beside" | "by" | "near" | "with" | "behind" | "in front of" | …
 
 "@ too", "@ instead" and "@ instead of @" are cues the request step reads
 (``Request.also``, ``Request.instead_of``); "same but with @" swaps the subject, as "now @"
@@ -58,6 +68,28 @@ _WORN = rf"(?:{'|'.join(sorted(ACCESSORIES, key=len, reverse=True))})"
 _THING = r"(?:(?:the|his|her|its|their|that|this|those|these|a|an|some)\s+)?(?P<x>.+)"
 
 _OF_HIM = r"(?:\s+(?:of\s+)?(?:him|her|it|them))?"
+
+_PLAIN = (
+    r"(?:normal|regular|real|realistic|original|usual|plain|ordinary|proper|natural|standard"
+    r"|photographic|photo-?realistic)"
+)
+_LOOK = r"(?:photo(?:graph)?|picture|pic|colou?rs?|style|look|version|one|image)"
+_MEDIUM = (
+    r"(?:painting|drawing|sketch|illustration|cartoon|watercolou?r|render|rendering|artwork"
+    r"|art|comic|anime|drawn|painted|sketched)"
+)
+
+_RESTORE = (
+    r"(?:(?:go|went|going|change(?:\s+it)?|switch(?:\s+it)?|turn\s+it|set\s+it|put\s+it)\s+)?"
+    rf"back\s+to\s+(?:(?:a|an|the|its|his|her|their)\s+)?(?:{_PLAIN}(?:\s+{_LOOK})?|{_LOOK})"
+    r"(?:\s+again)?"
+    rf"|(?:(?:as|in|into)\s+)?(?:(?:a|an|the)\s+)?{_PLAIN}\s+{_LOOK}(?:\s+again)?"
+    rf"|(?:(?:as|in|into)\s+)?an?\s+photo(?:graph)?(?:\s+again)?|photo(?:graph)?\s+again"
+    rf"|(?:{_PLAIN})\s+again"
+    rf"|not\s+(?:as\s+|in\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){{0,2}}{_MEDIUM}(?:\s+style)?"
+    r"|(?:in\s+)?(?:full\s+)?colou?r(?:\s+again)?"
+)
+"""Back to a photo: "back to normal colours", "as a normal photo", "not a painting"."""
 
 _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -118,6 +150,15 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(rf"^(?:in|dressed\s+in)\s+(?P<x>(?:an?\s+|some\s+)?[\w\s-]*\b{_WORN})$", re.I),
     ),
     (
+        "keep",
+        re.compile(
+            r"^(?:keep|leave)\s+(?:the|his|her|its|their)\s+(?P<x>.+?)"
+            r"(?:\s+(?:on|in|there|as\s+(?:it\s+)?is|too|the\s+same|alone|be|in\s+(?:it|there)))?$",
+            re.I,
+        ),
+    ),  # "… but keep the top hat": a removal in the same follow-up leaves it
+    ("restore", re.compile(rf"^(?P<x>{_RESTORE})$", re.I)),
+    (
         "resize",
         re.compile(
             r"^(?:(?:a\s+(?:bit|little)|slightly|much|even|way)\s+)?"
@@ -126,6 +167,12 @@ _FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+_BESIDE = (
+    r"(?:next\s+to|beside|by|near|with|alongside|behind|in\s+front\s+of|close\s+to|right\s+next\s+to"
+    r"|on\s+(?:his|her|its|their)\s+(?:lap|back|shoulder|head))"
+)
+"""Where a subject that joins goes, said by who is already there ("next to him")."""
 
 _THERE = (
     r"(?:\s+(?:to|into|in|from|of|out\s+of|off)\s+(?:the\s+|this\s+|that\s+)?"
@@ -145,6 +192,22 @@ _CAST_FORMS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         ),
     ),
     (("add",), re.compile(r"^@\s+(?:in\s+(?:it|there|this\s+one)|along|as\s+well)$", re.I)),
+    (
+        ("add",),
+        re.compile(
+            r"^(?:(?:also\s+)?(?:add|include|bring(?:\s+in)?|throw\s+in|put|squeeze\s+in)\s+)?"
+            rf"@\s+{_BESIDE}\s+(?:him|her|it|them|me|us)$",
+            re.I,
+        ),
+    ),  # "add Luna next to him", "put Luna beside her"
+    (
+        ("add", "add"),
+        re.compile(
+            r"^(?:(?:also\s+)?(?:add|include|bring(?:\s+in)?|throw\s+in|put|squeeze\s+in)\s+)?"
+            rf"@\s+{_BESIDE}\s+@$",
+            re.I,
+        ),
+    ),  # "add my dog next to me", "put Luna by Rex"
     (
         ("remove",),
         re.compile(
@@ -179,17 +242,21 @@ def cast_edit(frame: str) -> tuple[str, ...] | None:
 
 
 _CLAUSE_SPLIT = re.compile(
-    r"(\s*(?:,\s*(?:and\s+|then\s+)?|\band\s+(?:then\s+)?|\bthen\s+|;)\s*)", re.I
+    r"(\s*(?:,\s*(?:and\s+|then\s+)?|\band\s+(?:then\s+)?|\bthen\s+|;)\s*"
+    r"|\s+(?=(?:but\s+)?(?:keep|leave)\s+(?:the|his|her|its|their)\s))",
+    re.I,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Edit:
     kind: str
-    """``remove``, ``add``, ``replace``, ``resize``, ``recolor`` or ``change``."""
+    """``remove``, ``add``, ``replace``, ``resize``, ``recolor``, ``keep``, ``restore`` or
+    ``change``."""
     text: str
     old: str = ""
-    """What a ``replace`` takes out ("replace the hat with a crown": ``hat``)."""
+    """What a ``replace`` takes out ("replace the hat with a crown": ``hat``); for ``keep``,
+    the clause as said."""
 
 
 _CLAUSE_VERB = re.compile(
@@ -204,7 +271,7 @@ the request step cuts them only where the request starts."""
 def _read(clause: str) -> Edit:
     for kind, pattern in _FORMS:
         if match := pattern.match(clause):
-            old = match.groupdict().get("old")
+            old = clause if kind == "keep" else match.groupdict().get("old")
             return Edit(kind, tidy(match.group("x")), tidy(old) if old else "")
     return Edit("change", clause)
 
@@ -263,16 +330,32 @@ def _mentions(words: set[str], thing: list[str]) -> bool:
     return bool(forms) and all(f & words for f in forms)
 
 
-def drop_mentions(scene: str, things: Sequence[str]) -> str:
-    """The scene without the parts that mention any of the things ("without the hat")."""
+_LEAD_VERB = re.compile(r"(?:wearing|holding|with)\s+", re.I)
+_AND = re.compile(r"and\s+", re.I)
+
+
+def drop_mentions(scene: str, things: Sequence[str], keep: Sequence[str] = ()) -> str:
+    """The scene without the parts that mention any of the things ("without the hat"), except
+    those that mention a thing to ``keep``; a verb the dropped part led with goes on to the
+    part it had joined ("wearing a bow tie and a top hat" without the bow tie is "wearing a
+    top hat")."""
     if not things or not scene:
         return scene
     wanted = [c for t in things if (c := _content(t))]
-    kept = []
+    kept_things = [c for t in keep if (c := _content(t))]
+    kept: list[str] = []
+    verb = ""
     for segment in _SEGMENT.split(scene):
         words = set(re.findall(r"[a-z]+", segment.lower()))
-        if any(_mentions(words, thing) for thing in wanted):
+        if any(_mentions(words, thing) for thing in wanted) and not any(
+            _mentions(words, thing) for thing in kept_things
+        ):
+            lead = _LEAD_VERB.match(segment)
+            verb = lead.group(0) if lead else ""
             continue
+        if verb and (joined := _AND.match(segment)):
+            segment = verb + segment[joined.end() :]
+        verb = ""
         kept.append(segment)
     return tidy(" ".join(kept))
 

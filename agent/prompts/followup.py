@@ -3,9 +3,11 @@ it (the cast), the first subject's attributes, the scene.
 
 A request edits the last picture when it names nobody new and only adjusts, cues or edits
 ("now at night", "add a scarf", "without the hat"), when it is led by a pronoun for the
-subjects already there ("put him in a forest instead"), or when it only changes the cast
+subjects already there ("put him in a forest instead"), when it only changes the cast
 ("add Bella too", "remove the cat", "Luna instead of Rex"; ``edits.cast_edit`` reads the request
-with each subject reference as ``@``). Anything else is a new picture.
+with each subject reference as ``@``), or when it says who alone should be in it ("just her on
+a paddleboard", "Rex on his own"), which changes the cast and the scene at once. Anything else
+is a new picture.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..vocabulary import ATTRIBUTE_KIND
 from .draft import Draft
 from .edits import (
     Edit,
@@ -30,7 +33,7 @@ from .edits import (
     worn_change,
 )
 from .lexicon import Lexicon, Ref, find_refs
-from .request import Request
+from .request import ALONE, Request
 from .results import Clarify, CompiledPrompt, SubjectRef
 from .scenes import (
     STARTERS,
@@ -39,6 +42,7 @@ from .scenes import (
     merge_attrs,
     normalize_scene,
     split_modifiers,
+    unstyled,
 )
 from .text import ATTR_RE, fold, tidy
 
@@ -75,6 +79,10 @@ def edit_of_last(
         if req.cued or _is_adjustment(req.text, lex) or is_edit(req.text):
             return Cast(before)
         return None
+    if req.only and drafted.subjects and set(drafted.subjects) < set(before):
+        scene = ALONE.sub(" ", drafted.scene)  # "now just her on a …", "Rex on his own"
+        req.text = tidy(" ".join([*drafted.attrs, scene]))
+        return Cast(list(drafted.subjects))
     if drafted.pronoun:  # "make him wear a scarf", "put him in a forest instead"
         if (
             set(drafted.subjects) <= set(before)
@@ -164,6 +172,15 @@ _ADDITION = re.compile(r"(?:with|wearing|holding|plus|and)\b", re.I)
 """What a change starts with when it adds to the picture rather than moving it."""
 
 
+_STATE = re.compile(
+    r"(?:on\s+fire|in\s+flames|ablaze|aflame|covered\s+in|dripping\s+with|splattered\s+with"
+    r"|soaking\s+wet|in\s+a\s+(?:hurry|rush))\b",
+    re.I,
+)
+"""A state the subject is in, said like a place ("on fire", "covered in snow"): it is added
+to the place, not put in its stead."""
+
+
 def _changed(scene: str, change: str) -> str:
     """A new place replaces the old one, a modifier the old one of its kind."""
     old_base, old_mods = split_modifiers(scene)
@@ -171,7 +188,7 @@ def _changed(scene: str, change: str) -> str:
     new_base = placed(new_base)  # "change the background to a forest"
     if new_base and old_base and not STARTERS.match(new_base):
         new_base = f"{old_base}, {new_base}"  # "more colorful": not a new place
-    elif new_base and old_base and _ADDITION.match(new_base):
+    elif new_base and old_base and (_ADDITION.match(new_base) or _STATE.match(new_base)):
         new_base = f"{old_base} {new_base}"  # "with a tree behind them": added to the place
     if new_base and not old_base:
         old_mods = []  # the old scene *was* its modifiers ("in the rain"): replace it
@@ -190,6 +207,14 @@ def _edits(req: Request) -> list[Edit]:
     return edits
 
 
+def _kept(edit: Edit, scene: str) -> Edit:
+    """ "keep the hat" keeps what the picture has; what it has not ("leave the house") is
+    words of the scene."""
+    if edit.kind == "keep" and drop_mentions(scene, [edit.text]) == scene:
+        return Edit("change", edit.old)
+    return edit
+
+
 def edited_scene(
     req: Request,
     lex: Lexicon,
@@ -201,11 +226,19 @@ def edited_scene(
     subjects = cast.subjects
     attrs: tuple[str, ...] = previous.attributes if subjects[0] == before[0] else ()
     gone = [s.token for s in before if s not in subjects]  # "playing with zwx cat"
-    scene = drop_mentions(previous.scene, [*req.negatives, *gone])  # "without the hat"
-    for said in _edits(req) if cast.edits_scene else ():
+    edits = [_kept(e, previous.scene) for e in _edits(req)] if cast.edits_scene else []
+    keep = [e.text for e in edits if e.kind == "keep"]  # "but keep the top hat"
+    scene = drop_mentions(previous.scene, [*req.negatives, *gone], keep)  # "without the hat"
+    for said in edits:
         edit = worn_change(said, scene, instead=req.instead)  # "a red hat instead"
-        if edit.kind == "remove":  # "take off the sunglasses"
-            scene = drop_mentions(scene, [edit.text])
+        if edit.kind == "keep":
+            continue
+        if edit.kind == "restore":  # "back to normal colours", "in colour again"
+            scene = unstyled(scene, only_monochrome=edit.text.lower().startswith(("in ", "col")))
+            if "colo" in edit.text.lower():  # and the subject's own colour goes too
+                attrs = tuple(a for a in attrs if ATTRIBUTE_KIND.get(fold(a)) != "color")
+        elif edit.kind == "remove":  # "take off the sunglasses"
+            scene = drop_mentions(scene, [edit.text], keep)
             attrs = tuple(a for a in attrs if fold(a) not in fold(edit.text).split())
         elif edit.kind == "add":  # "add a scarf"
             scene = with_item(scene, edit.text)

@@ -15,10 +15,12 @@ from ..vocabulary import (
     ENDEARMENTS,
     FAMILY_OF,
     FOND_WORDS,
+    GENDERED,
     IRREGULAR_PLURALS,
     KIND_FAMILIES,
     OBJECT_PRONOUNS,
     PRONOUNS,
+    RELATIONS,
     SCENE_WORDS,
     SELF_FAMILY,
     SELF_NAMES,
@@ -65,7 +67,7 @@ class Lexicon:
     subjects: tuple[SubjectRef, ...]
     refs: re.Pattern[str]
     forms: dict[str, tuple[str, str, bool]]
-    """Kind word → (exact class it names, family, plural)."""
+    """Kind word → (the word in the singular, family, plural)."""
     suffix: re.Pattern[str]
     put_on: re.Pattern[str]
     attrs_only: re.Pattern[str]
@@ -75,13 +77,26 @@ class Lexicon:
     """The subjects' one-word names, lower case: what a slipped name is read as."""
 
     def by_kind(self, word: str) -> tuple[list[SubjectRef], bool]:
-        exact, family, plural = self.forms[fold(word)]
+        """The subjects a kind word can mean: those of that very class ("my puppy" when one
+        is a puppy), else its family ("my pup" for a dog), narrowed by the gender the word
+        says ("my husband" is not the woman) and, said of one, to a subject the person named
+        by it ("my dad" when a subject is called Dad), never one named by another ("my nan"
+        is not the subject called Mom)."""
+        singular, family, plural = self.forms[fold(word)]
         if family == ANY_KIND:
             return list(self.subjects), plural
-        found = [s for s in self.subjects if fold(s.class_noun) == exact]
+        found = [s for s in self.subjects if fold(s.class_noun) == singular]
         if not found:
             found = [s for s in self.subjects if family_of(s.class_noun) == family]
-        return found, plural
+        if gender := GENDERED.get(singular):
+            fits = [s for s in self.subjects if GENDERED.get(fold(s.class_noun), gender) == gender]
+            found = [s for s in found if s in fits]
+            if not found and singular in ENDEARMENTS:  # "my boy": the dog, not Anna
+                found = fits
+        if not plural and (named := [s for s in found if fold(s.name) == singular]):
+            return named, plural
+        # a subject named by another relation is that relation: "my nan" is not Mom
+        return [s for s in found if fold(s.name) not in RELATIONS] or found, plural
 
 
 def family_of(class_noun: str) -> str:
@@ -97,8 +112,8 @@ def lexicon_for(subjects: tuple[SubjectRef, ...]) -> Lexicon:
         family = family_of(noun)
         kin = [w for w, c in CLASS_WORDS.items() if c == family] if family != SELF_FAMILY else []
         for word in (*KIND_FAMILIES.get(family, ()), *kin, noun):
-            forms.setdefault(word, (noun, family, False))
-            forms.setdefault(_plural(word), (noun, family, True))
+            forms.setdefault(word, (word, family, False))
+            forms.setdefault(_plural(word), (word, family, True))
         forms[noun] = (noun, family, False)
     if subjects:
         for word in ENDEARMENTS:

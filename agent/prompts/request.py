@@ -179,9 +179,11 @@ _COMMANDS = re.compile(
     r"(?:hey|hi|hello|ok(?:ay)?|so|um+|uh+|yes|yeah|yep|sure|cool|great|nice|awesome|perfect"
     r"|wow|lovely|alright|thanks|thank\s+you|hmm+|actually|oh|oops|sorry|wait)\b[\s,!.]*"
     r"|(?:no|nah|nope|well)\s*,\s*"
+    r"|(?P<only>just|only)\b(?!\s+(?:like|as|a\s+bit|a\s+little|slightly)\b)"
     r"|(?:please|pls|plz|kindly|just|only|maybe|quickly|then|and|or)\b"
     r"|(?:could|can|would|will)\s+(?:you|u)\b"
     r"|(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see)\b"
+    r"|(?:could|can|shall)\s+we\b(?:\s+please\b)?"
     r"|(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+(?:want|wanna|need)|we(?:'d|\s+would)\s+like)"
     r"(?:\s+to\s+(?:see|get|have))?\b"
     r"|(?:let\s+me|let'?s)\s+(?:see|get|have|try|do|make|put)\b"
@@ -223,6 +225,11 @@ _LEAD_STYLE = re.compile(
     re.I,
 )
 
+_BARE_MEDIUM = re.compile(
+    r"watercolou?r|oil|acrylic|gouache|(?P<dry>pencil|charcoal|pastel|crayon|ink)", re.I
+)
+"""A medium said alone where a work goes ("a watercolor of Rex"): a painting or a drawing."""
+
 _ARTICLE = re.compile(r"^(?:an?|the|any)\s+", re.I)
 
 
@@ -250,6 +257,9 @@ class Request:
     instead_of: str = ""
     """What the request says it replaces ("instead of the hat"), cut out of ``text``."""
     commanded: bool = False
+    only: bool = False
+    """Said "just"/"only" before who it names, or "alone"/"on her own" after: after a picture,
+    only those named stay in it ("now just her on a paddleboard")."""
 
     @property
     def cued(self) -> bool:
@@ -291,6 +301,14 @@ _COMPARATIVE = re.compile(
 )
 """An attribute said as a change ("fluffier", "more sparkly") is that attribute."""
 
+_DEGREE_MORE = re.compile(
+    r"\b(?:a\s+(?:bit|little|lot|tad)|slightly|much|even|way|somewhat)\s+more\s+"
+    r"(?!(?:to|of|like|than|the|a|an|in|on|at|with|room|space|time|of\s+it)\b)(?=[a-z])",
+    re.I,
+)
+"""A change of degree ("make it a bit more dramatic"): what it should be ("dramatic"); a
+degree word is not a thing ("a bit" is not a place)."""
+
 _KEEP = re.compile(
     r"\b(?:keep|leave)\s+(?:everything(?:\s+else)?|it\s+all|all\s+(?:of\s+)?(?:it|that)"
     r"|the\s+rest|the\s+(?:scene|background|picture|setting)|it)(?:\s+(?:the\s+)?same"
@@ -298,6 +316,39 @@ _KEEP = re.compile(
     re.I,
 )
 """"keep everything but make it night": the last picture, changed only as it says."""
+
+
+ALONE = re.compile(
+    r"(?:,\s*)?\b(?:(?:all\s+)?alone|solo|by\s+(?:him|her|it|them)sel(?:f|ves)"
+    r"|on\s+(?:his|her|its|their)\s+own)\b",
+    re.I,
+)
+"""Who is named is all there is ("Rex on his own in the snow"): after a picture of more, only
+they stay in it (``followup``, which cuts the words then)."""
+
+_WITHOUT_OTHERS = re.compile(
+    r"(?:,\s*)?\bwithout\s+(?:the\s+)?(?:others|other\s+one|anyone\s+else|everyone\s+else)\b",
+    re.I,
+)
+"""The same said as who goes ("just Rex, without the others"): never a negative prompt."""
+
+_VERDICT = re.compile(
+    r"(?:^|(?<=[,.!?]))\s*(?:(?:that'?s|thats|it'?s|its|this\s+is|hmm+|ok(?:ay)?|nah|no|yeah)"
+    r"[\s,]+)*(?:(?:way|a\s+bit|a\s+little|slightly|just|kinda|much|far)\s+)?"
+    r"(?:too\s+(?:much|far|busy|crazy|intense|cluttered|over\s+the\s+top)|overkill|over\s+the\s+top"
+    r"|a\s+bit\s+much|not\s+quite(?:\s+right)?|not\s+what\s+i\s+(?:meant|wanted|had\s+in\s+mind))"
+    r"(?=\s*(?:$|[,.!?]))",
+    re.I,
+)
+"""A verdict on the last picture ("hmm too much,", "not quite"): what the person thinks of it,
+not what to draw; "too" here is not "as well"."""
+
+_LIKE_CLAUSE = re.compile(
+    r"\b(?:look(?:s|ing)?\s+)?(?:like|as\s+if|as\s+though)\s+it(?:'s|\s+is|\s+was)\s+(?=\S)",
+    re.I,
+)
+""""make it look like it's on fire", "as if it's floating": the state itself ("on fire");
+"he's"/"she's" read as the pronoun and what follows (``_CONTRACTED``)."""
 
 
 def _normalize(text: str) -> str:
@@ -316,9 +367,15 @@ def _normalize(text: str) -> str:
         )
     if has_any(text, ("more ", "er")):
         text = _COMPARATIVE.sub(lambda m: m["attr"] or COMPARATIVES[m["cmp"].lower()], text)
+    if has_any(text, ("more ",)):
+        text = _DEGREE_MORE.sub("", text)
     if has_any(text, _SHAPE_CUES):
         for pattern, replacement in _SHAPE_NORMAL:
             text = pattern.sub(replacement, text)
+    if has_any(text, ("too ", "overkill", "over the top", "much", "not ")):
+        text = _VERDICT.sub(" ", text)
+    if has_any(text, ("it's", "it is", "it was")):
+        text = _LIKE_CLAUSE.sub("", text)
     if "?" in text or "!" in text or ";" in text:
         text = _SENTENCE_END.sub(",", text)
     return WS.sub(" ", text).strip(" .,…")
@@ -373,6 +430,20 @@ _CAN_THEY = re.compile(
 def _asked(match: re.Match[str]) -> str:
     return f"{match.group('who')} {'with ' if match.group('have') else ''}"
 
+
+_ALONE_CUES = ("alone", "solo", "self", "selves", " own")
+
+_PURPOSE = re.compile(
+    r"(?:,\s*)?\b(?:to\s+use\s+)?for\s+(?:(?:my|his|her|our|their|a|an|the|your)\s+)?"
+    r"(?:[\w']+\s+){0,2}?(?:cards?|invitations?|invites?|profile\s+(?:pic|picture|photo)s?|pfp"
+    r"|avatar|screensaver|(?:instagram|insta|tiktok|facebook)(?:\s+(?:post|story|feed))?)\b",
+    re.I,
+)
+"""What the picture is for ("for his birthday card", "for my profile pic"): not in it. "As a
+card" is a rendition ("Rex as a trading card"), not a purpose."""
+
+_PURPOSE_CUES = ("card", "invit", "profile", "pfp", "avatar", "screensaver", "insta", "tiktok",
+                 "facebook")  # fmt: skip
 
 _NEGATIVE_CUES = ("no ", "without", "minus", "excluding", "don't", "dont", "do not")
 
@@ -490,13 +561,17 @@ def _strip_commands(text: str, req: Request) -> str:
         match = _COMMANDS.match(text)
         if match and match.end():
             req.commanded = req.commanded or bool(match.group("verb") or match.group("how"))
+            req.only = req.only or bool(match.group("only"))
             if match.group("how"):  # "what would Rex look like in …"
                 text = _LOOK.sub("", text, count=1)
             text = tidy(text[match.end() :])
         if trailing := _TRAILING.search(text, max(0, len(text) - 24)):
             text = tidy(text[: trailing.start()])
     if style := _LEAD_STYLE.match(text):  # "a watercolor painting of Rex" → "Rex as a …"
-        text = tidy(f"{text[style.end() :]} {style_phrase(style.group('style'))}")
+        words = style.group("style")
+        if medium := _BARE_MEDIUM.fullmatch(words):  # "a watercolor of Rex": a painting
+            words = f"{words} {'drawing' if medium.group('dry') else 'painting'}"
+        text = tidy(f"{text[style.end() :]} {style_phrase(words)}")
     return text
 
 
@@ -515,6 +590,12 @@ def parse_request(raw: str, *, has_previous: bool, put_on: re.Pattern[str]) -> R
     if "'" in text:  # "he's on a skateboard" → "he on a skateboard"
         text = _CONTRACTED.sub(r"\g<who>", text)
     text = _CAN_THEY.sub(_asked, text)  # "can he be holding a ball" → "he holding a ball"
+    text = take(_PURPOSE, text, _PURPOSE_CUES)[1]
+    if has_previous and has_any(text, ("without",)):
+        if (others := take(_WITHOUT_OTHERS, text))[0]:
+            text, req.only = others[1], True
+    if has_previous and has_any(text, _ALONE_CUES) and ALONE.search(text):
+        req.only = True
     text = _take_negatives(text, req)
     match, text = take(_SEED, text, ("seed",))
     if match:

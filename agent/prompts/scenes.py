@@ -169,6 +169,29 @@ def split_modifiers(scene: str) -> tuple[str, list[tuple[str, str]]]:
     return base, [(kind, phrase) for _, kind, phrase in found]
 
 
+_AS_A_WORK = re.compile(
+    r"(?:^|\s|,)(?:as|in)\s+an?\s+(?:[\w-]+\s+){0,3}?(?:painting|drawing|sketch|illustration"
+    r"|portrait|render|rendering|woodcut|linocut|caricature|watercolou?r|etching|engraving|print"
+    r"|cartoon|comic|poster|mosaic|mural|sculpture|statue|figurine|doodle)\b",
+    re.I,
+)
+
+
+_MONOCHROME = re.compile(r"black\s+and\s+white|sepia|monochrome|gr[ae]yscale", re.I)
+
+
+def unstyled(scene: str, *, only_monochrome: bool = False) -> str:
+    """The scene as a photo: without its styles and art media ("on a hill as a pencil sketch"
+    → "on a hill"); ``only_monochrome``: in colour again, but in the same medium ("in
+    black and white" goes, "as a watercolor painting" stays)."""
+    base, modifiers = split_modifiers(scene)
+    if only_monochrome:
+        kept = [(k, p) for k, p in modifiers if k != "style" or not _MONOCHROME.search(p)]
+        return join_scene(base, kept)
+    base = tidy(_AS_A_WORK.sub(" ", base))
+    return join_scene(base, [(kind, phrase) for kind, phrase in modifiers if kind != "style"])
+
+
 def join_scene(base: str, modifiers: Sequence[tuple[str, str]]) -> str:
     return tidy(" ".join([base, *(phrase for _, phrase in modifiers)]))
 

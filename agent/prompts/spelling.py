@@ -19,6 +19,10 @@ not a picture word itself: nobody is in a dessert, but "a dessert" stays one.
 A correction also has to fit the sentence: it may not break the a/an the person typed ("an amp"
 stays an amp, not "an map"), and a plural is corrected by its stem ("spotlihgts" →
 "spotlights" with only "spotlight" in the lexicon; "butterflys" → "butterflies").
+
+A worn thing typed together with the word before it is the two words ("partyhat" → "party
+hat"), and a word no list knows, where a place goes, may be one wrong letter of any kind from
+the one place it is near ("on a yaght").
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from ..vocabulary import (
     SIZES,
 )
 
-__all__ = ["LEXICON_WORDS", "correct", "lexicon_hits"]
+__all__ = ["LEXICON_WORDS", "MAKING_VERBS", "correct", "lexicon_hits", "making_verb"]
 
 _WORD = re.compile(r"[A-Za-z][a-z]*(?:'[a-z]+)?")
 
@@ -94,8 +98,11 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-_GRAMMAR_WORDS = frozenset(
-    "with into onto under around front make show same more like give".split()
+MAKING_VERBS = frozenset("draw paint sketch show make create generate render imagine".split())
+"""The verbs a picture is asked for with."""
+
+_GRAMMAR_WORDS = (
+    frozenset("with into onto under around front same more like give".split()) | MAKING_VERBS
 )
 """Words of the request's grammar that slip as often ("wiht", "mkae"): corrected to, but not
 picture words (``lexicon_hits`` does not count them)."""
@@ -179,7 +186,7 @@ def _slips(typed: str, meant: str) -> float:
 
 
 def _known(word: str) -> bool:
-    if word in _KNOWN:
+    if word in _KNOWN or (word[-1] != "s" and word + "s" in _KNOWN):  # "a present", "presents"
         return True
     for ending in ("s", "es", "ed", "ing", "'s"):  # "beaches", "painted", "skiing"
         stem = word[: -len(ending)]
@@ -199,6 +206,17 @@ def _doubles(stem: str) -> bool:
         and stem[-2] in vowels
         and stem[-3] not in vowels
     )
+
+
+@lru_cache(maxsize=1024)
+def making_verb(word: str) -> str | None:
+    """The verb of making a word is a cheap slip of — a letter left out, doubled, swapped or
+    one too many, never a wrong one ("draaw", "mkae", "craete"); for the intent parser, which
+    reads the message before the compiler corrects it."""
+    if len(word) < _MIN_LENGTH or not word.isalpha() or _known(word):
+        return None
+    near = [v for v in MAKING_VERBS if v[0] == word[0] and _slips(word, v) <= _EXTRA_LETTER]
+    return near[0] if len(near) == 1 else None
 
 
 def _fix(word: str) -> str | None:
@@ -252,6 +270,8 @@ def _nearest(word: str) -> tuple[float, str] | None:
 def _plural(word: str) -> str:
     if word.endswith("s"):
         return word
+    if word.endswith("y") and word[-2:-1] not in _VOWELS:
+        return word[:-1] + "ies"  # "puppy" → "puppies", never "puppys"
     return word + ("es" if word.endswith(("x", "ch", "sh")) else "s")
 
 
@@ -302,17 +322,27 @@ _EXTRA_LETTER = 0.9
 one too many, never a wrong letter ("in the hall" is not "in the hill")."""
 
 
+_ANY_LETTER = 1.6
+"""What a word no list knows may be off by where a place goes: one wrong letter of any kind
+("on a yaght"), as long as one place alone is that near."""
+
+
 @lru_cache(maxsize=1024)
 def _place_for(word: str) -> str | None:
-    """The one place an everyday word is a cheap slip from ("dessert" → "desert")."""
+    """The one place a word in a place slot is a slip from: an everyday word only a cheap slip
+    ("dessert" → "desert"), a word nobody knows one wrong letter ("yaght" → "yacht")."""
     if word in LEXICON_WORDS or _known_form(word) or word in ACCESSORIES:
         return None
+    unknown = not _known(word) and len(word) > _MIN_LENGTH
+    limit = _ANY_LETTER if unknown else _EXTRA_LETTER
     keys = {word, *_deletions(word)}
     near = {
         place
         for key in keys
         for place in _INDEX.get(key, ())
-        if place in PLACES and _slips(word, place) <= _EXTRA_LETTER
+        if place in PLACES
+        and (not unknown or place[0] == word[0])
+        and _slips(word, place) <= (limit if len(place) == len(word) else _EXTRA_LETTER)
     }
     return near.pop() if len(near) == 1 else None
 
@@ -363,11 +393,35 @@ def correct(text: str, protected: frozenset[str] = frozenset(), names: tuple[str
         fixed = _fix(lowered)
         if fixed is None and len(lowered) == _MIN_LENGTH - 1 and word.islower():
             fixed = _cut_short(text, match.start(), lowered)
+        if fixed is None and len(lowered) >= 2 * _MIN_LENGTH - 2:
+            fixed = _split(lowered)
         if fixed is None or _breaks_article(text, match.start(), lowered, fixed):
             return word
         return fixed
 
     return _places(_joined(_WORD.sub(fix, text), protected), protected)
+
+
+_HALF = 3
+"""The shortest first half a run-together worn thing is split at ("partyhat" → "party hat")."""
+
+
+@lru_cache(maxsize=1024)
+def _split(word: str) -> str | None:
+    """A worn thing typed together with the word before it ("partyhat", "tophat",
+    "cowboyboots"): the two words, when the first is a picture word and there is one such
+    split. Only worn things: other closed compounds are as often words of their own
+    ("snowball", "blueprint", "cupboard")."""
+    if _known(word):
+        return None
+    splits = [
+        f"{word[:i]} {word[i:]}"
+        for i in range(_HALF, len(word) - _HALF + 1)
+        if word[:i] in LEXICON_WORDS
+        and word[:i] not in ATTRIBUTE_KIND
+        and (word[i:] in ACCESSORIES or word[i:].removesuffix("s") in ACCESSORIES)
+    ]
+    return splits[0] if len(splits) == 1 else None
 
 
 _PAIR = re.compile(r"\b(?P<a>[a-z]{3,}) (?=(?P<b>[a-z]{3,})\b)")

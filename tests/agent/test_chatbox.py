@@ -101,6 +101,15 @@ sets so far) and a sixth held-out set:
 
 The held-out sets were run once, at the end, for these totals only. The floors below are the
 final shares (they may only go up); issue 11's goal is >= 95 % on the held-out sets.
+
+After the fifth round, worked from the misses of dev5, dev6 and dev7 only (who alone stays in
+the picture, adding someone next to someone, keeping a thing while removing another, back to a
+photo, family words and gendered kinds, distinct references in one list, "it" is not a
+person, verdicts, states and degrees, purposes, and spelling: worn compounds typed as one word,
+"-y" plurals, unknown words in a place slot; ``docs/agent.md``), 2026-12-02:
+
+- ``chatbox_dev5.jsonl``, ``chatbox_dev6.jsonl``, ``chatbox_dev7.jsonl``: 96/96 (100 %) each;
+  dev, dev2, dev3, dev4 unchanged at 100 %.
 """
 
 from __future__ import annotations
@@ -126,10 +135,10 @@ FLOORS = {
     "chatbox_heldout3.jsonl": 90 / 96,
     "chatbox_dev4.jsonl": 96 / 96,
     "chatbox_heldout4.jsonl": 91 / 96,
-    "chatbox_dev5.jsonl": 94 / 96,
+    "chatbox_dev5.jsonl": 96 / 96,
     "chatbox_heldout5.jsonl": 89 / 96,
-    "chatbox_dev6.jsonl": 90 / 96,
-    "chatbox_dev7.jsonl": 87 / 96,
+    "chatbox_dev6.jsonl": 96 / 96,
+    "chatbox_dev7.jsonl": 96 / 96,
     "chatbox_heldout6.jsonl": 94 / 96,
 }
 
