@@ -346,6 +346,7 @@ def _generate(session: ChatSession, args: GenerateArgs) -> Result:
         focus=session.state.focus_subject_id,
         previous=previous,
         base_size=ctx.recipe.image_size,
+        base_negative=ctx.recipe.negative_prompt,
     )
     if isinstance(compiled, UnknownSubject):
         return _unknown(compiled.reference, subjects)

@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     """Largest width or height a request may ask for."""
     generation_steps: int | None = None
     guidance_scale: float | None = Field(default=None, ge=0, le=30)
+    negative_prompt: str | None = Field(default=None, max_length=2000)
+    """The assistant's default negative prompt ("" for none); unset = the base model's."""
     max_images_per_generation: int = 4
     max_loaded_adapters: int = Field(default=8, ge=1, le=256)
     """Adapters a warm worker keeps loaded (LRU)."""

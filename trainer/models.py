@@ -21,6 +21,10 @@ __all__ = ["BaseModel", "TextConditioner", "fingerprint", "load_base_model", "re
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt")
 _SAMPLE_BYTES = 1 << 20
+_SERVING_FILES = frozenset({"dreamchat.json", "toyworld.json", "SHA256SUMS", "README.md"})
+"""Top-level files that say how to serve or check a model, not what it computes: the recipe
+(``core/recipe.py`` reads the first two), checksums, notes. Changing one keeps every adapter
+and cached class image of the model valid."""
 
 
 def resolve_base_model(ref: str | Path) -> Path:
@@ -55,11 +59,12 @@ def resolve_base_model(ref: str | Path) -> Path:
 
 
 def fingerprint(model_dir: Path) -> str:
-    """sha256 over every config and, per weight file, its size plus its first and last MiB."""
+    """sha256 over every config and, per weight file, its size plus its first and last MiB;
+    not over the serving files (a recipe, checksums)."""
     digest = hashlib.sha256()
     for file in sorted(p for p in model_dir.rglob("*") if p.is_file()):
         rel = file.relative_to(model_dir).as_posix()
-        if rel.startswith(".") or "/." in rel:
+        if rel.startswith(".") or "/." in rel or rel in _SERVING_FILES:
             continue
         digest.update(rel.encode())
         size = file.stat().st_size

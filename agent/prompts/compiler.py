@@ -115,6 +115,7 @@ def compile_prompt(
     focus: str | None = None,
     previous: CompiledPrompt | None = None,
     base_size: int = DEFAULT_BASE_SIZE,
+    base_negative: str = DEFAULT_NEGATIVE_PROMPT,
     lead: str = PHOTO_LEAD,
 ) -> PromptResult:
     """Compile one request.
@@ -123,7 +124,8 @@ def compile_prompt(
     searched); ``focus`` is the id of the subject the conversation is about, for "him"/"it";
     ``previous`` is the last generation, for follow-ups. ``lead`` starts every prompt:
     ``PHOTO_LEAD`` (``a photo of sks dog in Paris``) or ``BENCH_LEAD`` (``a sks dog in the
-    jungle``, DreamBench's own form). A request that names nobody uses ``focus``, else the
+    jungle``, DreamBench's own form). ``base_size`` and ``base_negative`` are the served
+    model's defaults (``core/recipe.py``): the image side and the negative prompt. A request that names nobody uses ``focus``, else the
     previous generation's subjects, else the user's only subject, else asks.
     """
     pool = tuple(subjects)
@@ -170,7 +172,7 @@ def compile_prompt(
     width, height = size_for(aspect, base_size)
     return CompiledPrompt(
         prompt=_render(lead, drafted.subjects, drafted.attrs, drafted.scene),
-        negative_prompt=_negative(DEFAULT_NEGATIVE_PROMPT, req.negatives),
+        negative_prompt=_negative(base_negative, req.negatives),
         count=count,
         width=width,
         height=height,

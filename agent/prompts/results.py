@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from core.limits import IMAGE_SIDE
+from core.recipe import GPU_NEGATIVE_PROMPT
 
 MAX_IMAGES = 4
 """More images per request than this would hold the GPU queue for everyone else."""
@@ -22,7 +23,8 @@ PHOTO_LEAD = "a photo of"
 BENCH_LEAD = "a"
 """The DreamBench style: ``a sks dog in the jungle``."""
 
-DEFAULT_NEGATIVE_PROMPT = "blurry, low quality, deformed, watermark, text"
+DEFAULT_NEGATIVE_PROMPT = GPU_NEGATIVE_PROMPT
+"""The compiler's default when no base model's recipe is given (``core/recipe.py``)."""
 
 
 class Aspect(StrEnum):

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from core.recipe import GPU_DEFAULTS, model_recipe, native_resolution, service_recipe
+from core.recipe import (
+    GPU_DEFAULTS,
+    GPU_NEGATIVE_PROMPT,
+    model_recipe,
+    native_resolution,
+    service_recipe,
+)
 from core.settings import load_settings
 
 
@@ -90,3 +96,24 @@ def test_a_recipe_outside_the_limits_is_fitted(tmp_path: Path) -> None:
     )
     assert recipe.steps == 1000
     assert recipe.image_size <= load_settings().max_image_size
+
+
+def test_the_negative_prompt_follows_the_model(tmp_path: Path) -> None:
+    """A GPU model gets the usual quality negatives; a model whose captions never held such
+    words says so in its recipe ("" for ToyWorld); a setting wins over both, "" included."""
+    sd15 = _pipeline_dir(tmp_path / "sd15", sample_size=64, vae_blocks=4)
+    gpu = service_recipe(load_settings(data_dir=tmp_path, base_model=str(sd15)))
+    assert gpu.negative_prompt == GPU_NEGATIVE_PROMPT and "blurry" in gpu.negative_prompt
+    toy = _pipeline_dir(
+        tmp_path / "toy", sample_size=16, vae_blocks=2, recipe={"negative_prompt": ""}
+    )
+    assert (
+        service_recipe(load_settings(data_dir=tmp_path, base_model=str(toy))).negative_prompt == ""
+    )
+    told = load_settings(data_dir=tmp_path, base_model=str(toy), negative_prompt="text, frame")
+    assert service_recipe(told).negative_prompt == "text, frame"
+    cleared = load_settings(data_dir=tmp_path, base_model=str(sd15), negative_prompt="")
+    assert service_recipe(cleared).negative_prompt == ""
+    committed = Path(__file__).parents[2] / "models" / "toyworld"
+    if (committed / "toyworld.json").is_file():
+        assert model_recipe(committed)[1]["negative_prompt"] == ""

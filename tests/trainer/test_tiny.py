@@ -1,4 +1,6 @@
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -22,6 +24,18 @@ def test_pipeline_is_deterministic(tmp_path, tiny_sd):
     assert index["_class_name"] == "StableDiffusionPipeline"
     other_seed = build_tiny_pipeline(tmp_path / "seed1", seed=1)
     assert fingerprint(other_seed) != fingerprint(tiny_sd)
+
+
+def test_a_recipe_or_checksum_file_is_not_part_of_the_fingerprint(tmp_path, tiny_sd):
+    """Retuning the served recipe keeps every adapter trained on the model loadable; a change
+    to what the model computes does not."""
+    copy = Path(shutil.copytree(tiny_sd, tmp_path / "copy"))
+    (copy / "dreamchat.json").write_text(json.dumps({"recipe": {"steps": 900}}))
+    (copy / "SHA256SUMS").write_text("0" * 64 + "  unet/config.json\n")
+    assert fingerprint(copy) == fingerprint(tiny_sd)
+    config = json.loads((copy / "unet" / "config.json").read_text())
+    (copy / "unet" / "config.json").write_text(json.dumps({**config, "note": "changed"}))
+    assert fingerprint(copy) != fingerprint(tiny_sd)
 
 
 def test_benchmark_sizes_have_the_real_checkpoints_shapes():

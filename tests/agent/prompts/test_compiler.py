@@ -7,6 +7,7 @@ import json
 import pytest
 
 from agent.prompts import (
+    DEFAULT_NEGATIVE_PROMPT,
     Aspect,
     Clarify,
     CompiledPrompt,
@@ -145,3 +146,11 @@ def test_compiled_prompts_round_trip_through_json(sunset):
 
 
 # --- speed ---------------------------------------------------------------------------------------
+
+
+def test_the_negative_prompt_starts_from_the_models():
+    """The served model's default negative prompt (``core/recipe.py``) heads the list; a model
+    with none gets only what the request itself rules out."""
+    assert compiled("Rex in Paris", base_negative="").negative_prompt == ""
+    assert compiled("Rex in Paris without people", base_negative="").negative_prompt == "people"
+    assert compiled("Rex in Paris").negative_prompt == DEFAULT_NEGATIVE_PROMPT
