@@ -54,3 +54,11 @@ def test_it_draws_what_it_is_told():
     scenes = [row["scene"] for row in table if row["scene"] is not None]
     assert sum(classes) / len(classes) >= 0.8, table
     assert sum(scenes) / len(scenes) >= 0.8, table
+
+
+def test_the_committed_recipe_is_the_one_a_build_writes():
+    """Tuning the recipe means changing both (docs/toybench.md): the build's and the model's."""
+    from trainer.toyworld.build import BuildConfig, recipe
+
+    committed = json.loads((MODEL / "toyworld.json").read_text())["recipe"]
+    assert committed == recipe(BuildConfig(), minutes=0, vae_loss=0, unet_loss=0)["recipe"]

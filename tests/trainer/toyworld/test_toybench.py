@@ -1,7 +1,9 @@
-"""ToyBench's fast subset (issue 9): one held-out subject (the pink dog, the demo page's sample),
-LoRA DreamBooth with prior preservation at the service's default settings on the committed
-model, the five scenes at 4 pictures each — the paper's targets hold for it. ``dreamchat bench
-toybench`` is the full run, all three subjects and methods (docs/toybench.md)."""
+"""ToyBench's fast subset (issue 9): one held-out subject (the teal car: a second class beside
+the dogs; the pink dog, the demo page's sample, is trained through the service by
+tests/plugin/test_first_minutes.py), LoRA DreamBooth with prior preservation at the service's
+default settings on the committed model, the five scenes at 4 pictures each — the paper's
+targets hold for it. ``dreamchat bench toybench`` is the full run, all three subjects and
+methods (docs/toybench.md)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ def test_prior_preservation_at_the_defaults_holds_the_targets(tmp_path):
         MODEL,
         service_settings(MODEL),
         work=tmp_path,
-        subjects=["pinkdog"],
+        subjects=["tealcar"],
         methods=["prior"],
         images=4,
         pres_images=8,
