@@ -42,14 +42,14 @@ def test_the_recipe_is_beside_the_pipeline():
     )
 
 
-@pytest.mark.timeout(1200)  # 80 pictures: ~20 s on idle cores, far more on a busy machine
+@pytest.mark.timeout(1200)  # 40 pictures: ~75 s on a slow 2-core machine, more when busy
 def test_it_draws_what_it_is_told():
     """The committed model draws the world's classes and scenes well above chance (a third and a
-    fifth): the ten check prompts, 8 pictures each, as ``dreamchat toyworld check`` samples them.
-    At the commit: class 0.99, scene 0.96 (docs/toyworld.md has the per-prompt table)."""
+    fifth): the ten check prompts, 4 pictures each (``dreamchat toyworld check`` samples 8).
+    At the commit, with 8: class 0.99, scene 0.96 (docs/toyworld.md has the per-prompt table)."""
     from trainer.toyworld.check import check_model
 
-    _, table = check_model(MODEL, count=8)
+    _, table = check_model(MODEL, count=4)
     classes = [row["class"] for row in table]
     scenes = [row["scene"] for row in table if row["scene"] is not None]
     assert sum(classes) / len(classes) >= 0.8, table
