@@ -125,8 +125,9 @@ def compile_prompt(
     ``previous`` is the last generation, for follow-ups. ``lead`` starts every prompt:
     ``PHOTO_LEAD`` (``a photo of sks dog in Paris``) or ``BENCH_LEAD`` (``a sks dog in the
     jungle``, DreamBench's own form). ``base_size`` and ``base_negative`` are the served
-    model's defaults (``core/recipe.py``): the image side and the negative prompt. A request that names nobody uses ``focus``, else the
-    previous generation's subjects, else the user's only subject, else asks.
+    model's defaults (``core/recipe.py``): the image side and the negative prompt. A request
+    that names nobody uses ``focus``, else the previous generation's subjects, else the user's
+    only subject, else asks.
     """
     pool = tuple(subjects)
     by_id = {s.id: s for s in pool}
