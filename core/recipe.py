@@ -31,6 +31,7 @@ __all__ = [
     "GPU_DEFAULTS",
     "GPU_NEGATIVE_PROMPT",
     "Recipe",
+    "model_defaults",
     "model_recipe",
     "native_resolution",
     "service_recipe",
@@ -72,6 +73,30 @@ class Recipe:
     def eta_seconds(self, steps: int, *, cold_cache: bool = True) -> float:
         sampling = self.num_class_images * self.class_image_seconds if cold_cache else 0.0
         return steps * self.step_seconds + sampling
+
+    def train_values(self) -> dict[str, Any]:
+        """What this recipe sets of a training, under the trainer's ``TrainConfig`` names."""
+        return {
+            "steps": self.steps,
+            "lr": self.learning_rate,
+            "rank": self.rank,
+            "resolution": self.resolution,
+            "prior": self.num_class_images > 0,
+            "prior_loss_weight": self.prior_loss_weight,
+            "num_class_images": max(self.num_class_images, 1),
+            "class_sampler_steps": self.class_sampler_steps,
+            "class_guidance_scale": self.class_guidance_scale,
+        }
+
+    def generate_values(self) -> dict[str, Any]:
+        """What this recipe sets of a generation, under ``GenerationRequest``'s names."""
+        return {
+            "width": self.image_size,
+            "height": self.image_size,
+            "steps": self.generation_steps,
+            "guidance_scale": self.guidance_scale,
+            "negative_prompt": self.negative_prompt,
+        }
 
 
 GPU_NEGATIVE_PROMPT = "blurry, low quality, deformed, watermark, text"
@@ -142,11 +167,27 @@ def _fit(name: str, value: int, allowed: limits.Range) -> int:
     return fitted
 
 
-def service_recipe(settings: Settings) -> Recipe:
-    """The values the service uses: settings first, then the model's recipe, then defaults."""
-    native, values, source = model_recipe(settings.resolved_base_model)
+def _model_values(model: str | Path) -> tuple[dict[str, Any], str]:
+    native, values, source = model_recipe(model)
     merged: dict[str, Any] = {**GPU_DEFAULTS, "resolution": native, "image_size": native}
     merged.update({k: v for k, v in values.items() if k in merged})
+    return merged, source
+
+
+def _recipe(merged: dict[str, Any], source: str) -> Recipe:
+    fields = {f.name for f in dataclasses.fields(Recipe)}
+    return Recipe(source=source, **{k: v for k, v in merged.items() if k in fields})
+
+
+def model_defaults(model: str | Path) -> Recipe:
+    """The model's own values (its recipe, else the GPU defaults at its native resolution),
+    without the service's settings: what ``dreamchat train`` and ``generate`` start from."""
+    return _recipe(*_model_values(model))
+
+
+def service_recipe(settings: Settings) -> Recipe:
+    """The values the service uses: settings first, then the model's recipe, then defaults."""
+    merged, source = _model_values(settings.resolved_base_model)
     overrides = {
         "resolution": settings.train_resolution,
         "image_size": settings.image_size,
@@ -175,5 +216,4 @@ def service_recipe(settings: Settings) -> Recipe:
     merged["generation_steps"] = _fit(
         "generation_steps", int(merged["generation_steps"]), limits.GENERATION_STEPS
     )
-    fields = {f.name for f in dataclasses.fields(Recipe)}
-    return Recipe(source=source, **{k: v for k, v in merged.items() if k in fields})
+    return _recipe(merged, source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from core.errors import DreamchatError
 from trainer import cli as trainer_cli
@@ -22,9 +23,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import bench, demo, launcher
 
-    for layer in (trainer_cli, launcher, worker_cli, agent_cli, demo, bench):
+    trainer_cli.register(commands, model_defaults=_model_defaults)
+    for layer in (launcher, worker_cli, agent_cli, demo, bench):
         layer.register(commands)
     return parser
+
+
+def _model_defaults(model: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """``dreamchat train`` / ``generate`` on a model start from the model's own recipe, as the
+    service does (``core/recipe.py``): 32 px and 800 steps on ToyWorld, not 512 px and 500."""
+    from core.recipe import model_defaults
+
+    recipe = model_defaults(model)
+    return recipe.train_values(), recipe.generate_values(), recipe.source
 
 
 def main(argv: list[str] | None = None) -> int:

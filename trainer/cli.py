@@ -6,7 +6,9 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .config import TrainConfig
 
@@ -14,8 +16,16 @@ __all__ = ["register"]
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
 
+ModelDefaults = Callable[[str], tuple[dict[str, Any], dict[str, Any], str]]
+"""base model → (training values, generation values, where they came from): the defaults of
+``train`` and ``generate`` that the model itself sets (its recipe). The trainer imports nothing
+of ours, so whoever registers these commands supplies it; without one, the flags' own
+defaults (``TrainConfig``'s GPU recipe) apply."""
 
-def register(commands: argparse._SubParsersAction) -> None:
+
+def register(
+    commands: argparse._SubParsersAction, model_defaults: ModelDefaults | None = None
+) -> None:
     tiny = commands.add_parser("tiny-model", help="write the random tiny SD pipeline used by tests")
     tiny.add_argument("out", type=Path)
     tiny.add_argument("--xl", action="store_true", help="a tiny SDXL pipeline instead")
@@ -38,23 +48,28 @@ def register(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--output", dest="output_dir", required=True)
     d = _DEFAULTS
     option = train.add_argument
-    option("--steps", type=int, default=d["steps"])
-    option("--rank", type=int, default=d["rank"])
+    # No argparse default where the base model's recipe may set one: an unset flag is None and
+    # _train fills it from the model (then TrainConfig's own default).
+    model = " (default: the base model's recipe, else %s)"
+    option("--steps", type=int, help=model % d["steps"])
+    option("--rank", type=int, help=model % d["rank"])
     option("--lora-alpha", dest="lora_alpha", type=int, help="default: = rank")
-    option("--lr", type=float, default=d["lr"])
-    option("--resolution", type=int, default=d["resolution"])
+    option("--lr", type=float, help=model % d["lr"])
+    option("--resolution", type=int, help=model % "the model's native resolution")
     option("--batch-size", dest="batch_size", type=int, default=d["batch_size"])
     option("--grad-accum", dest="grad_accum", type=int, default=d["grad_accum"])
     option(
-        "--prior",
-        action=argparse.BooleanOptionalAction,
-        default=d["prior"],
-        help="prior preservation",
+        "--prior", action=argparse.BooleanOptionalAction, help="prior preservation" + model % "on"
     )
     option(
-        "--prior-loss-weight", dest="prior_loss_weight", type=float, default=d["prior_loss_weight"]
+        "--prior-loss-weight",
+        dest="prior_loss_weight",
+        type=float,
+        help=model % d["prior_loss_weight"],
     )
-    option("--num-class-images", dest="num_class_images", type=int, default=d["num_class_images"])
+    option(
+        "--num-class-images", dest="num_class_images", type=int, help=model % d["num_class_images"]
+    )
     option("--class-cache", dest="class_cache_dir", help="shared class-prior cache directory")
     option("--class-prompt", dest="class_prompt")
     option("--instance-prompt", dest="instance_prompt")
@@ -62,7 +77,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--class-sampler-steps",
         dest="class_sampler_steps",
         type=int,
-        default=d["class_sampler_steps"],
+        help=model % d["class_sampler_steps"],
+    )
+    option(
+        "--class-guidance",
+        dest="class_guidance_scale",
+        type=float,
+        help=model % d["class_guidance_scale"],
     )
     option("--train-text-encoder", dest="train_text_encoder", action="store_true")
     option(
@@ -72,7 +93,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     option("--checkpoint-every", dest="checkpoint_every", type=int, default=d["checkpoint_every"])
     option("--resume", action="store_true", help="continue from the newest checkpoint in --output")
     option("--seed", type=int, default=d["seed"])
-    train.set_defaults(handler=_train)
+    train.set_defaults(handler=_train, model_defaults=model_defaults)
 
     gen = commands.add_parser("generate", help="generate images with one or more adapters")
     gen.add_argument("--base-model", dest="base_model", required=True)
@@ -80,17 +101,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--adapter", action="append", default=[], metavar="DIR[:WEIGHT]", help="repeat to compose"
     )
     gen.add_argument("--prompt", required=True)
-    gen.add_argument("--negative-prompt", dest="negative_prompt", default="")
+    gen.add_argument("--negative-prompt", dest="negative_prompt", help="default: the model's")
     gen.add_argument(
         "--out", required=True, type=Path, help="PNG file; with --count N, FILE-0.png..."
     )
     gen.add_argument("--count", type=int, default=1)
     gen.add_argument("--width", type=int)
     gen.add_argument("--height", type=int)
-    gen.add_argument("--steps", type=int, default=25)
-    gen.add_argument("--guidance", type=float, default=7.5)
+    gen.add_argument("--steps", type=int, help="default: the model's recipe, else 25")
+    gen.add_argument(
+        "--guidance", dest="guidance_scale", type=float, help="default: the model's, else 7.5"
+    )
     gen.add_argument("--seed", type=int, default=0)
-    gen.set_defaults(handler=_generate)
+    gen.set_defaults(handler=_generate, model_defaults=model_defaults)
 
     from .toyworld import cli as toyworld_cli
 
@@ -112,8 +135,9 @@ def _train(args: argparse.Namespace) -> int:
     from .loop import train
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    values = {k: v for k, v in vars(args).items() if k in fields and v is not None}
-    config = TrainConfig(**values)
+    given = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    recipe, _, source = _model_defaults(args)
+    config = TrainConfig(**{**recipe, **given})
     bars: dict[str, tqdm] = {}
 
     def bar(phase: str, total: int, unit: str) -> tqdm:
@@ -127,12 +151,12 @@ def _train(args: argparse.Namespace) -> int:
     def progress(event) -> None:
         if event.phase == "class_images":  # its own bar: a slow first "step" hides nothing
             current = bar(event.phase, event.count, "image")
-            current.n = event.done
+            done = event.done
         else:
             current = bar(event.phase, event.total, "step")
-            current.n = event.step
+            done = event.step
             current.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
-        current.refresh()
+        current.update(done - current.n)  # update(), not n =: tqdm's rate and ETA count it
 
     try:
         result = train(config, progress=progress)
@@ -149,6 +173,15 @@ def _train(args: argparse.Namespace) -> int:
     }
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _model_defaults(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The base model's own defaults for this command, said on stderr when there are any."""
+    if args.model_defaults is None:
+        return {}, {}, ""
+    train, generate, source = args.model_defaults(args.base_model)
+    print(f"defaults from {source}", file=sys.stderr)
+    return train, generate, source
 
 
 def _parse_adapter(value: str):
@@ -168,16 +201,15 @@ def _generate(args: argparse.Namespace) -> int:
     for index, value in enumerate(args.adapter):
         ref = _parse_adapter(value)
         adapters.append(dataclasses.replace(ref, name=f"a{index}_{ref.name}"))
+    _, recipe, _ = _model_defaults(args)
+    names = ("negative_prompt", "width", "height", "steps", "guidance_scale")
+    given = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     request = GenerationRequest(
         prompt=args.prompt,
         adapters=tuple(adapters),
-        negative_prompt=args.negative_prompt,
         count=args.count,
-        width=args.width,
-        height=args.height,
-        steps=args.steps,
-        guidance_scale=args.guidance,
         seed=args.seed,
+        **{**recipe, **given},
     )
     runtime = GenerationRuntime(args.base_model)
     images = runtime.generate(request)

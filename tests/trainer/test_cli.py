@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -146,3 +147,49 @@ def test_missing_base_model(tmp_path, photos_dir):
         tmp_path / "o",
     )
     assert result.returncode == 2 and "base_model_not_found" in result.stderr
+
+
+def test_train_and_generate_start_from_the_models_recipe(
+    tmp_path, tiny_sd, photos_dir, class_cache
+):
+    """A model that carries a recipe (dreamchat.json) trains and draws with it when no flag says
+    otherwise, as the service does: a ToyWorld user typing `dreamchat train` must not get
+    Stable Diffusion's 512 px and 100 class images. A flag still wins."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_sd, model)
+    recipe = {
+        "native_resolution": 32,
+        "recipe": {
+            "steps": 2,
+            "lr": 3e-3,
+            "rank": 2,
+            "resolution": 32,
+            "num_class_images": 2,
+            "class_sampler_steps": 2,
+            "image_size": 32,
+            "sampler_steps": 2,
+            "guidance_scale": 3.0,
+            "negative_prompt": "",
+        },
+    }
+    (model / "dreamchat.json").write_text(json.dumps(recipe))
+    out = tmp_path / "adapter"
+    trained = dreamchat(
+        "train", "--base-model", model, "--photos", photos_dir, "--token", "sks",
+        "--class-noun", "dog", "--output", out, "--class-cache", class_cache, "--rank", 4,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert f"defaults from {model / 'dreamchat.json'}" in trained.stderr
+    config = json.loads((out / "training.json").read_text())["config"]
+    assert (config["steps"], config["resolution"], config["lr"]) == (2, 32, 3e-3)
+    assert (config["num_class_images"], config["class_sampler_steps"]) == (2, 2)
+    assert config["rank"] == 4  # the flag
+
+    image = tmp_path / "img.png"
+    gen = dreamchat(
+        "generate", "--base-model", model, "--adapter", out, "--prompt", "a photo of sks dog",
+        "--out", image,
+    )  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    assert Image.open(image).size == (32, 32)
+    assert "defaults from" in gen.stderr
