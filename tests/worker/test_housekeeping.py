@@ -44,5 +44,8 @@ def test_delayed_photo_retention_needs_no_model_worker(service, photos_dir):
     # The record lets go of the photos first, then the blobs go (a crash in between leaves
     # unreferenced blobs, never references to missing ones): the deletion follows shortly.
     wait_for(
-        lambda: not any(ctx.blobs.exists(k) for k in photo_keys), 30, "the photo blobs' deletion", worker
+        lambda: not any(ctx.blobs.exists(k) for k in photo_keys),
+        30,
+        "the photo blobs' deletion",
+        worker,
     )
