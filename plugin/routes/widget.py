@@ -247,7 +247,7 @@ code{{background:#f1f0f6;padding:2px 5px;border-radius:4px}}</style></head>
 <body><main><h1>dreamchat</h1>
 <p>Your personal photo studio. Open the chat (bottom right), say <code>this is my dog Rex</code>,
 attach 3&ndash;25 photos, then <code>train Rex</code>; when it's ready, ask for
-<code>Rex on the beach at sunset</code>.</p>
+<code>show Rex on the beach</code>.</p>
 {body}
 </main></body></html>"""
 
