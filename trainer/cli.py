@@ -136,7 +136,7 @@ def _train(args: argparse.Namespace) -> int:
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     given = {k: v for k, v in vars(args).items() if k in fields and v is not None}
-    recipe, _, source = _model_defaults(args)
+    recipe, _ = _model_defaults(args)
     config = TrainConfig(**{**recipe, **given})
     bars: dict[str, tqdm] = {}
 
@@ -175,13 +175,14 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_defaults(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], str]:
-    """The base model's own defaults for this command, said on stderr when there are any."""
+def _model_defaults(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The base model's own (training, generation) defaults; where they came from goes to
+    stderr."""
     if args.model_defaults is None:
-        return {}, {}, ""
+        return {}, {}
     train, generate, source = args.model_defaults(args.base_model)
     print(f"defaults from {source}", file=sys.stderr)
-    return train, generate, source
+    return train, generate
 
 
 def _parse_adapter(value: str):
@@ -201,7 +202,7 @@ def _generate(args: argparse.Namespace) -> int:
     for index, value in enumerate(args.adapter):
         ref = _parse_adapter(value)
         adapters.append(dataclasses.replace(ref, name=f"a{index}_{ref.name}"))
-    _, recipe, _ = _model_defaults(args)
+    _, recipe = _model_defaults(args)
     names = ("negative_prompt", "width", "height", "steps", "guidance_scale")
     given = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     request = GenerationRequest(
