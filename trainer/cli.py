@@ -49,27 +49,24 @@ def register(
     d = _DEFAULTS
     option = train.add_argument
     # No argparse default where the base model's recipe may set one: an unset flag is None and
-    # _train fills it from the model (then TrainConfig's own default).
-    model = " (default: the base model's recipe, else %s)"
-    option("--steps", type=int, help=model % d["steps"])
-    option("--rank", type=int, help=model % d["rank"])
+    # _train fills it from the model. Its help names no number: the value depends on the model
+    # (its recipe, else the GPU defaults at its native resolution; docs/trainer.md).
+    model = "default: from the base model"
+    option("--steps", type=int, help=model)
+    option("--rank", type=int, help=model)
     option("--lora-alpha", dest="lora_alpha", type=int, help="default: = rank")
-    option("--lr", type=float, help=model % d["lr"])
-    option("--resolution", type=int, help=model % "the model's native resolution")
+    option("--lr", type=float, help=model)
+    option("--resolution", type=int, help=model)
     option("--batch-size", dest="batch_size", type=int, default=d["batch_size"])
     option("--grad-accum", dest="grad_accum", type=int, default=d["grad_accum"])
-    option(
-        "--prior", action=argparse.BooleanOptionalAction, help="prior preservation" + model % "on"
-    )
+    option("--prior", action=argparse.BooleanOptionalAction, help="prior preservation; " + model)
     option(
         "--prior-loss-weight",
         dest="prior_loss_weight",
         type=float,
-        help=model % d["prior_loss_weight"],
+        help=model,
     )
-    option(
-        "--num-class-images", dest="num_class_images", type=int, help=model % d["num_class_images"]
-    )
+    option("--num-class-images", dest="num_class_images", type=int, help=model)
     option("--class-cache", dest="class_cache_dir", help="shared class-prior cache directory")
     option("--class-prompt", dest="class_prompt")
     option("--instance-prompt", dest="instance_prompt")
@@ -77,13 +74,13 @@ def register(
         "--class-sampler-steps",
         dest="class_sampler_steps",
         type=int,
-        help=model % d["class_sampler_steps"],
+        help=model,
     )
     option(
         "--class-guidance",
         dest="class_guidance_scale",
         type=float,
-        help=model % d["class_guidance_scale"],
+        help=model,
     )
     option("--train-text-encoder", dest="train_text_encoder", action="store_true")
     option(
