@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainer.config import CAPTION_MODES
+
 if TYPE_CHECKING:
     from trainer.toyworld.bench import BenchSettings
 
@@ -26,8 +28,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     toy.add_argument("--subjects", default="pinkdog,spotdog,tealcar")
     toy.add_argument("--methods", default="base,prior,no-prior")
     toy.add_argument("--scenes", default="beach,snow,forest,night,city")
-    toy.add_argument("--images", type=int, default=4, help="pictures per prompt")
-    toy.add_argument("--pres-images", type=int, default=8, help="plain class pictures")
+    # 16, not DreamBench's 4 per prompt: with five prompts, 4 pictures each made the prompt
+    # fidelity swing by 0.1 between seeds (docs/toybench.md, item 12).
+    toy.add_argument("--images", type=int, default=16, help="pictures per prompt")
+    toy.add_argument("--pres-images", type=int, default=16, help="plain class pictures")
+    toy.add_argument(
+        "--photo-captions",
+        choices=CAPTION_MODES,
+        help="how the photos are captioned for training (default: auto; off = the paper's "
+        "one instance prompt)",
+    )
     toy.add_argument("--work", type=Path, help="adapters and class cache (default: a temp dir)")
     toy.add_argument("--json", type=Path, help="write every figure here")
     toy.add_argument("--grid", type=Path, help="save the pictures as one PNG")
@@ -67,6 +77,7 @@ def _toybench(args: argparse.Namespace) -> int:
         "sampler_steps": args.sampler_steps,
         "guidance_scale": args.guidance_scale,
         "seed": args.seed,
+        "photo_captions": args.photo_captions,
     }
     from dataclasses import replace
 

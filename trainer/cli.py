@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import TrainConfig
+from .config import CAPTION_MODES, TrainConfig
 
 __all__ = ["register"]
 
@@ -70,6 +70,14 @@ def register(
     option("--class-cache", dest="class_cache_dir", help="shared class-prior cache directory")
     option("--class-prompt", dest="class_prompt")
     option("--instance-prompt", dest="instance_prompt")
+    option(
+        "--photo-captions",
+        dest="photo_captions",
+        choices=CAPTION_MODES,
+        help="each photo's caption: auto = a caption file beside it (rex-1.txt), else the base "
+        "model's captioner; files = caption files only; off = the instance prompt for all "
+        "(default: auto)",
+    )
     option(
         "--class-sampler-steps",
         dest="class_sampler_steps",

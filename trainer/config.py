@@ -15,9 +15,11 @@ from typing import Any, Literal
 from .errors import ConfigError
 from .limits import MAX_PHOTOS, MAX_SIDE, MAX_TRAIN_STEPS, MIN_PHOTOS, MIN_SIDE, SIDE_MULTIPLE
 
-__all__ = ["MAX_PHOTOS", "MIN_PHOTOS", "TrainConfig"]
+__all__ = ["CAPTION_MODES", "MAX_PHOTOS", "MIN_PHOTOS", "TrainConfig"]
 
 MixedPrecision = Literal["no", "fp16", "bf16"]
+CAPTION_MODES = ("auto", "files", "off")
+"""``TrainConfig.photo_captions``: where each photo's caption comes from (``captions.py``)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,12 @@ class TrainConfig:
     class_cache_dir: str | None = None
     """Shared class-prior cache. None: ``<output_dir>/class-cache`` (not shared)."""
     instance_prompt: str | None = None
+    photo_captions: str = "auto"
+    """Each photo trains with the instance prompt plus what else it shows ("a photo of sks dog
+    in the snow"), so the photos' backgrounds do not bind to the token (``captions.py``):
+    ``auto`` = caption files beside the photos, else the base model's captioner (ToyWorld's
+    scorer); ``files`` = caption files only; ``off`` = the one instance prompt for all, as in
+    the paper."""
     class_prompt: str | None = None
     # A multistep solver reaches the quality of 50 DDPM/PNDM steps in about 20.
     class_sampler_steps: int = 20
@@ -126,6 +134,8 @@ class TrainConfig:
             yield "num_class_images must be at least 1 with prior preservation (or use --no-prior)"
         if self.prior_loss_weight < 0:
             yield "prior_loss_weight must not be negative"
+        if self.photo_captions not in CAPTION_MODES:
+            yield f"photo_captions must be one of {', '.join(CAPTION_MODES)} (got {self.photo_captions!r})"
         if self.mixed_precision not in ("no", "fp16", "bf16"):
             yield f"mixed_precision must be no, fp16 or bf16 (got {self.mixed_precision!r})"
         if self.checkpoint_every < 0:

@@ -25,9 +25,12 @@ __all__ = [
     "find_photos",
     "load_photos",
     "prepare_image",
+    "read_caption",
+    "to_image",
 ]
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+MAX_CAPTION_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Photo:
     original_size: tuple[int, int]
     """(height, width) after EXIF orientation, before resizing; SDXL conditions on it."""
     crop_top_left: tuple[int, int]
+    caption: str = ""
+    """From a caption file beside the photo (``rex-1.txt`` for ``rex-1.jpg``); see captions.py."""
 
 
 def find_photos(sources: Iterable[str | Path]) -> list[Path]:
@@ -110,8 +115,38 @@ def load_photos(sources: Sequence[str | Path], *, resolution: int) -> list[Photo
                 code="photo_unreadable",
                 details={"file": file.name},
             ) from exc
-        photos.append(Photo(file.name, pixels, size, crop))
+        photos.append(Photo(file.name, pixels, size, crop, read_caption(file)))
     return photos
+
+
+def read_caption(photo: Path) -> str:
+    """The caption file beside a photo (same name, ``.txt``), one line; "" when there is none."""
+    path = photo.with_suffix(".txt")
+    if not path.is_file():
+        return ""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PhotoError(
+            f"{path.name}: the caption file is not readable UTF-8 text ({exc.__class__.__name__}).",
+            code="caption_invalid",
+            details={"file": path.name},
+        ) from exc
+    text = " ".join(text.split())
+    if len(text) > MAX_CAPTION_CHARS:
+        raise PhotoError(
+            f"{path.name}: the caption has {len(text)} characters; at most {MAX_CAPTION_CHARS} "
+            "(say what the photo shows besides the subject, such as 'on a red sofa').",
+            code="caption_invalid",
+            details={"file": path.name, "chars": len(text), "max": MAX_CAPTION_CHARS},
+        )
+    return text
+
+
+def to_image(pixels: torch.Tensor) -> Image.Image:
+    """(3, R, R) pixels in [-1, 1] back to an RGB image."""
+    array = ((pixels.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+    return Image.fromarray(array)
 
 
 @dataclass

@@ -212,8 +212,15 @@ class _Loop:
         steps = self.noise_scheduler.config.num_train_timesteps
         timesteps = torch.randint(0, steps, (latents.shape[0],), generator=g, device=dev)
         noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
-        cond = r.conditioning if self.text is None else self.text.encode_ids(r.token_ids)
-        assert cond is not None  # cached by prepare_run whenever the text encoder is frozen
+        # Each instance latent with its photo's caption; the class prompt is the last row.
+        rows = idx
+        if r.prior is not None:
+            rows = torch.cat([idx, torch.full((b,), len(r.instance), device=dev)])
+        if self.text is None:
+            assert r.conditioning is not None  # cached by prepare_run when the encoder is frozen
+            cond = r.conditioning.rows(rows)
+        else:
+            cond = self.text.encode_ids([ids[rows.cpu()] for ids in r.token_ids])
         added = None
         if r.base.xl:
             # prepare_run sets both for SDXL bases

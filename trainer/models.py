@@ -188,6 +188,10 @@ class Conditioning:
     hidden: torch.Tensor
     pooled: torch.Tensor | None = None
 
+    def rows(self, index: torch.Tensor) -> Conditioning:
+        pooled = self.pooled[index] if self.pooled is not None else None
+        return Conditioning(self.hidden[index], pooled)
+
 
 class TextConditioner:
     """Prompt → UNet conditioning for SD (one encoder) and SDXL (two, concatenated)."""

@@ -31,6 +31,8 @@ from typing import Any, Protocol
 import torch
 from PIL import Image
 
+from .data import to_image
+
 __all__ = [
     "Embedder",
     "QualityVerdict",
@@ -128,11 +130,6 @@ def verdict(fidelity: float, drift: float) -> QualityVerdict:
     return QualityVerdict("good" if fidelity >= FIDELITY_GOOD else "weak", True)
 
 
-def _to_image(pixels: torch.Tensor) -> Image.Image:
-    array = ((pixels.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
-    return Image.fromarray(array)
-
-
 def _mean_sim(a: torch.Tensor, b: torch.Tensor, *, skip_diagonal: bool = False) -> float:
     sims = a @ b.T
     if skip_diagonal:
@@ -222,7 +219,7 @@ def measure_quality(
                 unet.enable_adapters()
     finally:
         unet.train(was_training)
-    photos = [_to_image(p.pixels) for p in run.photos]
+    photos = [to_image(p.pixels) for p in run.photos]
     e_photos, e_subject, e_adapted, e_reference = (
         embedder.embed(images) for images in (photos, subject, adapted, reference)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -64,6 +65,7 @@ def write_outputs(
         "base_fingerprint": base.fingerprint,
         "xl": base.xl,
         "config": cfg.to_dict(),
+        "captions": [dataclasses.asdict(c) for c in run.captions],
         "quality": quality,
     }
     if quality and quality.get("measured") and timings.get("train_steps"):

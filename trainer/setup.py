@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from .captions import PhotoCaption, caption_photos
 from .config import TrainConfig
 from .data import LatentSet, Photo, encode_latents, load_photos
 from .lora import TEXT_TARGETS, UNET_TARGETS, add_lora
@@ -45,11 +46,14 @@ class Run:
     instance_time_ids: torch.Tensor | None
     class_time_ids: torch.Tensor | None
     conditioning: Conditioning | None
-    """Cached batch conditioning ([instance]*B + [class]*B); None when the text encoder trains."""
+    """Cached conditioning, a row per photo's caption and a last one for the class prompt;
+    None when the text encoder trains."""
     token_ids: list[torch.Tensor]
-    """Batch token ids, to re-encode every step when the text encoder trains."""
+    """The same rows as token ids, to re-encode every step when the text encoder trains."""
     photos: list[Photo] = field(default_factory=list)
     """The instance photos as trained on (the quality report compares samples with them)."""
+    captions: list[PhotoCaption] = field(default_factory=list)
+    """What each photo trains with (``captions.py``), in the order of ``photos``."""
     trained: dict[str, Any] = field(default_factory=dict)
     """name → module with a LoRA: ``unet`` and possibly ``text_encoder``, ``text_encoder_2``."""
     params: list[torch.nn.Parameter] = field(default_factory=list)
@@ -101,10 +105,15 @@ def prepare_run(
             )
         prior.latents = prior.latents.to(device)
 
-    b = config.batch_size
-    prompts = [config.resolved_instance_prompt] * b
-    if config.prior:
-        prompts += [config.resolved_class_prompt] * b
+    with timings.measure("captions"):
+        captions = caption_photos(
+            photos,
+            instance_prompt=config.resolved_instance_prompt,
+            token=config.token,
+            mode=config.photo_captions,
+            base_model=config.base_model,
+        )
+    prompts = [c.prompt for c in captions] + [config.resolved_class_prompt]
     text = TextConditioner(base)
     token_ids = text.tokenize(prompts)
     conditioning = None
@@ -130,6 +139,7 @@ def prepare_run(
         conditioning,
         token_ids,
         photos=photos,
+        captions=captions,
     )
     run.trained["unet"] = base.unet
     run.params = add_lora(base.unet, rank=config.rank, alpha=config.alpha, targets=UNET_TARGETS)

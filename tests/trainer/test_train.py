@@ -28,6 +28,9 @@ def test_training_writes_adapter_and_report(trained_adapter, tiny_sd):
     assert report["seconds_total"] >= report["timings"]["train_steps"]
     assert report["config"]["rank"] == 4 and report["config"]["prior"] is True
     assert report["config"]["instance_prompt"] == "a photo of sks dog"
+    # No caption files, and a base model without a captioner: every photo as in the paper.
+    assert [c["source"] for c in report["captions"]] == ["none"] * 4
+    assert {c["prompt"] for c in report["captions"]} == {"a photo of sks dog"}
     assert not (out / "checkpoints").exists()
     meta = read_adapter_metadata(out)
     assert meta["token"] == "sks" and meta["class_noun"] == "dog"

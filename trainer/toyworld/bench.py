@@ -38,14 +38,9 @@ from .scorer import load_scorer
 __all__ = ["METHODS", "BenchSettings", "MethodResult", "markdown", "run_toybench"]
 
 METHODS = ("base", "prior", "no-prior")
-PLACES = {
-    "beach": "on the beach",
-    "snow": "in the snow",
-    "forest": "in the forest",
-    "night": "at night",
-    "city": "in the city",
-}
+PLACES = world.PLACES
 TOKEN = "sks"
+_CHUNK = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +59,9 @@ class BenchSettings:
     guidance_scale: float
     batch_size: int = 1
     seed: int = 0
+    photo_captions: str = "auto"
+    """``TrainConfig.photo_captions``: ``off`` trains every photo with the plain instance
+    prompt, as the paper does."""
 
 
 @dataclass
@@ -127,6 +125,7 @@ def _train(
         class_guidance_scale=settings.class_guidance_scale,
         class_cache_dir=str(cache),
         seed=settings.seed,
+        photo_captions=settings.photo_captions,
     )
     started = time.perf_counter()
     train(config)
@@ -163,18 +162,23 @@ def run_toybench(
         started = time.perf_counter()
 
         def sample(prompt: str, count: int, adapters=adapters) -> list[Image.Image]:
-            return runtime.generate(
-                GenerationRequest(
-                    prompt=prompt,
-                    adapters=adapters,
-                    count=count,
-                    width=settings.resolution,
-                    height=settings.resolution,
-                    steps=settings.sampler_steps,
-                    guidance_scale=settings.guidance_scale,
-                    seed=settings.seed,
+            # Requests of at most 4 pictures with consecutive seeds: the same pictures as one
+            # request of ``count``, within the service's per-request limit.
+            pictures: list[Image.Image] = []
+            for start in range(0, count, _CHUNK):
+                pictures += runtime.generate(
+                    GenerationRequest(
+                        prompt=prompt,
+                        adapters=adapters,
+                        count=min(_CHUNK, count - start),
+                        width=settings.resolution,
+                        height=settings.resolution,
+                        steps=settings.sampler_steps,
+                        guidance_scale=settings.guidance_scale,
+                        seed=settings.seed + start,
+                    )
                 )
-            )
+            return pictures
 
         per_scene, grid, diversities = {}, [], []
         hits_subject = hits_scene = 0

@@ -29,6 +29,7 @@ __all__ = [
     "PALETTE",
     "PHOTO_SIZE",
     "SCENES",
+    "PLACES",
     "SUBJECTS",
     "Spec",
     "Subject",
@@ -79,6 +80,8 @@ _SCENE_PHRASES: dict[str, tuple[str, ...]] = {
     "night": ("at night",),
     "city": ("in the city", "in paris"),
 }
+PLACES: dict[str, str] = {scene: phrases[0] for scene, phrases in _SCENE_PHRASES.items()}
+"""Each scene's usual phrase: "a photo of a dog" + " on the beach"."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,116 @@
+"""Per-photo captions (trainer/captions.py): caption files, ToyWorld's own captioner, and the
+conditioning each photo trains with."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from trainer import TrainConfig
+from trainer.captions import caption_photos
+from trainer.data import load_photos, read_caption
+from trainer.errors import ConfigError, PhotoError
+from trainer.models import TextConditioner
+from trainer.setup import Timings, prepare_run
+from trainer.toyworld import world
+
+from .conftest import tiny_config
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "toyworld"
+PROMPT = "a photo of sks dog"
+
+
+def _captioned(photos_dir: Path, tmp_path: Path, captions: dict[int, str]) -> Path:
+    folder = tmp_path / "photos"
+    shutil.copytree(photos_dir, folder)
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".png")
+    for index, text in captions.items():
+        files[index].with_suffix(".txt").write_text(text)
+    return folder
+
+
+def test_a_caption_file_adds_the_photos_context_or_is_the_whole_caption(
+    tiny_sd, photos_dir, tmp_path
+):
+    folder = _captioned(
+        photos_dir, tmp_path, {0: "  on a red\nsofa \n", 1: "SKS dog asleep in a basket"}
+    )
+    photos = load_photos([folder], resolution=64)
+    captions = caption_photos(
+        photos, instance_prompt=PROMPT, token="sks", mode="auto", base_model=str(tiny_sd)
+    )
+    assert [(c.prompt, c.source) for c in captions] == [
+        ("a photo of sks dog on a red sofa", "file"),
+        ("SKS dog asleep in a basket", "file"),
+        (PROMPT, "none"),
+        (PROMPT, "none"),
+    ]
+    assert [c.photo for c in captions] == [p.name for p in photos]
+    off = caption_photos(
+        photos, instance_prompt=PROMPT, token="sks", mode="off", base_model=str(tiny_sd)
+    )
+    assert {(c.prompt, c.source) for c in off} == {(PROMPT, "none")}
+
+
+def test_a_bad_caption_file_is_a_clear_error(tmp_path):
+    photo = tmp_path / "rex.png"
+    photo.write_bytes(b"")
+    assert read_caption(photo) == ""
+    photo.with_suffix(".txt").write_text("x" * 301)
+    with pytest.raises(PhotoError) as error:
+        read_caption(photo)
+    assert error.value.code == "caption_invalid" and "300" in str(error.value)
+    photo.with_suffix(".txt").write_bytes(b"\xff\xfe on a sofa \xff")
+    with pytest.raises(PhotoError) as error:
+        read_caption(photo)
+    assert error.value.code == "caption_invalid"
+
+
+def test_an_unknown_caption_mode_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="photo_captions"):
+        tiny_config(tmp_path, tmp_path, tmp_path, photo_captions="blip")
+
+
+@pytest.mark.skipif(not (MODEL / "toyworld.json").is_file(), reason="no committed model")
+def test_a_toyworld_base_names_each_photos_scene(tmp_path):
+    world.write_subject_photos("pinkdog", tmp_path / "rex")
+    (tmp_path / "rex" / "pinkdog-2.txt").write_text("on a red sofa")
+    photos = load_photos([tmp_path / "rex"], resolution=32)
+    scenes = [spec.scene for spec in world.subject_photo_specs("pinkdog")]
+    captions = caption_photos(
+        photos, instance_prompt=PROMPT, token="sks", mode="auto", base_model=str(MODEL)
+    )
+    expected = [f"{PROMPT} {world.PLACES[scene]}" for scene in scenes]
+    expected[1] = f"{PROMPT} on a red sofa"  # the caption file wins over the captioner
+    assert [c.prompt for c in captions] == expected
+    assert [c.source for c in captions] == ["toyworld", "file", "toyworld", "toyworld", "toyworld"]
+    files_only = caption_photos(
+        photos, instance_prompt=PROMPT, token="sks", mode="files", base_model=str(MODEL)
+    )
+    assert [c.source for c in files_only] == ["none", "file", "none", "none", "none"]
+
+
+def test_each_photo_trains_with_its_own_caption(tiny_sd, photos_dir, tmp_path):
+    folder = _captioned(photos_dir, tmp_path, {2: "in the snow"})
+    config = tiny_config(tiny_sd, folder, tmp_path / "out", class_cache_dir=str(tmp_path / "cc"))
+    run = prepare_run(config, base=lambda: _load(config), timings=Timings())
+    assert [c.prompt for c in run.captions] == [PROMPT] * 2 + [f"{PROMPT} in the snow", PROMPT]
+    hidden = run.conditioning.hidden
+    assert hidden.shape[0] == 5  # a row per photo, then the class prompt
+    expected = TextConditioner(run.base).encode(
+        [PROMPT, f"{PROMPT} in the snow", "a photo of a dog"]
+    )
+    with torch.no_grad():
+        assert torch.allclose(hidden[0], expected.hidden[0], atol=1e-5)
+        assert torch.allclose(hidden[2], expected.hidden[1], atol=1e-5)
+        assert torch.allclose(hidden[4], expected.hidden[2], atol=1e-5)
+        assert not torch.allclose(hidden[2], hidden[3])
+
+
+def _load(config: TrainConfig):
+    from trainer.models import load_base_model
+
+    return load_base_model(config.base_model, device=torch.device("cpu"), dtype=torch.float32)
