@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     quality_model: str | None = None
     """The image embedding for the quality report: unset = the ToyWorld scorer on a ToyWorld
     base (no report on other bases), or a local vision model directory (CLIP vision, DINOv2)."""
+    caption_model: str | None = None
+    """What names each training photo's surroundings in its caption ("a photo of sks dog in the
+    snow", ``trainer/captions.py``): unset = the ToyWorld scorer on a ToyWorld base (none on
+    other bases), ``off``, or a local CLIP model directory."""
     checkpoint_every: int = Field(default=50, ge=0)
     """Resumable checkpoint every N steps, so a worker crash loses at most N steps."""
     image_size: int | None = None
@@ -231,6 +235,7 @@ class Settings(BaseSettings):
         "s3_endpoint_url",
         "s3_region",
         "quality_model",
+        "caption_model",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

@@ -74,6 +74,7 @@ def _run(args: argparse.Namespace) -> int:
         class_cache_dir=str(settings.class_cache_dir.resolve()),
         validation_samples=settings.quality_samples,
         quality_model=settings.quality_model,
+        caption_model=settings.caption_model,
     )
     bars: dict[str, tqdm] = {}
 

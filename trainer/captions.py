@@ -13,7 +13,9 @@ Where a photo's context comes from, first found wins:
 - a caption file beside the photo, ``rex-1.txt`` for ``rex-1.jpg`` (read by ``data.load_photos``):
   either the context alone ("on a red sofa", appended to the instance prompt) or a whole caption
   that names the token ("sks dog asleep on a red sofa", used as written);
-- the base model's captioner: on a ToyWorld base, the ToyWorld scorer's scene when it is sure;
+- a captioner (``TrainConfig.caption_model``): on a ToyWorld base, the ToyWorld scorer's scene
+  when it is sure; for a real base, a local CLIP model choosing among everyday places
+  (``CONTEXTS``: "on a sofa", "in the snow", ...) when it is sure;
 - nothing: the plain instance prompt, as in the paper.
 
 ``TrainConfig.photo_captions`` chooses: ``auto`` (all of the above), ``files`` (caption files
@@ -26,14 +28,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+import torch
+from PIL import Image
 
 from .config import CAPTION_MODES
 from .data import Photo, to_image
+from .errors import ConfigError
 
-__all__ = ["PhotoCaption", "caption_photos"]
+__all__ = ["CONTEXTS", "Captioner", "PhotoCaption", "caption_photos", "load_captioner"]
 
 SCENE_CONFIDENCE = 0.6
 """The ToyWorld scorer names a photo's scene only when it is at least this sure."""
+CLIP_CONFIDENCE = 0.4
+"""A CLIP captioner names a context only when it gives it at least this share (of 16)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,8 @@ class PhotoCaption:
     prompt: str
     """What the photo trains with."""
     source: str
-    """``file`` (a caption file), ``toyworld`` (the scorer's scene) or ``none``."""
+    """``file`` (a caption file), the captioner's name (``toyworld``, a CLIP model's folder
+    name) or ``none``."""
 
 
 def _names_token(text: str, token: str) -> bool:
@@ -53,16 +63,98 @@ def _from_file(instance_prompt: str, token: str, text: str) -> str:
     return text if _names_token(text, token) else f"{instance_prompt} {text}"
 
 
-def _toyworld_places(photos: Sequence[Photo]) -> list[str | None]:
-    """Each photo's scene as a phrase ("in the snow"), None where the scorer is unsure."""
-    from .toyworld.scorer import load_scorer
-    from .toyworld.world import PLACES
+class Captioner(Protocol):
+    name: str
 
-    scores = load_scorer().score_batch([to_image(p.pixels) for p in photos])
-    return [
-        PLACES[s.scene] if s.scene in PLACES and s.p("scene", s.scene) >= SCENE_CONFIDENCE else None
-        for s in scores
-    ]
+    def places(self, images: list[Image.Image], class_noun: str) -> list[str | None]:
+        """Each image's surroundings as a phrase ("in the snow"), None where unsure."""
+        ...
+
+
+class _ToyWorldCaptioner:
+    name = "toyworld"
+
+    def places(self, images: list[Image.Image], class_noun: str) -> list[str | None]:
+        from .toyworld.scorer import load_scorer
+        from .toyworld.world import PLACES
+
+        return [
+            PLACES[s.scene]
+            if s.scene in PLACES and s.p("scene", s.scene) >= SCENE_CONFIDENCE
+            else None
+            for s in load_scorer().score_batch(images)
+        ]
+
+
+CONTEXTS = (
+    "indoors",
+    "on a sofa",
+    "on a bed",
+    "on a wooden floor",
+    "in a kitchen",
+    "in a garden",
+    "on the grass",
+    "in a park",
+    "in the forest",
+    "on the beach",
+    "in the snow",
+    "in the mountains",
+    "in a city street",
+    "at night",
+    "in a studio, plain background",
+    "in a car",
+)
+"""What a CLIP model chooses a photo's context from: everyday places people photograph in."""
+
+
+class _ClipCaptioner:
+    """Zero-shot: CLIP scores "a photo of a dog <context>" for every context; the best one
+    names the photo's surroundings when CLIP gives it at least ``confidence``."""
+
+    def __init__(self, path: str, confidence: float = CLIP_CONFIDENCE):
+        from transformers import CLIPModel, CLIPProcessor
+
+        self.name = Path(path).name or path
+        self.model = CLIPModel.from_pretrained(path).eval()
+        self.processor = CLIPProcessor.from_pretrained(path)
+        self.confidence = confidence
+
+    @torch.no_grad()
+    def places(self, images: list[Image.Image], class_noun: str) -> list[str | None]:
+        texts = [f"a photo of a {class_noun} {context}" for context in CONTEXTS]
+        inputs = self.processor(
+            text=texts,
+            images=[im.convert("RGB") for im in images],
+            return_tensors="pt",
+            padding=True,
+        )
+        probs = self.model(**inputs).logits_per_image.softmax(dim=-1)
+        best = probs.argmax(dim=-1)
+        return [
+            CONTEXTS[int(i)] if float(row[i]) >= self.confidence else None
+            for row, i in zip(probs, best, strict=True)
+        ]
+
+
+def load_captioner(spec: str | None, base_model: str) -> Captioner | None:
+    """``spec``: None (ToyWorld's scorer on a ToyWorld base, else none), ``toyworld``, ``off``,
+    or a local CLIP model directory (``CLIPModel`` and its processor, as saved by
+    transformers)."""
+    if spec in ("off", "none", ""):
+        return None
+    if spec == "toyworld" or (spec is None and (Path(base_model) / "toyworld.json").is_file()):
+        return _ToyWorldCaptioner()
+    if spec is None:
+        return None
+    try:
+        return _ClipCaptioner(spec)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"caption_model {spec!r}: not a CLIP model ({exc.__class__.__name__}). Give a local "
+            "directory holding a CLIPModel and its processor, or 'off'.",
+            code="caption_model_unavailable",
+            details={"caption_model": spec},
+        ) from exc
 
 
 def caption_photos(
@@ -70,8 +162,9 @@ def caption_photos(
     *,
     instance_prompt: str,
     token: str,
+    class_noun: str,
     mode: str,
-    base_model: str,
+    captioner: Captioner | None,
 ) -> list[PhotoCaption]:
     """The caption each photo trains with, in the order of ``photos``."""
     if mode not in CAPTION_MODES:
@@ -85,12 +178,12 @@ def caption_photos(
         for p in photos
     ]
     missing = [i for i, c in enumerate(captions) if c is None]
-    toyworld = (Path(base_model) / "toyworld.json").is_file()
-    if mode == "auto" and missing and toyworld:
-        places = _toyworld_places([photos[i] for i in missing])
-        for i, place in zip(missing, places, strict=True):
+    if mode == "auto" and missing and captioner is not None:
+        images = [to_image(photos[i].pixels) for i in missing]
+        for i, place in zip(missing, captioner.places(images, class_noun), strict=True):
             if place is not None:
-                captions[i] = PhotoCaption(photos[i].name, f"{instance_prompt} {place}", "toyworld")
+                prompt = f"{instance_prompt} {place}"
+                captions[i] = PhotoCaption(photos[i].name, prompt, captioner.name)
     return [
         c if c is not None else PhotoCaption(p.name, instance_prompt, "none")
         for p, c in zip(photos, captions, strict=True)

@@ -79,6 +79,12 @@ def register(
         "(default: auto)",
     )
     option(
+        "--caption-model",
+        dest="caption_model",
+        help="the captioner for --photo-captions auto: a local CLIP model directory, or off "
+        "(default: the ToyWorld scorer on a ToyWorld base, none on others)",
+    )
+    option(
         "--class-sampler-steps",
         dest="class_sampler_steps",
         type=int,

@@ -57,6 +57,9 @@ class TrainConfig:
     ``auto`` = caption files beside the photos, else the base model's captioner (ToyWorld's
     scorer); ``files`` = caption files only; ``off`` = the one instance prompt for all, as in
     the paper."""
+    caption_model: str | None = None
+    """The captioner for ``auto``: None = the ToyWorld scorer on a ToyWorld base (none on
+    other bases), ``toyworld``, ``off``, or a local CLIP model directory."""
     class_prompt: str | None = None
     # A multistep solver reaches the quality of 50 DDPM/PNDM steps in about 20.
     class_sampler_steps: int = 20

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from .captions import PhotoCaption, caption_photos
+from .captions import PhotoCaption, caption_photos, load_captioner
 from .config import TrainConfig
 from .data import LatentSet, Photo, encode_latents, load_photos
 from .lora import TEXT_TARGETS, UNET_TARGETS, add_lora
@@ -110,8 +110,11 @@ def prepare_run(
             photos,
             instance_prompt=config.resolved_instance_prompt,
             token=config.token,
+            class_noun=config.class_noun,
             mode=config.photo_captions,
-            base_model=config.base_model,
+            captioner=load_captioner(config.caption_model, config.base_model)
+            if config.photo_captions == "auto"
+            else None,
         )
     prompts = [c.prompt for c in captions] + [config.resolved_class_prompt]
     text = TextConditioner(base)

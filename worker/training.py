@@ -78,6 +78,7 @@ def _config(
         seed=int(run.overrides.get("seed", 0)),
         validation_samples=s.quality_samples,
         quality_model=s.quality_model,
+        caption_model=s.caption_model,
         metadata={"subject_id": subject.id, "training_id": run.id},
     )
 

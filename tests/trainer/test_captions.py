@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from trainer import TrainConfig
-from trainer.captions import caption_photos
+from trainer.captions import CONTEXTS, caption_photos, load_captioner
 from trainer.data import load_photos, read_caption
 from trainer.errors import ConfigError, PhotoError
 from trainer.models import TextConditioner
@@ -21,6 +21,53 @@ from .conftest import tiny_config
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "toyworld"
 PROMPT = "a photo of sks dog"
+DOG = dict(instance_prompt=PROMPT, token="sks", class_noun="dog")
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory):
+    """A whole CLIP model (text and vision towers) with random weights, saved like a
+    downloaded one, with the offline tiny tokenizer: nothing is fetched."""
+    from transformers import (
+        CLIPConfig,
+        CLIPImageProcessor,
+        CLIPModel,
+        CLIPProcessor,
+        CLIPTextConfig,
+        CLIPVisionConfig,
+    )
+
+    from trainer.tiny import tiny_tokenizer
+
+    path = tmp_path_factory.mktemp("clip") / "tiny-clip"
+    torch.manual_seed(0)
+    tokenizer = tiny_tokenizer()
+    text = CLIPTextConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_attention_heads=2,
+        num_hidden_layers=2,
+        max_position_embeddings=77,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    vision = CLIPVisionConfig(
+        hidden_size=32,
+        intermediate_size=64,
+        num_attention_heads=2,
+        num_hidden_layers=2,
+        image_size=32,
+        patch_size=8,
+    )
+    config = CLIPConfig(
+        text_config=text.to_dict(), vision_config=vision.to_dict(), projection_dim=16
+    )
+    CLIPModel(config).save_pretrained(path)
+    image_processor = CLIPImageProcessor(
+        size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    CLIPProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(path)
+    return path
 
 
 def _captioned(photos_dir: Path, tmp_path: Path, captions: dict[int, str]) -> Path:
@@ -40,7 +87,7 @@ def test_a_caption_file_adds_the_photos_context_or_is_the_whole_caption(
     )
     photos = load_photos([folder], resolution=64)
     captions = caption_photos(
-        photos, instance_prompt=PROMPT, token="sks", mode="auto", base_model=str(tiny_sd)
+        photos, mode="auto", captioner=load_captioner(None, str(tiny_sd)), **DOG
     )
     assert [(c.prompt, c.source) for c in captions] == [
         ("a photo of sks dog on a red sofa", "file"),
@@ -49,9 +96,7 @@ def test_a_caption_file_adds_the_photos_context_or_is_the_whole_caption(
         (PROMPT, "none"),
     ]
     assert [c.photo for c in captions] == [p.name for p in photos]
-    off = caption_photos(
-        photos, instance_prompt=PROMPT, token="sks", mode="off", base_model=str(tiny_sd)
-    )
+    off = caption_photos(photos, mode="off", captioner=None, **DOG)
     assert {(c.prompt, c.source) for c in off} == {(PROMPT, "none")}
 
 
@@ -80,17 +125,37 @@ def test_a_toyworld_base_names_each_photos_scene(tmp_path):
     (tmp_path / "rex" / "pinkdog-2.txt").write_text("on a red sofa")
     photos = load_photos([tmp_path / "rex"], resolution=32)
     scenes = [spec.scene for spec in world.subject_photo_specs("pinkdog")]
-    captions = caption_photos(
-        photos, instance_prompt=PROMPT, token="sks", mode="auto", base_model=str(MODEL)
-    )
+    captioner = load_captioner(None, str(MODEL))  # a ToyWorld base captions by itself
+    assert captioner is not None and captioner.name == "toyworld"
+    captions = caption_photos(photos, mode="auto", captioner=captioner, **DOG)
     expected = [f"{PROMPT} {world.PLACES[scene]}" for scene in scenes]
     expected[1] = f"{PROMPT} on a red sofa"  # the caption file wins over the captioner
     assert [c.prompt for c in captions] == expected
     assert [c.source for c in captions] == ["toyworld", "file", "toyworld", "toyworld", "toyworld"]
-    files_only = caption_photos(
-        photos, instance_prompt=PROMPT, token="sks", mode="files", base_model=str(MODEL)
-    )
+    files_only = caption_photos(photos, mode="files", captioner=captioner, **DOG)
     assert [c.source for c in files_only] == ["none", "file", "none", "none", "none"]
+
+
+def test_a_clip_model_captions_photos_of_a_real_base(tiny_sd, photos_dir, tiny_clip, tmp_path):
+    folder = _captioned(photos_dir, tmp_path, {0: "on a red sofa"})
+    photos = load_photos([folder], resolution=64)
+    captioner = load_captioner(str(tiny_clip), str(tiny_sd))
+    assert captioner is not None and captioner.name == "tiny-clip"
+    # Random weights are unsure of everything: no context reaches the confidence needed.
+    captions = caption_photos(photos, mode="auto", captioner=captioner, **DOG)
+    assert [c.source for c in captions] == ["file", "none", "none", "none"]
+    # Sure of anything, it names one of its everyday places for each photo it captions.
+    captioner.confidence = 0.0
+    captions = caption_photos(photos, mode="auto", captioner=captioner, **DOG)
+    assert [c.source for c in captions] == ["file"] + ["tiny-clip"] * 3
+    for caption in captions[1:]:
+        assert caption.prompt.startswith(PROMPT + " ")
+        assert caption.prompt.removeprefix(PROMPT + " ") in CONTEXTS
+    assert load_captioner("off", str(MODEL)) is None
+    with pytest.raises(ConfigError) as error:
+        load_captioner(str(tmp_path / "no-such-clip"), str(tiny_sd))
+    assert error.value.code == "caption_model_unavailable"
+    assert load_captioner(None, str(tiny_sd)) is None
 
 
 def test_each_photo_trains_with_its_own_caption(tiny_sd, photos_dir, tmp_path):
