@@ -37,7 +37,14 @@ from .config import CAPTION_MODES
 from .data import Photo, to_image
 from .errors import ConfigError
 
-__all__ = ["CONTEXTS", "Captioner", "PhotoCaption", "caption_photos", "load_captioner"]
+__all__ = [
+    "CONTEXTS",
+    "Captioner",
+    "PhotoCaption",
+    "caption_class_images",
+    "caption_photos",
+    "load_captioner",
+]
 
 SCENE_CONFIDENCE = 0.6
 """The ToyWorld scorer names a photo's scene only when it is at least this sure."""
@@ -155,6 +162,28 @@ def load_captioner(spec: str | None, base_model: str) -> Captioner | None:
             code="caption_model_unavailable",
             details={"caption_model": spec},
         ) from exc
+
+
+def caption_class_images(
+    paths: Sequence[Path], *, class_prompt: str, class_noun: str, captioner: Captioner | None
+) -> list[str]:
+    """The class images' captions: the class prompt plus the captioner's place, as the photos
+    get theirs. Prior preservation then keeps "a dog in the snow" meaning snow while the photos
+    teach "sks dog in the snow" — without them, the class images all said "a photo of a dog"
+    and their 50 scenes pulled the layout (ToyBench, docs/toybench.md item 14). An image
+    missing from the cache keeps the plain class prompt."""
+    prompts = [class_prompt] * len(paths)
+    present = [i for i, path in enumerate(paths) if path.is_file()]
+    if captioner is None or not present:
+        return prompts
+    images = []
+    for i in present:
+        with Image.open(paths[i]) as image:
+            images.append(image.convert("RGB"))
+    for i, place in zip(present, captioner.places(images, class_noun), strict=True):
+        if place is not None:
+            prompts[i] = f"{class_prompt} {place}"
+    return prompts
 
 
 def caption_photos(

@@ -212,10 +212,11 @@ class _Loop:
         steps = self.noise_scheduler.config.num_train_timesteps
         timesteps = torch.randint(0, steps, (latents.shape[0],), generator=g, device=dev)
         noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
-        # Each instance latent with its photo's caption; the class prompt is the last row.
-        rows = idx
+        # Each latent with its own image's caption.
+        assert r.instance_rows is not None and r.class_rows is not None  # set by prepare_run
+        rows = r.instance_rows[idx]
         if r.prior is not None:
-            rows = torch.cat([idx, torch.full((b,), len(r.instance), device=dev)])
+            rows = torch.cat([rows, r.class_rows[class_idx]])
         if self.text is None:
             assert r.conditioning is not None  # cached by prepare_run when the encoder is frozen
             cond = r.conditioning.rows(rows)

@@ -75,6 +75,10 @@ class ClassPriorResult:
     def cached(self) -> bool:
         return self.generated == 0
 
+    def image_paths(self) -> list[Path]:
+        """The class images in the cache, in the order of ``latents``."""
+        return [_image_path(self.directory, i) for i in range(self.count)]
+
 
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:

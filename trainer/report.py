@@ -8,6 +8,7 @@ import os
 import shutil
 import statistics
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ def write_outputs(
         "xl": base.xl,
         "config": cfg.to_dict(),
         "captions": [dataclasses.asdict(c) for c in run.captions],
+        "class_captions": dict(Counter(run.class_captions).most_common()),
         "quality": quality,
     }
     if quality and quality.get("measured") and timings.get("train_steps"):

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from .captions import PhotoCaption, caption_photos, load_captioner
+from .captions import PhotoCaption, caption_class_images, caption_photos, load_captioner
 from .config import TrainConfig
 from .data import LatentSet, Photo, encode_latents, load_photos
 from .lora import TEXT_TARGETS, UNET_TARGETS, add_lora
@@ -46,14 +46,20 @@ class Run:
     instance_time_ids: torch.Tensor | None
     class_time_ids: torch.Tensor | None
     conditioning: Conditioning | None
-    """Cached conditioning, a row per photo's caption and a last one for the class prompt;
-    None when the text encoder trains."""
+    """Cached conditioning, a row per distinct caption (``instance_rows`` and ``class_rows``
+    say which is each image's); None when the text encoder trains."""
     token_ids: list[torch.Tensor]
     """The same rows as token ids, to re-encode every step when the text encoder trains."""
     photos: list[Photo] = field(default_factory=list)
     """The instance photos as trained on (the quality report compares samples with them)."""
     captions: list[PhotoCaption] = field(default_factory=list)
     """What each photo trains with (``captions.py``), in the order of ``photos``."""
+    class_captions: list[str] = field(default_factory=list)
+    """What each class image trains with, in the order of the prior's latents."""
+    instance_rows: torch.Tensor | None = None
+    """Photo i's conditioning row."""
+    class_rows: torch.Tensor | None = None
+    """Class image j's conditioning row."""
     trained: dict[str, Any] = field(default_factory=dict)
     """name → module with a LoRA: ``unet`` and possibly ``text_encoder``, ``text_encoder_2``."""
     params: list[torch.nn.Parameter] = field(default_factory=list)
@@ -106,17 +112,30 @@ def prepare_run(
         prior.latents = prior.latents.to(device)
 
     with timings.measure("captions"):
+        captioner = None
+        if config.photo_captions == "auto":
+            captioner = load_captioner(config.caption_model, config.base_model)
         captions = caption_photos(
             photos,
             instance_prompt=config.resolved_instance_prompt,
             token=config.token,
             class_noun=config.class_noun,
             mode=config.photo_captions,
-            captioner=load_captioner(config.caption_model, config.base_model)
-            if config.photo_captions == "auto"
-            else None,
+            captioner=captioner,
         )
-    prompts = [c.prompt for c in captions] + [config.resolved_class_prompt]
+        class_captions = []
+        if prior is not None:
+            class_captions = caption_class_images(
+                prior.image_paths(),
+                class_prompt=config.resolved_class_prompt,
+                class_noun=config.class_noun,
+                captioner=captioner,
+            )
+    # One conditioning row per distinct caption; every image indexes its own.
+    prompts = list(dict.fromkeys([c.prompt for c in captions] + class_captions))
+    row = {prompt: i for i, prompt in enumerate(prompts)}
+    instance_rows = torch.tensor([row[c.prompt] for c in captions], device=device)
+    class_rows = torch.tensor([row[p] for p in class_captions], dtype=torch.long, device=device)
     text = TextConditioner(base)
     token_ids = text.tokenize(prompts)
     conditioning = None
@@ -143,6 +162,9 @@ def prepare_run(
         token_ids,
         photos=photos,
         captions=captions,
+        class_captions=class_captions,
+        instance_rows=instance_rows,
+        class_rows=class_rows,
     )
     run.trained["unet"] = base.unet
     run.params = add_lora(base.unet, rank=config.rank, alpha=config.alpha, targets=UNET_TARGETS)

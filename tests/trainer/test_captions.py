@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from trainer import TrainConfig
-from trainer.captions import CONTEXTS, caption_photos, load_captioner
+from trainer.captions import CONTEXTS, caption_class_images, caption_photos, load_captioner
 from trainer.data import load_photos, read_caption
 from trainer.errors import ConfigError, PhotoError
 from trainer.models import TextConditioner
@@ -163,16 +163,43 @@ def test_each_photo_trains_with_its_own_caption(tiny_sd, photos_dir, tmp_path):
     config = tiny_config(tiny_sd, folder, tmp_path / "out", class_cache_dir=str(tmp_path / "cc"))
     run = prepare_run(config, base=lambda: _load(config), timings=Timings())
     assert [c.prompt for c in run.captions] == [PROMPT] * 2 + [f"{PROMPT} in the snow", PROMPT]
+    # No captioner on this base: the class images all train with the plain class prompt.
+    assert run.class_captions == ["a photo of a dog"] * 4
     hidden = run.conditioning.hidden
-    assert hidden.shape[0] == 5  # a row per photo, then the class prompt
+    assert hidden.shape[0] == 3  # a row per distinct caption
+    assert run.instance_rows.tolist() == [0, 0, 1, 0] and run.class_rows.tolist() == [2] * 4
     expected = TextConditioner(run.base).encode(
         [PROMPT, f"{PROMPT} in the snow", "a photo of a dog"]
     )
     with torch.no_grad():
-        assert torch.allclose(hidden[0], expected.hidden[0], atol=1e-5)
-        assert torch.allclose(hidden[2], expected.hidden[1], atol=1e-5)
-        assert torch.allclose(hidden[4], expected.hidden[2], atol=1e-5)
-        assert not torch.allclose(hidden[2], hidden[3])
+        assert torch.allclose(hidden, expected.hidden, atol=1e-5)
+
+
+@pytest.mark.skipif(not (MODEL / "toyworld.json").is_file(), reason="no committed model")
+def test_class_images_are_captioned_like_the_photos(tmp_path):
+    specs = [
+        world.Spec(cls="dog", colour="brown", scene=scene, seed=i)
+        for i, scene in enumerate(["beach", "night", "forest"])
+    ]
+    paths = []
+    for i, spec in enumerate(specs):
+        paths.append(tmp_path / f"{i:05d}.png")
+        world.render(spec).save(paths[-1])
+    paths.append(tmp_path / "00003.png")  # not in the cache: keeps the plain prompt
+    captioner = load_captioner(None, str(MODEL))
+    prompts = caption_class_images(
+        paths, class_prompt="a photo of a dog", class_noun="dog", captioner=captioner
+    )
+    assert prompts == [
+        "a photo of a dog on the beach",
+        "a photo of a dog at night",
+        "a photo of a dog in the forest",
+        "a photo of a dog",
+    ]
+    plain = caption_class_images(
+        paths, class_prompt="a photo of a dog", class_noun="dog", captioner=None
+    )
+    assert plain == ["a photo of a dog"] * 4
 
 
 def _load(config: TrainConfig):
