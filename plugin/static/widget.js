@@ -46,7 +46,7 @@
         "trainingStarted": "Training started\u2026", "trainingProgress": "Training {percent}% \u2014 about {seconds} s left",
         "trainingDone": "Training done", "trainingStopped": "Training stopped", "trainingCancelled": "Training cancelled",
         "trainingFailed": "Training failed: {error}", "cancelledNote": "{name}: the training was cancelled.",
-        "ready": "{name} is ready! Ask me for a picture.", "yourModel": "Your model", "progress": "Training progress",
+        "ready": "{name} is ready! Ask me for a picture.", "readyGood": "{name} is ready \u2014 my test pictures match your photos well. Ask me for a picture, for example \u201cshow {name} on the beach\u201d.", "readyWeak": "{name} is ready \u2014 my test pictures look only partly like your photos. Ask me for a picture, or train again with more photos.", "readyDrifted": "{name} is ready \u2014 but other pictures of the same kind may now look like {name} too.", "readyUntrained": "{name}\u2019s training finished, but my test pictures don\u2019t look like your photos yet. Try training again with more steps or more photos.", "yourModel": "Your model", "progress": "Training progress",
         "picture": "Picture {n}", "view": "View picture {n} larger", "viewer": "Picture", "download": "Download",
         "downloadN": "Download picture {n}", "another": "Another one", "anotherN": "Another one like picture {n}",
         "anotherWorking": "Drawing another one\u2026", "anotherDone": "Here's another one.", "closeView": "Close"
@@ -62,7 +62,7 @@
         "trainingStarted": "Training gestartet\u2026", "trainingProgress": "Training {percent} % \u2013 noch etwa {seconds} s",
         "trainingDone": "Training fertig", "trainingStopped": "Training angehalten", "trainingCancelled": "Training abgebrochen",
         "trainingFailed": "Training fehlgeschlagen: {error}", "cancelledNote": "{name}: Das Training wurde abgebrochen.",
-        "ready": "{name} ist bereit! Fragen Sie mich nach einem Bild.", "yourModel": "Ihr Modell", "progress": "Trainingsfortschritt",
+        "ready": "{name} ist bereit! Fragen Sie mich nach einem Bild.", "readyGood": "{name} ist bereit \u2014 meine Testbilder passen gut zu Ihren Fotos. Fragen Sie mich nach einem Bild, zum Beispiel \u201ezeig {name} am Strand\u201c.", "readyWeak": "{name} ist bereit \u2014 meine Testbilder \u00e4hneln Ihren Fotos nur teilweise. Fragen Sie nach einem Bild oder trainieren Sie mit mehr Fotos neu.", "readyDrifted": "{name} ist bereit \u2014 aber andere Bilder derselben Art k\u00f6nnen jetzt auch wie {name} aussehen.", "readyUntrained": "Das Training von {name} ist fertig, aber meine Testbilder sehen Ihren Fotos noch nicht \u00e4hnlich. Trainieren Sie erneut mit mehr Schritten oder mehr Fotos.", "yourModel": "Ihr Modell", "progress": "Trainingsfortschritt",
         "picture": "Bild {n}", "view": "Bild {n} vergr\u00f6\u00dfern", "viewer": "Bild", "download": "Herunterladen",
         "downloadN": "Bild {n} herunterladen", "another": "Noch eins", "anotherN": "Noch eins wie Bild {n}",
         "anotherWorking": "Ich male noch eins\u2026", "anotherDone": "Hier ist noch eins.", "closeView": "Schlie\u00dfen"
@@ -78,7 +78,7 @@
         "trainingStarted": "Entra\u00eenement lanc\u00e9\u2026", "trainingProgress": "Entra\u00eenement {percent}\u00a0% \u2014 encore environ {seconds}\u00a0s",
         "trainingDone": "Entra\u00eenement termin\u00e9", "trainingStopped": "Entra\u00eenement arr\u00eat\u00e9", "trainingCancelled": "Entra\u00eenement annul\u00e9",
         "trainingFailed": "\u00c9chec de l'entra\u00eenement\u00a0: {error}", "cancelledNote": "{name}\u00a0: l'entra\u00eenement a \u00e9t\u00e9 annul\u00e9.",
-        "ready": "{name} est pr\u00eat\u00a0! Demandez-moi une image.", "yourModel": "Votre mod\u00e8le", "progress": "Progression de l'entra\u00eenement",
+        "ready": "{name} est pr\u00eat\u00a0! Demandez-moi une image.", "readyGood": "{name} est pr\u00eat \u2014 mes images de test ressemblent bien \u00e0 vos photos. Demandez-moi une image, par exemple \u00ab\u00a0montre {name} sur la plage\u00a0\u00bb.", "readyWeak": "{name} est pr\u00eat \u2014 mes images de test ne ressemblent qu\u2019en partie \u00e0 vos photos. Demandez une image, ou relancez l\u2019entra\u00eenement avec plus de photos.", "readyDrifted": "{name} est pr\u00eat \u2014 mais d\u2019autres images du m\u00eame genre peuvent maintenant ressembler \u00e0 {name}.", "readyUntrained": "L\u2019entra\u00eenement de {name} est termin\u00e9, mais mes images de test ne ressemblent pas encore \u00e0 vos photos. R\u00e9essayez avec plus d\u2019\u00e9tapes ou plus de photos.", "yourModel": "Votre mod\u00e8le", "progress": "Progression de l'entra\u00eenement",
         "picture": "Image {n}", "view": "Agrandir l'image {n}", "viewer": "Image", "download": "T\u00e9l\u00e9charger",
         "downloadN": "T\u00e9l\u00e9charger l'image {n}", "another": "Une autre", "anotherN": "Une autre comme l'image {n}",
         "anotherWorking": "J'en dessine une autre\u2026", "anotherDone": "En voici une autre.", "closeView": "Fermer"
@@ -94,7 +94,7 @@
         "trainingStarted": "Entrenamiento iniciado\u2026", "trainingProgress": "Entrenamiento {percent} % \u2014 quedan unos {seconds} s",
         "trainingDone": "Entrenamiento terminado", "trainingStopped": "Entrenamiento detenido", "trainingCancelled": "Entrenamiento cancelado",
         "trainingFailed": "El entrenamiento fall\u00f3: {error}", "cancelledNote": "{name}: se cancel\u00f3 el entrenamiento.",
-        "ready": "\u00a1{name} est\u00e1 listo! P\u00eddeme una imagen.", "yourModel": "Tu modelo", "progress": "Progreso del entrenamiento",
+        "ready": "\u00a1{name} est\u00e1 listo! P\u00eddeme una imagen.", "readyGood": "{name} est\u00e1 listo \u2014 mis im\u00e1genes de prueba se parecen mucho a tus fotos. P\u00eddeme una imagen, por ejemplo \u201cmuestra a {name} en la playa\u201d.", "readyWeak": "{name} est\u00e1 listo \u2014 mis im\u00e1genes de prueba solo se parecen en parte a tus fotos. P\u00eddeme una imagen o vuelve a entrenar con m\u00e1s fotos.", "readyDrifted": "{name} est\u00e1 listo \u2014 pero otras im\u00e1genes del mismo tipo ahora pueden parecerse a {name}.", "readyUntrained": "El entrenamiento de {name} termin\u00f3, pero mis im\u00e1genes de prueba a\u00fan no se parecen a tus fotos. Vuelve a entrenar con m\u00e1s pasos o m\u00e1s fotos.", "yourModel": "Tu modelo", "progress": "Progreso del entrenamiento",
         "picture": "Imagen {n}", "view": "Ver la imagen {n} en grande", "viewer": "Imagen", "download": "Descargar",
         "downloadN": "Descargar la imagen {n}", "another": "Otra m\u00e1s", "anotherN": "Otra m\u00e1s como la imagen {n}",
         "anotherWorking": "Dibujando otra\u2026", "anotherDone": "Aqu\u00ed tienes otra.", "closeView": "Cerrar"
@@ -722,7 +722,11 @@
     } else if (ev.type === "training.succeeded") {
       if (bars[id]) { bars[id].fill.style.width = "100%"; bars[id].bar.setAttribute("aria-valuenow", "100"); }
       barText(id, T.trainingDone);
-      say(t("ready", { name: ev.subject_name || T.yourModel }), "bot");
+      // In the words of the quality report when the training has one (trainer/quality.py).
+      var q = ev.quality || {};
+      var verdicts = { good: "readyGood", weak: "readyWeak", drifted: "readyDrifted", untrained: "readyUntrained" };
+      var key = (q.measured && verdicts[q.verdict]) || "ready";
+      say(t(key, { name: ev.subject_name || T.yourModel }), "bot");
     } else if (ev.type === "training.failed") {
       barText(id, T.trainingStopped);
       say(t("trainingFailed", { error: ev.error || T.retry }), "bot");

@@ -34,7 +34,7 @@ import pytest
 import redis
 
 from core.blobs import LocalBlobStore
-from core.domain import Tenant
+from core.domain import Scope, Tenant
 from core.ids import hash_api_key
 from core.settings import load_settings
 from core.store import RedisStore
@@ -911,3 +911,34 @@ def test_the_page_api_events_and_keyboard(shop, page):
         page.click("#hide")
         expect(panel).to_be_hidden()
         widget.snapshot()
+
+
+def test_the_ready_notice_says_what_the_quality_report_found(shop, page):
+    """A training that learned nothing is not announced as ready: the widget words its notice
+    from the quality report the ``training.succeeded`` event carries (trainer/quality.py)."""
+    tenant, _ = shop.tenant("shopper-3")
+    url = shop.site.add(
+        "quality", shop.tag(token=shop.token(tenant, "shopper-3", 3600), open="true")
+    )
+    widget = Widget(page, shop.service, ARTIFACTS / "widget-quality.png")
+    scope = Scope(tenant.id, "shopper-3")
+    with widget.explained():
+        widget.open(url)
+        _ready(page)
+        notices = {
+            "untrained": "training finished, but my test pictures don\u2019t look like your photos",
+            "good": "Rex is ready \u2014 my test pictures match your photos well",
+            "drifted": "may now look like Rex too",
+        }
+        for verdict, words in notices.items():
+            quality = {"measured": True, "verdict": verdict, "subject_fidelity": 0.1}
+            event = {"type": "training.succeeded", "training_id": f"trn_{verdict}"}
+            event |= {"subject_name": "Rex", "quality": quality}
+            shop.store.append_event(scope, event, max_len=100, ttl_seconds=600)
+            widget.reply(words)
+        # Without a report (a base model with no image embedding): the plain notice.
+        event = {"type": "training.succeeded", "training_id": "trn_plain", "subject_name": "Max"}
+        shop.store.append_event(scope, event, max_len=100, ttl_seconds=600)
+        widget.reply("Max is ready! Ask me for a picture.")
+        bot = in_widget(page, ".msg.bot").all_inner_texts()
+        assert not any("Rex is ready!" in text for text in bot), bot
