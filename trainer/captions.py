@@ -33,7 +33,7 @@ from typing import Protocol
 import torch
 from PIL import Image
 
-from .config import CAPTION_MODES
+from .config import CAPTION_MODES, helper_model
 from .data import Photo, to_image
 from .errors import ConfigError
 
@@ -147,14 +147,13 @@ def load_captioner(spec: str | None, base_model: str) -> Captioner | None:
     """``spec``: None (ToyWorld's scorer on a ToyWorld base, else none), ``toyworld``, ``off``,
     or a local CLIP model directory (``CLIPModel`` and its processor, as saved by
     transformers)."""
-    if spec in ("off", "none", ""):
+    model = helper_model(spec, base_model)
+    if model is None:
         return None
-    if spec == "toyworld" or (spec is None and (Path(base_model) / "toyworld.json").is_file()):
+    if model == "toyworld":
         return _ToyWorldCaptioner()
-    if spec is None:
-        return None
     try:
-        return _ClipCaptioner(spec)
+        return _ClipCaptioner(model)
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"caption_model {spec!r}: not a CLIP model ({exc.__class__.__name__}). Give a local "

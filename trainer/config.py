@@ -15,11 +15,22 @@ from typing import Any, Literal
 from .errors import ConfigError
 from .limits import MAX_PHOTOS, MAX_SIDE, MAX_TRAIN_STEPS, MIN_PHOTOS, MIN_SIDE, SIDE_MULTIPLE
 
-__all__ = ["CAPTION_MODES", "MAX_PHOTOS", "MIN_PHOTOS", "TrainConfig"]
+__all__ = ["CAPTION_MODES", "MAX_PHOTOS", "MIN_PHOTOS", "TrainConfig", "helper_model"]
 
 MixedPrecision = Literal["no", "fp16", "bf16"]
 CAPTION_MODES = ("auto", "files", "off")
 """``TrainConfig.photo_captions``: where each photo's caption comes from (``captions.py``)."""
+
+
+def helper_model(spec: str | None, base_model: str) -> str | None:
+    """What a ``quality_model`` or ``caption_model`` setting names: ``toyworld`` (said, or
+    left unset on a ToyWorld base), a model directory, or None (``off``, or unset on another
+    base)."""
+    if spec in ("off", "none", ""):
+        return None
+    if spec is None:
+        return "toyworld" if (Path(base_model) / "toyworld.json").is_file() else None
+    return spec
 
 
 @dataclass(frozen=True)

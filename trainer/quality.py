@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import torch
 from PIL import Image
 
+from .config import helper_model
 from .data import to_image
 
 __all__ = [
@@ -105,13 +106,10 @@ class _VisionModelEmbedder:
 def load_embedder(spec: str | None, base_model: str) -> Embedder | None:
     """``spec``: None (ToyWorld's scorer on a ToyWorld base, else nothing), ``toyworld``,
     ``off``, or a local vision model directory."""
-    if spec in ("off", "none", ""):
+    model = helper_model(spec, base_model)
+    if model is None:
         return None
-    if spec == "toyworld" or (spec is None and (Path(base_model) / "toyworld.json").is_file()):
-        return _ToyWorldEmbedder()
-    if spec is None:
-        return None
-    return _VisionModelEmbedder(spec)
+    return _ToyWorldEmbedder() if model == "toyworld" else _VisionModelEmbedder(model)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,23 @@ from trainer.quiet import quiet_libraries
 quiet_libraries()
 
 
+TINY_CLIP_VISION = dict(
+    hidden_size=32,
+    intermediate_size=64,
+    num_attention_heads=2,
+    num_hidden_layers=2,
+    image_size=32,
+    patch_size=8,
+)
+"""A CLIP vision tower small enough to build in a test (random weights, nothing fetched)."""
+
+
+def tiny_clip_image_processor():
+    from transformers import CLIPImageProcessor
+
+    return CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+
+
 @pytest.fixture(scope="session")
 def class_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("class-cache")

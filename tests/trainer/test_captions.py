@@ -17,7 +17,7 @@ from trainer.models import TextConditioner
 from trainer.setup import Timings, prepare_run
 from trainer.toyworld import world
 
-from .conftest import tiny_config
+from .conftest import TINY_CLIP_VISION, tiny_clip_image_processor, tiny_config
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "toyworld"
 PROMPT = "a photo of sks dog"
@@ -28,14 +28,7 @@ DOG = dict(instance_prompt=PROMPT, token="sks", class_noun="dog")
 def tiny_clip(tmp_path_factory):
     """A whole CLIP model (text and vision towers) with random weights, saved like a
     downloaded one, with the offline tiny tokenizer: nothing is fetched."""
-    from transformers import (
-        CLIPConfig,
-        CLIPImageProcessor,
-        CLIPModel,
-        CLIPProcessor,
-        CLIPTextConfig,
-        CLIPVisionConfig,
-    )
+    from transformers import CLIPConfig, CLIPModel, CLIPProcessor, CLIPTextConfig
 
     from trainer.tiny import tiny_tokenizer
 
@@ -51,22 +44,12 @@ def tiny_clip(tmp_path_factory):
         max_position_embeddings=77,
         eos_token_id=tokenizer.eos_token_id,
     )
-    vision = CLIPVisionConfig(
-        hidden_size=32,
-        intermediate_size=64,
-        num_attention_heads=2,
-        num_hidden_layers=2,
-        image_size=32,
-        patch_size=8,
-    )
     config = CLIPConfig(
-        text_config=text.to_dict(), vision_config=vision.to_dict(), projection_dim=16
+        text_config=text.to_dict(), vision_config=TINY_CLIP_VISION, projection_dim=16
     )
     CLIPModel(config).save_pretrained(path)
-    image_processor = CLIPImageProcessor(
-        size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
-    )
-    CLIPProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(path)
+    processor = CLIPProcessor(image_processor=tiny_clip_image_processor(), tokenizer=tokenizer)
+    processor.save_pretrained(path)
     return path
 
 

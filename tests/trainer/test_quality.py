@@ -10,29 +10,19 @@ import torch
 from trainer import train
 from trainer.quality import affordable_samples, load_embedder, verdict
 
-from .conftest import tiny_config
+from .conftest import TINY_CLIP_VISION, tiny_clip_image_processor, tiny_config
 
 
 @pytest.fixture(scope="module")
 def tiny_vision_model(tmp_path_factory):
     """A CLIP vision tower with random weights, saved like a downloaded one (nothing fetched)."""
-    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
     path = tmp_path_factory.mktemp("vision") / "tiny-clip-vision"
     torch.manual_seed(0)
-    config = CLIPVisionConfig(
-        hidden_size=32,
-        intermediate_size=64,
-        num_attention_heads=2,
-        num_hidden_layers=2,
-        image_size=32,
-        patch_size=8,
-        projection_dim=16,
-    )
+    config = CLIPVisionConfig(**TINY_CLIP_VISION, projection_dim=16)
     CLIPVisionModelWithProjection(config).save_pretrained(path)
-    CLIPImageProcessor(
-        size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
-    ).save_pretrained(path)
+    tiny_clip_image_processor().save_pretrained(path)
     return path
 
 
