@@ -181,6 +181,8 @@ def _train(args: argparse.Namespace) -> int:
         "class_images": result.class_images,
         "seconds_total": round(result.seconds_total, 2),
         "resumed_from": result.resumed_from,
+        # What each photo trained with: a user sees which backgrounds were named.
+        "captions": {c["photo"]: c["prompt"] for c in result.report.get("captions", [])},
     }
     print(json.dumps(summary, indent=2))
     return 0
