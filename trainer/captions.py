@@ -24,6 +24,8 @@ only) or ``off`` (the plain instance prompt for every photo).
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,7 +156,7 @@ def load_captioner(spec: str | None, base_model: str) -> Captioner | None:
         return _ToyWorldCaptioner()
     try:
         return _ClipCaptioner(model)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: a vision tower alone
         raise ConfigError(
             f"caption_model {spec!r}: not a CLIP model ({exc.__class__.__name__}). Give a local "
             "directory holding a CLIPModel and its processor, or 'off'.",
@@ -170,18 +172,32 @@ def caption_class_images(
     get theirs. Prior preservation then keeps "a dog in the snow" meaning snow while the photos
     teach "sks dog in the snow" — without them, the class images all said "a photo of a dog"
     and their 50 scenes pulled the layout (ToyBench, docs/toybench.md item 14). An image
-    missing from the cache keeps the plain class prompt."""
+    missing from the cache keeps the plain class prompt.
+
+    The captions are kept beside the images (``captions-<captioner>.json`` in their folder,
+    written once every image was there): every later run on the cache entry, and a resumed
+    one on another node, trains with the same captions without running the captioner again."""
     prompts = [class_prompt] * len(paths)
-    present = [i for i, path in enumerate(paths) if path.is_file()]
-    if captioner is None or not present:
+    if captioner is None or not paths:
         return prompts
+    saved = paths[0].parent / f"captions-{re.sub(r'[^A-Za-z0-9_.-]', '_', captioner.name)}.json"
+    if saved.is_file():
+        kept = json.loads(saved.read_text())
+        if kept.get("class_prompt") == class_prompt and len(kept["prompts"]) >= len(paths):
+            return list(kept["prompts"][: len(paths)])
+    present = [i for i, path in enumerate(paths) if path.is_file()]
     images = []
     for i in present:
         with Image.open(paths[i]) as image:
             images.append(image.convert("RGB"))
-    for i, place in zip(present, captioner.places(images, class_noun), strict=True):
+    places = captioner.places(images, class_noun) if images else []
+    for i, place in zip(present, places, strict=True):
         if place is not None:
             prompts[i] = f"{class_prompt} {place}"
+    if len(present) == len(paths):
+        tmp = saved.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps({"class_prompt": class_prompt, "prompts": prompts}))
+        os.replace(tmp, saved)
     return prompts
 
 

@@ -81,8 +81,8 @@ def register(
     option(
         "--caption-model",
         dest="caption_model",
-        help="the captioner for --photo-captions auto: a local CLIP model directory, or off "
-        "(default: the ToyWorld scorer on a ToyWorld base, none on others)",
+        help="the captioner for --photo-captions auto: a local CLIP model directory, toyworld, "
+        "or off (default: the ToyWorld scorer on a ToyWorld base, none on others)",
     )
     option(
         "--class-sampler-steps",
@@ -182,7 +182,7 @@ def _train(args: argparse.Namespace) -> int:
         "seconds_total": round(result.seconds_total, 2),
         "resumed_from": result.resumed_from,
         # What each photo trained with: a user sees which backgrounds were named.
-        "captions": {c["photo"]: c["prompt"] for c in result.report.get("captions", [])},
+        "captions": [[c["photo"], c["prompt"]] for c in result.report.get("captions", [])],
     }
     print(json.dumps(summary, indent=2))
     return 0

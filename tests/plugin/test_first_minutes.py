@@ -138,7 +138,7 @@ def test_sample_photos_to_rex_on_the_beach(service, tmp_path):
             f"'show Rex on the beach': the scorer sees {score.subject} / {score.cls} / {score.scene}"
         )
         # One picture at a random seed is a sample of one; four say whether Rex is recognisable
-        # (the whole distribution is ToyBench's to measure: the pink dog on the beach in 13 of
+        # (the whole distribution is ToyBench's to measure: the pink dog on the beach in 13–14 of
         # 16 pictures at the default recipe, docs/toybench.md). The beach is printed, not held.
         four = scorer.score_batch(pictures(show("4 pictures of Rex on the beach")))
         seen = [(s.subject, s.scene) for s in four]

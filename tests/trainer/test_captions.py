@@ -183,6 +183,24 @@ def test_class_images_are_captioned_like_the_photos(tmp_path):
         paths, class_prompt="a photo of a dog", class_noun="dog", captioner=None
     )
     assert plain == ["a photo of a dog"] * 4
+    assert not list(tmp_path.glob("captions-*.json"))  # not kept while an image is missing
+
+    class Unavailable:  # a captioner that must not be asked again
+        name = "toyworld"
+
+        def places(self, images, class_noun):
+            raise AssertionError("captioned twice")
+
+    world.render(specs[0]).save(paths[3])
+    prompts = caption_class_images(
+        paths, class_prompt="a photo of a dog", class_noun="dog", captioner=captioner
+    )
+    assert prompts[3] == "a photo of a dog on the beach"
+    assert (tmp_path / "captions-toyworld.json").is_file()
+    again = caption_class_images(
+        paths, class_prompt="a photo of a dog", class_noun="dog", captioner=Unavailable()
+    )
+    assert again == prompts
 
 
 def _load(config: TrainConfig):

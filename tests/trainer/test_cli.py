@@ -61,7 +61,7 @@ def test_tiny_model_train_generate(tmp_path, photos_dir, class_cache):
     summary = json.loads(trained.stdout)
     assert summary["steps"] == 3 and summary["adapter"].endswith("pytorch_lora_weights.safetensors")
     photos = sorted(p.name for p in photos_dir.iterdir() if p.suffix == ".png")
-    assert summary["captions"] == dict.fromkeys(photos, "a photo of sks dog")  # no captioner
+    assert summary["captions"] == [[p, "a photo of sks dog"] for p in photos]  # no captioner
     assert "training" in trained.stderr and "3/3" in trained.stderr  # the progress bar
     report = json.loads((out / "training.json").read_text())
     assert report["config"]["batch_size"] == 1 and report["config"]["class_cache_dir"] == str(
