@@ -221,7 +221,7 @@ class _Loop:
             assert r.conditioning is not None  # cached by prepare_run when the encoder is frozen
             cond = r.conditioning.rows(rows)
         else:
-            cond = self.text.encode_ids([ids[rows.cpu()] for ids in r.token_ids])
+            cond = self.text.encode_ids([ids[rows] for ids in r.token_ids])
         added = None
         if r.base.xl:
             # prepare_run sets both for SDXL bases

@@ -137,7 +137,8 @@ def prepare_run(
     instance_rows = torch.tensor([row[c.prompt] for c in captions], device=device)
     class_rows = torch.tensor([row[p] for p in class_captions], dtype=torch.long, device=device)
     text = TextConditioner(base)
-    token_ids = text.tokenize(prompts)
+    # On the device with the rows that index them: no host round trip in the step.
+    token_ids = [ids.to(device) for ids in text.tokenize(prompts)]
     conditioning = None
     with timings.measure("encode_text"):
         if not config.train_text_encoder:
